@@ -1,0 +1,110 @@
+"""Stack settings: the only reader of Pulumi config. It turns a stack's `config:` into frozen, typed objects
+and reports every problem at once, each with its key path, before any resource is registered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from pydantic import ValidationError
+
+from .crosscheck import cross_check
+from .errors import Problem, SettingsError, describe_pydantic_error, join_path
+from .model import (
+    PROJECT,
+    AccessGrant,
+    ClusterSettings,
+    EgressFlow,
+    Environment,
+    IdentityMode,
+    IngressFlow,
+    NodeGroupSettings,
+    Rollout,
+    Slot,
+    StackSettings,
+    WorkloadSettings,
+)
+
+__all__ = [
+    "PROJECT", "AccessGrant", "ClusterSettings", "EgressFlow", "Environment", "IdentityMode", "IngressFlow",
+    "NodeGroupSettings", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
+]
+
+# Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
+STRUCTURED_KEYS = frozenset({
+    "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
+})
+_KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
+
+
+def parse_config(config: Mapping[str, Any], source: str = "stack configuration") -> StackSettings:
+    """Validate decoded config (full keys such as `nhi-platform:cluster` to Python values)."""
+    config = dict(config)
+    problems = [Problem(key, "unknown key (see the README's settings table)")
+                for key in config if key.startswith(f"{PROJECT}:") and key not in _KNOWN_KEYS]
+    settings: StackSettings | None = None
+    try:
+        # JSON mode keeps strictness (3 is not "3") while accepting enum values as strings.
+        settings = StackSettings.model_validate_json(json.dumps(config))
+    except ValidationError as error:
+        problems += [Problem(join_path(e["loc"]), describe_pydantic_error(e)) for e in error.errors()]
+    problems += cross_check(config)
+    if problems:
+        raise SettingsError(sorted(set(problems), key=_problem_order), source)
+    assert settings is not None
+    return settings
+
+
+def _problem_order(problem: Problem) -> tuple[Any, ...]:
+    # Sort numerically within lists so that workloads[10] follows workloads[9].
+    import re
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"\[(\d+)\]", problem.path)), problem.message
+
+
+def load_settings() -> StackSettings:
+    """Read the running stack's config through Pulumi (`pulumi up`, `pulumi preview`, or the preflight)."""
+    import pulumi
+
+    present = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.config.get_config_env())
+    config: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key in sorted(present):
+        namespace, _, name = key.partition(":")
+        if namespace not in (PROJECT, "aws") or (namespace == "aws" and key not in _KNOWN_KEYS):
+            continue
+        raw = pulumi.Config(namespace).get(name)
+        if raw is None:
+            continue
+        if key in STRUCTURED_KEYS:
+            try:
+                config[key] = json.loads(raw)
+            except json.JSONDecodeError:
+                problems.append(Problem(key, f"expected a YAML object or list, got {raw!r}"))
+        else:
+            config[key] = raw
+    if problems:
+        raise SettingsError(problems, f"stack {pulumi.get_stack()!r}")
+    return parse_config(config, f"stack {pulumi.get_stack()!r}")
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` mapping of a stack file, as YAML values. Raises SettingsError naming the file."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError([Problem(str(path), "stack file not found")], str(path)) from None
+    except yaml.YAMLError as error:
+        raise SettingsError([Problem(str(path), f"not valid YAML: {error}")], str(path)) from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise SettingsError([Problem(f"{path}: config", "expected a mapping of config keys")], str(path))
+    return dict(document.get("config") or {})
+
+
+def stack_file_settings(path: Path) -> StackSettings:
+    """Validate a stack file directly (used by `nhi` commands that edit or inspect stack files)."""
+    return parse_config(read_stack_file(path), str(path))

@@ -1,0 +1,71 @@
+"""Settings problems: each one names its key path and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import pulumi
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in a stack file: `path` is the full key path, `message` says what was expected."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class SettingsError(pulumi.RunError):
+    """Raised before any resource is registered. A RunError, so `pulumi up` prints it without a traceback."""
+
+    def __init__(self, problems: Sequence[Problem], source: str = "stack configuration") -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+
+
+def join_path(location: Iterable[Any]) -> str:
+    """('nhi-platform:workloads', 2, 'rollout', 'active') -> 'nhi-platform:workloads[2].rollout.active'."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif path:
+            path += f".{part}"
+        else:
+            path = str(part)
+    return path or "(top level)"
+
+
+def describe_pydantic_error(error: dict[str, Any]) -> str:
+    """Turn one pydantic error into 'expected ..., got ...' wording."""
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling against the README's settings table)"
+    message: str = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    if message.startswith("Input should be "):
+        message = "expected " + message[len("Input should be "):]
+    elif message.startswith("Input should have "):
+        message = "expected " + message[len("Input should have "):]
+    elif message.startswith("List should have "):
+        message = "expected a list with " + message[len("List should have "):]
+    if "got " not in message:
+        message += f", got {_show(error.get('input'))}"
+    return message
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    return repr(value)
