@@ -1,0 +1,265 @@
+"""Run a Pulumi Python program under the SDK's mock engine and record every registration as the engine
+would see it: type, name, URN, parent, provider, dependencies and the input properties on the wire.
+
+Each run is fresh: its own context (config, settings, root stack), its own event loop, and the program's
+own modules are dropped from `sys.modules` afterwards, so consecutive runs never leak into each other."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+import runpy
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as sdk_mocks
+from pulumi.runtime import settings as sdk_settings
+from pulumi.runtime.stack import run_in_stack
+
+from . import wire
+from .errors import PreflightError
+from .mocks import CloudContext, PreflightMocks, stable_uuid
+from .program import Program, StackConfig
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class CapturedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    provider: str | None
+    """Provider reference as the engine writes it: `<provider URN>::<provider ID>`."""
+    dependencies: tuple[str, ...]
+    property_dependencies: dict[str, tuple[str, ...]]
+    inputs: dict[str, Any]
+    """Input properties in wire form (unknown sentinel, signed secrets), references lowered."""
+    outputs: dict[str, Any]
+    """The resource's state after the (mock) step: inputs plus computed outputs that are known."""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def provider_urn(self) -> str | None:
+        return self.provider.rsplit("::", 1)[0] if self.provider else None
+
+
+@dataclass
+class Capture:
+    project: str
+    stack: str
+    unknowns: bool
+    resources: list[CapturedResource]
+    warnings: list[str]
+    unanswered_calls: list[str]
+    seconds: float
+
+    def by_urn(self) -> dict[str, CapturedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_token: str) -> list[CapturedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+
+class RecordingMonitor(sdk_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping what `Mocks.new_resource` is not told (URN, parent, provider,
+    dependencies, options) and the inputs before deserialisation (so unknowns keep their wire form)."""
+
+    def __init__(self, mocks: PreflightMocks) -> None:
+        super().__init__(mocks)
+        self.records: list[CapturedResource] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+        response = super().RegisterResource(request)
+        urn = response.urn
+        if request.type == STACK_TYPE:
+            record = CapturedResource(urn, request.type, request.name, None, False, None, (), {}, {}, {})
+        else:
+            inputs = wire.lower_references(json_format.MessageToDict(request.object))
+            outputs = wire.lower_references(json_format.MessageToDict(response.object))
+            record = CapturedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                provider=request.provider or None,
+                dependencies=tuple(request.dependencies),
+                property_dependencies={key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()},
+                inputs=inputs,
+                outputs=outputs,
+                options=_options(request),
+            )
+        with self._lock:
+            self.records.append(record)
+        return response
+
+
+def _options(request: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if request.protect:
+        options["protect"] = True
+    if request.ignoreChanges:
+        options["ignoreChanges"] = list(request.ignoreChanges)
+    if request.deleteBeforeReplaceDefined:
+        options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)
+    if request.additionalSecretOutputs:
+        options["additionalSecretOutputs"] = list(request.additionalSecretOutputs)
+    if request.aliasSpecs or request.aliases:
+        options["aliases"] = [a.urn or a.spec.name for a in request.aliasSpecs] + list(request.aliases)
+    if request.replaceOnChanges:
+        options["replaceOnChanges"] = list(request.replaceOnChanges)
+    return options
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+def cloud_context(config: StackConfig) -> CloudContext:
+    decoded = config.decoded()
+    accounts = decoded.get("aws:allowedAccountIds")
+    account = str(accounts[0]) if isinstance(accounts, list) and accounts else CloudContext.account
+    region = decoded.get("aws:region")
+    return CloudContext(account=account, region=region if isinstance(region, str) else CloudContext.region)
+
+
+def capture_program(program: Program, config: StackConfig, *, unknowns: bool = False) -> Capture:
+    """Run `program` with `config` under mocks and return what it registered. Raises PreflightError."""
+    started = time.perf_counter()
+    mocks = PreflightMocks(cloud_context(config), unknowns)
+    monitor = RecordingMonitor(mocks)
+    collector = _LogCollector()
+    logger = logging.getLogger(f"nhi.preflight.program.{id(monitor)}")
+    logger.propagate = False
+    logger.addHandler(collector)
+
+    def run() -> None:
+        sdk_settings.configure(sdk_mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=sdk_mocks.MockEngine(logger),
+            project=program.project,
+            stack=config.name,
+            dry_run=True,  # a preflight is a preview: programs that branch on it behave as under `pulumi preview`
+            organization="organization",
+            callbacks=None,
+            root_directory=str(program.directory),
+        ))
+        sdk_settings.ROOT.set(None)
+        pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program.main), run_name="__main__")))
+        finally:
+            loop.run_until_complete(loop.shutdown_default_executor())
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    with _program_environment(program):
+        try:
+            contextvars.copy_context().run(run)
+        except pulumi.RunError as error:
+            raise PreflightError(f"The program stopped before registering its resources:\n{error}",
+                                 traceback.format_exc()) from None
+        except SystemExit as error:
+            raise PreflightError(f"The program exited with status {error.code}.", traceback.format_exc()) from None
+        except Exception as error:  # noqa: BLE001 a user's program may raise anything; report it in one paragraph
+            where = _program_frame(error, program.directory)
+            raise PreflightError(f"The program failed{where}: {type(error).__name__}: {error}",
+                                 traceback.format_exc()) from None
+        finally:
+            logger.removeHandler(collector)
+
+    resources = _with_default_providers(monitor.records, program.project, config)
+    return Capture(program.project, config.name, unknowns, resources, collector.messages,
+                   sorted(mocks.unanswered_calls), time.perf_counter() - started)
+
+
+class _program_environment:
+    """cwd, sys.path and sys.modules as the language host gives them, restored afterwards."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+
+    def __enter__(self) -> None:
+        self.cwd = os.getcwd()
+        self.path = list(sys.path)
+        self.modules = set(sys.modules)
+        os.chdir(self.program.directory)
+        sys.path.insert(0, str(self.program.main.parent))
+
+    def __exit__(self, *exc: object) -> None:
+        os.chdir(self.cwd)
+        sys.path[:] = self.path
+        root = str(self.program.directory)
+        for name in set(sys.modules) - self.modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(root):
+                del sys.modules[name]
+
+
+def _program_frame(error: BaseException, directory: Path) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(str(directory))]
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {Path(last.filename).relative_to(directory)}:{last.lineno}"
+
+
+def _with_default_providers(records: list[CapturedResource], project: str,
+                            config: StackConfig) -> list[CapturedResource]:
+    """Add the default providers the engine would create for resources that name no provider, and point
+    those resources at them, so packs see the same graph as under `pulumi preview`."""
+    stack = next((r for r in records if r.type == STACK_TYPE), None)
+    stack_name = config.name
+    providers: dict[str, CapturedResource] = {}
+    out: list[CapturedResource] = []
+    for record in records:
+        package = record.type.split(":")[0]
+        if record.custom and record.provider is None and package not in ("pulumi",):
+            provider = providers.get(package)
+            if provider is None:
+                version = _package_version(package)
+                name = f"default_{version.replace('.', '_')}" if version else "default"
+                urn = f"urn:pulumi:{stack_name}::{project}::pulumi:providers:{package}::{name}"
+                properties = {key.split(":", 1)[1]: value for key, value in config.values.items()
+                              if key.startswith(f"{package}:")}
+                if version:
+                    properties["version"] = version
+                provider = CapturedResource(urn, f"pulumi:providers:{package}", name, None, True, None, (), {},
+                                            properties, dict(properties))
+                providers[package] = provider
+            record = CapturedResource(**{**record.__dict__, "provider": f"{provider.urn}::{stable_uuid(provider.urn)}"})
+        out.append(record)
+    ordered = ([stack] if stack else []) + list(providers.values()) + [r for r in out if r is not stack and r.type != STACK_TYPE]
+    return ordered
+
+
+def _package_version(package: str) -> str | None:
+    from importlib import metadata
+
+    for distribution in (f"pulumi_{package}", f"pulumi-{package}"):
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
