@@ -250,8 +250,9 @@ def _with_default_providers(records: list[CapturedResource], project: str,
                 providers[package] = provider
             record = CapturedResource(**{**record.__dict__, "provider": f"{provider.urn}::{stable_uuid(provider.urn)}"})
         out.append(record)
-    ordered = ([stack] if stack else []) + list(providers.values()) + [r for r in out if r is not stack and r.type != STACK_TYPE]
-    return ordered
+    # The SDK registers from a thread pool, so arrival order varies between runs; URN order does not.
+    rest = sorted((r for r in out if r.type != STACK_TYPE), key=lambda r: r.urn)
+    return ([stack] if stack else []) + list(providers.values()) + rest
 
 
 def _package_version(package: str) -> str | None:
