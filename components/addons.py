@@ -97,7 +97,8 @@ class ClusterAddons(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterAddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("nhi:addons:ClusterAddons", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Children do not inherit a component's depends_on; pass it on, or the ordering is lost.
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         tags = dict(args.tags)
         self.vpc_cni_role_arn = None
 
@@ -126,7 +127,7 @@ class ClusterAddons(pulumi.ComponentResource):
                   pod_identity_associations=[aws.eks.AddonPodIdentityAssociationArgs(
                       role_arn=role.arn, service_account=CNI_SERVICE_ACCOUNT)],
                   # aws-node fetches its credentials from the agent, with its policy in place.
-                  opts=pulumi.ResourceOptions(parent=self, depends_on=[agent, policy]))
+                  opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[agent, policy])))
             addon(KUBE_PROXY, args.kube_proxy_version)
             self.addon_names = [POD_IDENTITY_AGENT, VPC_CNI, KUBE_PROXY]
             self.vpc_cni_role_arn = role.arn

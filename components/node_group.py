@@ -104,7 +104,8 @@ class NodeGroup(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("nhi:node_group:NodeGroup", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Children do not inherit a component's depends_on; pass it on, or the ordering is lost.
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         tags = dict(args.tags)
 
         def volume(device: str, size: int | None) -> aws.ec2.LaunchTemplateBlockDeviceMappingArgs:
