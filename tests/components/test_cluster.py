@@ -4,7 +4,6 @@ authentication, identity plumbing and detective controls, checked on the capture
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -182,3 +181,24 @@ def test_component_type_tokens_and_child_names(stack: str, capture: Capture) -> 
 
     children = [r for r in capture.resources if under_cluster(r.parent)]
     assert children and all(r.name.startswith(f"{name}-") for r in children)
+
+
+def test_an_unsafe_setting_stops_the_preflight_before_any_resource(capture_config) -> None:
+    from nhi.preflight.errors import PreflightError
+
+    def open_endpoint(config: dict) -> None:
+        config["nhi-platform:cluster"]["publicEndpointCidrs"] = ["0.0.0.0/0"]
+
+    with pytest.raises(PreflightError) as raised:
+        capture_config("dev", open_endpoint)
+    assert "nhi-platform:cluster.publicEndpointCidrs[0]: the API endpoint is never open to the whole internet" in (
+        raised.value.message)
+
+
+def test_a_listed_range_opens_the_public_endpoint_for_it_only(capture_config) -> None:
+    def office(config: dict) -> None:
+        config["nhi-platform:cluster"]["publicEndpointCidrs"] = ["203.0.113.0/24"]
+
+    vpc_config = one(capture_config("dev", office), CLUSTER).inputs["vpcConfig"]
+    assert vpc_config["endpointPublicAccess"] is True and vpc_config["endpointPrivateAccess"] is True
+    assert vpc_config["publicAccessCidrs"] == ["203.0.113.0/24"]
