@@ -11,6 +11,7 @@ import contextvars
 import logging
 import os
 import runpy
+import site
 import sys
 import threading
 import time
@@ -210,10 +211,12 @@ class _program_environment:
     def __exit__(self, *exc: object) -> None:
         os.chdir(self.cwd)
         sys.path[:] = self.path
-        root = str(self.program.directory)
+        root = str(self.program.directory) + os.sep
+        # Installed packages stay (a project's own .venv lives under its directory too).
+        installed = tuple({sys.prefix + os.sep, sys.base_prefix + os.sep, *(p + os.sep for p in site.getsitepackages())})
         for name in set(sys.modules) - self.modules:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(root):
+            if module_file.startswith(root) and not module_file.startswith(installed):
                 del sys.modules[name]
 
 

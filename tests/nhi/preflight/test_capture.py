@@ -77,3 +77,12 @@ def test_the_programs_own_modules_are_dropped_after_each_run() -> None:
     _capture(SECRETS)
     assert "helpers_local" not in sys.modules
     assert str(SECRETS) not in sys.path
+
+
+def test_installed_packages_survive_a_run_of_a_program_that_holds_its_venv(tmp_path: Path) -> None:
+    """Our own repository holds .venv: running it must not drop pulumi_aws's modules for the next program."""
+    from tests.conftest import capture_stack
+
+    capture_stack("dev")
+    assert any(name.startswith("pulumi_aws.") for name in sys.modules)
+    assert [r.name for r in _capture(OPEN_WORLD).resources if r.type == "aws:ec2/securityGroup:SecurityGroup"] == ["bastion"]
