@@ -106,3 +106,21 @@ def str_map(value: Any) -> dict[str, str]:
             if isinstance(element, str):
                 result[key] = element
     return result
+
+
+def present(obj: Any, *path: str) -> bool:
+    """Whether the last key is set to something non-empty, without reading it when it is unknown.
+
+    For "is it set" checks (a key ARN, a KMS key id), an unknown value will be a real value after the update,
+    so it counts as set; iterating a proxy's keys never touches its values.
+    """
+    parent = get(obj, *path[:-1]) if len(path) > 1 else obj
+    if not is_map(parent) or path[-1] not in list(iter(parent)):
+        return False
+    from pulumi_policy.proxy import UnknownValueError
+
+    try:
+        value = parent[path[-1]]
+    except UnknownValueError:
+        return True
+    return value not in (None, "", [], {})
