@@ -24,10 +24,20 @@ from nhi_rules.aws import (
     eks_nodegroup_disallow_remote_access,
     eks_nodegroup_require_launch_template,
     eks_nodegroup_require_pinned_release,
+    eks_podidentity_require_session_tags,
     kms_key_require_rotation,
 )
 from nhi_rules.iam import (
+    iam_policy_disallow_admin_attachment,
+    iam_policy_disallow_privilege_escalation,
     iam_policy_disallow_wildcard_actions,
+    iam_policy_disallow_wildcard_resources,
+    iam_policy_require_valid_grammar,
+    iam_role_disallow_public_trust,
+    iam_role_disallow_wildcard_oidc_subject,
+    iam_role_enforce_oidc_trust_conditions,
+    iam_role_enforce_pod_identity_trust_conditions,
+    iam_user_disallow_static_credentials,
 )
 
 RULE_MODULES = (
@@ -51,9 +61,19 @@ RULE_MODULES = (
     eks_nodegroup_disallow_remote_access,
     eks_nodegroup_require_launch_template,
     eks_nodegroup_require_pinned_release,
+    eks_podidentity_require_session_tags,
     kms_key_require_rotation,
     # iam
+    iam_policy_disallow_admin_attachment,
+    iam_policy_disallow_privilege_escalation,
     iam_policy_disallow_wildcard_actions,
+    iam_policy_disallow_wildcard_resources,
+    iam_policy_require_valid_grammar,
+    iam_role_disallow_public_trust,
+    iam_role_disallow_wildcard_oidc_subject,
+    iam_role_enforce_oidc_trust_conditions,
+    iam_role_enforce_pod_identity_trust_conditions,
+    iam_user_disallow_static_credentials,
 )
 
 POLICIES: list[Policy] = [module.POLICY for module in RULE_MODULES]

@@ -16,6 +16,7 @@ import copy
 import importlib
 import json
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,12 +255,15 @@ def add_exemption(base: dict, rule: str, reason: str) -> None:
 def run_case(case: Case) -> Verdict:
     module = importlib.import_module(case.rule_module)
     spec, _ = materialise(case)
+    config = {**(spec.get("config") or {}), **(case.config or {})} or None  # a baseline may carry its config
     if module.POLICY.kind == "stack":
-        return run_stack(module.POLICY, build_stack(spec["resources"]), case.config)
-    return run_resource(module.POLICY, spec["type"], spec.get("props", {}), case.config)
+        return run_stack(module.POLICY, build_stack(spec["resources"]), config)
+    return run_resource(module.POLICY, spec["type"], spec.get("props", {}), config)
 
 
 def template_regex(template: str) -> re.Pattern[str]:
     """A message constant as a regex: literal text, each `{field}` matching anything."""
-    parts = re.split(r"\{[^{}]*\}", template)
-    return re.compile(".*?".join(re.escape(part) for part in parts), re.S)
+    pattern = ""
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        pattern += re.escape(literal) + (".*?" if field_name is not None else "")
+    return re.compile(pattern, re.S)

@@ -31,7 +31,7 @@ def check(subject: Subject) -> Iterator[str]:
         return
     raw = get(subject.props, "configurationValues")
     if raw is None:
-        yield MSG_NO_CONFIGURATION
+        yield MSG_NO_CONFIGURATION.format()
         return
     try:
         values = json.loads(raw) if isinstance(raw, str) else raw
