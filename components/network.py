@@ -143,11 +143,12 @@ class Network(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-flow-logs-write",
             role=role.id,
-            policy=group.arn.apply(lambda arn: document({
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [arn, f"{arn}:*"],
-            })),
+            # Streams are written under the group (log-stream ARNs); only the describe call takes the group.
+            policy=group.arn.apply(lambda arn: document(
+                {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                 "Resource": [f"{arn}:log-stream:*"]},
+                {"Effect": "Allow", "Action": ["logs:DescribeLogStreams"], "Resource": [arn]},
+            )),
             opts=child)
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type=args.flow_log_traffic.value,
                         log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,
