@@ -52,6 +52,13 @@ from nhi_rules.kubernetes import (
     kubernetes_pod_require_resource_limits,
     kubernetes_service_require_internal_loadbalancer,
 )
+from nhi_rules.stack import (
+    eks_identity_require_matching_trust,
+    guardduty_detector_require_eks_protection,
+    iam_role_limit_service_account_bindings,
+    kubernetes_namespace_require_default_deny,
+    kubernetes_pod_require_network_policy_coverage,
+)
 
 RULE_MODULES = (
     # aws
@@ -99,6 +106,12 @@ RULE_MODULES = (
     kubernetes_pod_require_readonly_rootfs,
     kubernetes_pod_require_resource_limits,
     kubernetes_service_require_internal_loadbalancer,
+    # stack
+    eks_identity_require_matching_trust,
+    guardduty_detector_require_eks_protection,
+    iam_role_limit_service_account_bindings,
+    kubernetes_namespace_require_default_deny,
+    kubernetes_pod_require_network_policy_coverage,
 )
 
 POLICIES: list[Policy] = [module.POLICY for module in RULE_MODULES]
