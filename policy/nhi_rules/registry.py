@@ -39,6 +39,26 @@ from nhi_rules.iam import (
     iam_role_enforce_pod_identity_trust_conditions,
     iam_user_disallow_static_credentials,
 )
+from nhi_rules.kubernetes import (
+    kubernetes_namespace_require_pod_security_labels,
+    kubernetes_networkpolicy_disallow_allow_all,
+    kubernetes_pod_disallow_default_identity,
+    kubernetes_pod_disallow_env_secrets,
+    kubernetes_pod_disallow_token_automount,
+    kubernetes_pod_enforce_security_standards,
+    kubernetes_pod_limit_image_registries,
+    kubernetes_pod_require_image_digest,
+    kubernetes_pod_require_readonly_rootfs,
+    kubernetes_pod_require_resource_limits,
+    kubernetes_service_require_internal_loadbalancer,
+)
+from nhi_rules.stack import (
+    eks_identity_require_matching_trust,
+    guardduty_detector_require_eks_protection,
+    iam_role_limit_service_account_bindings,
+    kubernetes_namespace_require_default_deny,
+    kubernetes_pod_require_network_policy_coverage,
+)
 
 RULE_MODULES = (
     # aws
@@ -74,6 +94,24 @@ RULE_MODULES = (
     iam_role_enforce_oidc_trust_conditions,
     iam_role_enforce_pod_identity_trust_conditions,
     iam_user_disallow_static_credentials,
+    # kubernetes
+    kubernetes_namespace_require_pod_security_labels,
+    kubernetes_networkpolicy_disallow_allow_all,
+    kubernetes_pod_disallow_default_identity,
+    kubernetes_pod_disallow_env_secrets,
+    kubernetes_pod_disallow_token_automount,
+    kubernetes_pod_enforce_security_standards,
+    kubernetes_pod_limit_image_registries,
+    kubernetes_pod_require_image_digest,
+    kubernetes_pod_require_readonly_rootfs,
+    kubernetes_pod_require_resource_limits,
+    kubernetes_service_require_internal_loadbalancer,
+    # stack
+    eks_identity_require_matching_trust,
+    guardduty_detector_require_eks_protection,
+    iam_role_limit_service_account_bindings,
+    kubernetes_namespace_require_default_deny,
+    kubernetes_pod_require_network_policy_coverage,
 )
 
 POLICIES: list[Policy] = [module.POLICY for module in RULE_MODULES]

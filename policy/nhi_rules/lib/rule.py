@@ -74,6 +74,16 @@ def _type_ok(value: Any, schema: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _normalise(value: Any, schema: Mapping[str, Any]) -> Any:
+    """Config numbers travel as protobuf doubles: 365.0 is the integer 365."""
+    kind = schema.get("type")
+    if kind == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind == "array" and isinstance(value, list) and "items" in schema:
+        return [_normalise(element, schema["items"]) for element in value]
+    return value
+
+
 def effective_config(rule: str, schema: Mapping[str, Mapping[str, Any]], raw: Any) -> tuple[dict[str, Any], list[str]]:
     """Defaults from the schema overlaid with valid configured values; problems as messages."""
     config = {key: prop.get("default") for key, prop in schema.items()}
@@ -81,7 +91,7 @@ def effective_config(rule: str, schema: Mapping[str, Mapping[str, Any]], raw: An
     if isinstance(raw, Mapping):
         for key, prop in schema.items():
             if key in raw:
-                value = raw[key]
+                value = _normalise(raw[key], prop)
                 problem = _type_ok(value, prop)
                 if problem:
                     problems.append(CONFIG_INVALID.format(rule=rule, key=key, problem=problem, default=prop.get("default")))
