@@ -18,7 +18,7 @@ $(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
 	touch $@
 
 preflight: install
-	$(PY) -m nhi preflight --stack $(STACK)
+	$(PY) -m nhi preflight --stack $(STACK) --policy-pack-config policy/config/$(STACK).json
 
 test: install
 	$(PY) -m pytest -q
