@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from components.access_catalog import grant_problems
 
 from .errors import Problem
-from .model import DIGEST_REF_RE, PROJECT
+from .model import DIGEST_REF_RE, PROJECT, instance_architecture
 
 WORKLOADS = f"{PROJECT}:workloads"
 CLUSTER = f"{PROJECT}:cluster"
@@ -165,6 +165,44 @@ def endpoint_cidrs_are_not_the_vpc(config: dict[str, Any]) -> Iterator[Problem]:
                           f"expected addresses outside the VPC ({vpc}), got {cidr!r}: the VPC uses the private endpoint")
 
 
+def node_group_single_architecture(config: dict[str, Any]) -> Iterator[Problem]:
+    """One Bottlerocket AMI type per node group: mixing Graviton and x86 instance types cannot launch."""
+    cluster = config.get(CLUSTER)
+    if not isinstance(cluster, dict):
+        return
+    for index, group in _dicts(cluster.get("nodeGroups")):
+        types = [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
+        kinds = {instance_architecture(t).value for t in types}
+        if len(kinds) > 1:
+            yield Problem(f"{CLUSTER}.nodeGroups[{index}].instanceTypes",
+                          f"expected instance types of one architecture (one Bottlerocket AMI type per group), "
+                          f"got {', '.join(types)} ({' and '.join(sorted(kinds))}): split them into two groups")
+
+
+def kube_proxy_matches_cluster(config: dict[str, Any]) -> Iterator[Problem]:
+    """kube-proxy must run the cluster's minor version; a skewed pin breaks Service routing after an upgrade."""
+    cluster = config.get(CLUSTER)
+    if not isinstance(cluster, dict) or not isinstance(cluster.get("addonVersions"), dict):
+        return
+    version, pinned = cluster.get("kubernetesVersion"), cluster["addonVersions"].get("kubeProxy")
+    if isinstance(version, str) and isinstance(pinned, str) and not pinned.startswith(f"v{version}."):
+        yield Problem(f"{CLUSTER}.addonVersions.kubeProxy",
+                      f"expected a kube-proxy version for Kubernetes {version} (v{version}.x-eksbuild.N), got {pinned!r}")
+
+
+def admin_roles_unique(config: dict[str, Any]) -> Iterator[Problem]:
+    """Each admin role gets one access entry, named after the role: a repeat is a typo or a conflict."""
+    cluster = config.get(CLUSTER)
+    if not isinstance(cluster, dict) or not isinstance(cluster.get("adminRoleArns"), list):
+        return
+    names = Counter(arn.rsplit("/", 1)[-1] for arn in cluster["adminRoleArns"] if isinstance(arn, str))
+    for index, arn in enumerate(cluster["adminRoleArns"]):
+        if isinstance(arn, str) and names[arn.rsplit("/", 1)[-1]] > 1:
+            yield Problem(f"{CLUSTER}.adminRoleArns[{index}]",
+                          f"expected each admin role name once (access entries are named after it), "
+                          f"got {arn.rsplit('/', 1)[-1]!r} {names[arn.rsplit('/', 1)[-1]]} times")
+
+
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
@@ -174,6 +212,9 @@ CHECKS: tuple[Check, ...] = (
     node_group_sizes,
     prod_margins,
     endpoint_cidrs_are_not_the_vpc,
+    node_group_single_architecture,
+    kube_proxy_matches_cluster,
+    admin_roles_unique,
 )
 
 

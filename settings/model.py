@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
 
@@ -26,6 +27,11 @@ BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}$")
 K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+ADDON_VERSION_RE = re.compile(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$")
+# Graviton families carry a `g` right after the generation digit (m7g, c6gn, t4g, x2gd, g5g); the rest are x86.
+GRAVITON_INSTANCE_RE = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
+# The widest allow-list entry for a public API endpoint: offices and CI runners, never a continent.
+MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
 
 # Kubernetes versions in EKS standard support that this platform is tested against.
 SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
@@ -47,6 +53,38 @@ class ProbeKind(str, Enum):
 
     HTTP = "http"
     TCP = "tcp"
+
+
+class Architecture(str, Enum):
+    """CPU architecture of a node group, from its instance types; picks the Bottlerocket AMI type."""
+
+    X86_64 = "x86_64"
+    ARM_64 = "arm64"
+
+
+def instance_architecture(instance_type: str) -> Architecture:
+    return Architecture.ARM_64 if GRAVITON_INSTANCE_RE.match(instance_type) else Architecture.X86_64
+
+
+@dataclass(frozen=True)
+class AddonVersions:
+    """Pinned EKS add-on versions (`aws eks describe-addon-versions` lists what a cluster version accepts)."""
+
+    vpc_cni: str
+    coredns: str
+    kube_proxy: str
+    pod_identity_agent: str
+
+
+# Defaults per Kubernetes version: the EKS User Guide's "latest version" tables (vpc-cni, CoreDNS, kube-proxy)
+# and the pod identity agent release of the same period. Pinned so that an `up` never upgrades an add-on by
+# itself; bump them here (or per stack with `cluster.addonVersions`) and let the preview show the change.
+DEFAULT_ADDON_VERSIONS: dict[str, AddonVersions] = {
+    "1.31": AddonVersions("v1.20.4-eksbuild.1", "v1.11.4-eksbuild.24", "v1.31.13-eksbuild.2", "v1.3.9-eksbuild.3"),
+    "1.32": AddonVersions("v1.20.4-eksbuild.1", "v1.11.4-eksbuild.24", "v1.32.9-eksbuild.2", "v1.3.9-eksbuild.3"),
+    "1.33": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.33.5-eksbuild.2", "v1.3.9-eksbuild.3"),
+    "1.34": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.34.1-eksbuild.2", "v1.3.9-eksbuild.3"),
+}
 
 
 class Slot(str, Enum):
@@ -75,9 +113,15 @@ def _cidr(value: str) -> str:
 
 def _public_cidr(value: str) -> str:
     value = _cidr(value)
-    if ipaddress.ip_network(value).prefixlen == 0:
+    network = ipaddress.ip_network(value)
+    if network.prefixlen == 0:
         raise ValueError(f"the API endpoint is never open to the whole internet: {value!r} is refused; "
                          "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint")
+    # 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too: bound each entry, not only /0.
+    widest = MIN_PUBLIC_PREFIX[network.version]
+    if network.prefixlen < widest:
+        raise ValueError(f"expected a CIDR of /{widest} or narrower for the public API endpoint, got {value!r}: "
+                         "list the ranges of your offices or CI runners")
     return value
 
 
@@ -110,6 +154,12 @@ def _bottlerocket_release(value: str) -> str:
     return value
 
 
+def _addon_version(value: str) -> str:
+    if not ADDON_VERSION_RE.match(value):
+        raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
+    return value
+
+
 def _kubernetes_version(value: str) -> str:
     if value not in SUPPORTED_KUBERNETES_VERSIONS:
         raise ValueError(f"expected one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (as a quoted string), "
@@ -138,6 +188,7 @@ RoleArn = Annotated[str, AfterValidator(_role_arn)]
 PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
 BottlerocketRelease = Annotated[str, AfterValidator(_bottlerocket_release)]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
+AddonVersion = Annotated[str, AfterValidator(_addon_version)]
 ImageDigest = Annotated[str, AfterValidator(_image_digest)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -215,6 +266,22 @@ class NodeGroupSettings(_Model):
     max_unavailable_percentage: Annotated[int, Field(ge=1, le=100)] = 33
     """At most this share of nodes is replaced at once when the release changes."""
 
+    @property
+    def architecture(self) -> Architecture:
+        """The group's architecture (settings refuse groups that mix architectures)."""
+        return instance_architecture(self.instance_types[0])
+
+
+class AddonVersionSettings(_Model):
+    """Per-stack overrides of the pinned add-on versions; an omitted key keeps the default for the cluster's
+    Kubernetes version (settings.model.DEFAULT_ADDON_VERSIONS)."""
+
+    vpc_cni: AddonVersion | None = None
+    coredns: AddonVersion | None = None
+    kube_proxy: AddonVersion | None = None
+    """Must match the cluster's Kubernetes minor version (v1.33.x for 1.33)."""
+    pod_identity_agent: AddonVersion | None = None
+
 
 class ClusterSettings(_Model):
     """The EKS cluster; every default is the hardened choice."""
@@ -233,6 +300,8 @@ class ClusterSettings(_Model):
     """Retention of control-plane and flow logs. Default: 365 in prod, 90 elsewhere."""
     detective_controls: bool | None = None
     """GuardDuty with EKS audit-log and runtime monitoring. Default: on in prod, off elsewhere."""
+    addon_versions: AddonVersionSettings = AddonVersionSettings()
+    """Pinned versions of vpc-cni, coredns, kube-proxy and the pod identity agent. Default: per Kubernetes version."""
 
 
 class Rollout(_Model):
@@ -376,6 +445,34 @@ class StackSettings(_Model):
     @property
     def detective_controls(self) -> bool:
         return self.is_prod if self.cluster.detective_controls is None else self.cluster.detective_controls
+
+    @property
+    def partition(self) -> str:
+        """The AWS partition of the region (ARNs of managed policies, key policies)."""
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
+
+    @property
+    def deletion_protection(self) -> bool:
+        """EKS deletion protection: on in prod, so that a stray `destroy` cannot remove the cluster."""
+        return self.is_prod
+
+    @property
+    def addon_versions(self) -> AddonVersions:
+        chosen = self.cluster.addon_versions
+        default = DEFAULT_ADDON_VERSIONS[self.cluster.kubernetes_version]
+        return AddonVersions(
+            vpc_cni=chosen.vpc_cni or default.vpc_cni,
+            coredns=chosen.coredns or default.coredns,
+            kube_proxy=chosen.kube_proxy or default.kube_proxy,
+            pod_identity_agent=chosen.pod_identity_agent or default.pod_identity_agent,
+        )
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The application namespaces, sorted: one Kubernetes Namespace each."""
+        return tuple(sorted({workload.namespace for workload in self.workloads}))
 
     def idle_replicas(self, workload: WorkloadSettings) -> int:
         if workload.rollout.idle_replicas is not None:

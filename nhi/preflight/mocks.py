@@ -158,12 +158,12 @@ class PreflightMocks(pulumi.runtime.Mocks):
             state.setdefault("name", name)
         return computed.get("id") or resource_id(args), state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         answer = _CALLS.get(args.token)
         if answer is None:
             self.unanswered_calls.add(args.token)
-            return {}, None
-        return answer(self.ctx, args.args), None
+            return {}, []
+        return answer(self.ctx, args.args), []
 
 
 # Types whose `name` output is the auto-generated physical name when the program gives none.

@@ -16,7 +16,7 @@ from components.access_catalog import (
 )
 from settings import AccessGrant
 from tests.conftest import STACKS
-from tests.components.workload_views import ROLE, ROLE_POLICY, capture_workloads, trust_of
+from tests.components.workload_views import workload_resources, ROLE, ROLE_POLICY, capture_workloads, trust_of
 
 # Placeholders whose values may contain '/' (object keys, parameter paths, secret names); others may not,
 # so that `bucket/*` never passes for a bucket and `table/t/index/*` never for a table.
@@ -99,7 +99,7 @@ def test_the_grammar_check_catches_unknown_actions_and_wrong_resource_types() ->
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_generated_permission_policy_is_valid_and_fits_inline(stack: str) -> None:
-    policies = capture_workloads(stack).of_type(ROLE_POLICY)
+    policies = workload_resources(capture_workloads(stack), ROLE_POLICY)
     assert policies
     for policy in policies:
         text = policy.inputs["policy"]
@@ -109,7 +109,7 @@ def test_every_generated_permission_policy_is_valid_and_fits_inline(stack: str) 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_trust_policies_use_existing_sts_actions(stack: str) -> None:
-    for role in capture_workloads(stack).of_type(ROLE):
+    for role in workload_resources(capture_workloads(stack), ROLE):
         for statement in trust_of(role)["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             assert all(action_rows(a) for a in actions), actions

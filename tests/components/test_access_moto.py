@@ -24,7 +24,7 @@ from components.access_catalog import CATALOG
 from components.identity import ROLE_PATH
 from tests.conftest import REPO
 from tests.components.moto_iam import iam_enforced, is_access_denied, resource_resolvers
-from tests.components.workload_views import ROLE, ROLE_POLICY, capture_workloads
+from tests.components.workload_views import workload_resources, ROLE, ROLE_POLICY, capture_workloads
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 SEED_KEY = "seed.txt"
@@ -107,9 +107,9 @@ def _create(admin: boto3.session.Session, service: str, arn: str, world: World) 
 def _documents() -> dict[str, tuple[str, str | None]]:
     """Workload -> (trust policy, permission policy or None), as the program renders them."""
     capture = capture_workloads("prod")
-    policies = {p.parent: p.inputs["policy"] for p in capture.of_type(ROLE_POLICY)}
+    policies = {p.parent: p.inputs["policy"] for p in workload_resources(capture, ROLE_POLICY)}
     return {r.inputs["tags"]["nhi-platform/workload"]: (r.inputs["assumeRolePolicy"], policies.get(r.parent))
-            for r in capture.of_type(ROLE)}
+            for r in workload_resources(capture, ROLE)}
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from components.labels import IRSA_ROLE_ANNOTATION
 from settings import IdentityMode
 from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 from tests.components.workload_views import (
+    workload_resources,
     ASSOCIATION, ROLE, ROLE_POLICY, SERVICE_ACCOUNT, capture_workloads, capture_workloads_file, manifests, trust_of,
 )
 
@@ -32,9 +33,9 @@ def roles_by_service_account(stack: str) -> dict[tuple[str, str], dict]:
     """(namespace, service account) -> the role bound to it, found the way EKS finds it: the association's
     roleArn (pod-identity) or the SA's role annotation (irsa)."""
     capture = capture_workloads(stack)
-    roles = {r.outputs["arn"]: r for r in capture.of_type(ROLE)}
+    roles = {r.outputs["arn"]: r for r in workload_resources(capture, ROLE)}
     bound: dict[tuple[str, str], list] = {}
-    for association in capture.of_type(ASSOCIATION):
+    for association in workload_resources(capture, ASSOCIATION):
         key = (association.inputs["namespace"], association.inputs["serviceAccount"])
         bound.setdefault(key, []).append(roles[association.inputs["roleArn"]])
     for sa in manifests(capture, SERVICE_ACCOUNT):
@@ -55,7 +56,7 @@ def test_one_role_per_service_account_and_one_service_account_per_workload(stack
     assert set(bound) == service_accounts
     role_urns = [role.urn for role in bound.values()]
     assert len(set(role_urns)) == len(role_urns), "a role is shared by two service accounts"
-    assert {r.urn for r in capture.of_type(ROLE)} == set(role_urns), "a role bound to no service account"
+    assert {r.urn for r in workload_resources(capture, ROLE)} == set(role_urns), "a role bound to no service account"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -94,7 +95,7 @@ def test_trust_binds_each_role_to_its_service_account_only(stack: str) -> None:
 def test_pod_identity_associations_keep_session_tags_and_irsa_roles_have_no_association(stack: str) -> None:
     declared = stack_settings(stack)
     capture = capture_workloads(stack)
-    associations = capture.of_type(ASSOCIATION)
+    associations = workload_resources(capture, ASSOCIATION)
     assert {(a.inputs["namespace"], a.inputs["serviceAccount"]) for a in associations} == \
         {(w.namespace, w.name) for w in declared.workloads if w.identity is IdentityMode.POD_IDENTITY}
     assert all(a.inputs["disableSessionTags"] is False and "policy" not in a.inputs for a in associations)
@@ -109,7 +110,7 @@ def test_permissions_are_exactly_the_declared_access(stack: str) -> None:
     declared = stack_settings(stack)
     capture = capture_workloads(stack)
     bound = roles_by_service_account(stack)
-    policies_by_role = {p.parent: json.loads(p.inputs["policy"]) for p in capture.of_type(ROLE_POLICY)}
+    policies_by_role = {p.parent: json.loads(p.inputs["policy"]) for p in workload_resources(capture, ROLE_POLICY)}
     for w in declared.workloads:
         role = bound[(w.namespace, w.name)]
         document = policies_by_role.get(role.parent)
@@ -145,5 +146,5 @@ def test_a_stack_permissions_boundary_is_set_on_every_workload_role(tmp_path: Pa
     config = stack_file_config("prod")
     config["nhi-platform:permissionsBoundaryArn"] = boundary
     capture = capture_workloads_file(write_stack_file(tmp_path, "prod", config))
-    assert {r.inputs.get("permissionsBoundary") for r in capture.of_type(ROLE)} == {boundary}
-    assert all("permissionsBoundary" not in r.inputs for r in capture_workloads("prod").of_type(ROLE))
+    assert {r.inputs.get("permissionsBoundary") for r in workload_resources(capture, ROLE)} == {boundary}
+    assert all("permissionsBoundary" not in r.inputs for r in workload_resources(capture_workloads("prod"), ROLE))

@@ -12,18 +12,12 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from nhi.preflight import wire
-from nhi.preflight.capture import Capture, CapturedResource, capture_program
-from nhi.preflight.program import load_program, stack_config
-from tests.conftest import REPO, capture_stack_file
-
-# The workload wiring runs on a stand-in for the cluster wiring until branch `cluster` is merged; then this
-# becomes REPO and the stand-in program is deleted.
-WORKLOAD_PROGRAM = REPO / "tests" / "programs" / "workloads_standin"
+from nhi.preflight.capture import Capture, CapturedResource
+from tests.conftest import capture_stack, capture_stack_file
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -35,15 +29,32 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 
 
-@lru_cache(maxsize=None)
 def capture_workloads(stack: str) -> Capture:
-    """The capture of one of our stacks through the workload program (cached: treat as read-only)."""
-    program = load_program(WORKLOAD_PROGRAM)
-    return capture_program(program, stack_config(program, stack))
+    """The capture of one of our stacks (cached per session: treat as read-only)."""
+    return capture_stack(stack)
 
 
 def capture_workloads_file(path: Path) -> Capture:
-    return capture_stack_file(path, program_dir=WORKLOAD_PROGRAM)
+    """The capture of our program with a changed stack file."""
+    return capture_stack_file(path)
+
+
+WORKLOADS_COMPONENT = "nhi:workloads:Workloads"
+
+
+def workload_resources(capture: Capture, type_token: str) -> list[CapturedResource]:
+    """Resources of a type under the Workloads component (the cluster has roles and policies of its own)."""
+    by_urn = capture.by_urn()
+
+    def under_workloads(resource: CapturedResource) -> bool:
+        parent = by_urn.get(resource.parent or "")
+        while parent is not None:
+            if parent.type == WORKLOADS_COMPONENT:
+                return True
+            parent = by_urn.get(parent.parent or "")
+        return False
+
+    return [r for r in capture.of_type(type_token) if under_workloads(r)]
 
 
 def manifest(resource: CapturedResource) -> dict[str, Any]:
@@ -52,11 +63,13 @@ def manifest(resource: CapturedResource) -> dict[str, Any]:
 
 
 def manifests(capture: Capture, type_token: str) -> list[dict[str, Any]]:
-    return [manifest(r) for r in capture.of_type(type_token)]
+    """Workload objects of a type as manifests; namespaces (made by the cluster wiring) all of them."""
+    found = capture.of_type(type_token) if type_token == NAMESPACE else workload_resources(capture, type_token)
+    return [manifest(r) for r in found]
 
 
 def role_by_urn(capture: Capture) -> dict[str, CapturedResource]:
-    return {r.urn: r for r in capture.of_type(ROLE)}
+    return {r.urn: r for r in workload_resources(capture, ROLE)}
 
 
 def trust_of(role: CapturedResource) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""The `nhi` command line: one function per command, `main(argv) -> int`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .preflight import report
+from .preflight.errors import PreflightError
+from .preflight.manifests import write_manifests
+from .preflight.run import REPO_ROOT, PreflightOptions, run_preflight
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+def _preflight_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "preflight", help="offline preview: the plan and the policy verdict of a stack, with no cloud account",
+        description="Run a Pulumi Python program under the SDK's mock engine and send every resource to each "
+                    "policy pack over the Analyzer gRPC protocol, as `pulumi preview --policy-pack` does. "
+                    "Exit 0: no mandatory violation; 1: at least one; 2: bad usage, config, program or pack.")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
+    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT,
+                        help="the Pulumi Python project to run (default: this repository)")
+    parser.add_argument("--policy-pack", type=Path, action="append", dest="packs",
+                        help="policy pack directory, repeatable (default: this repository's policy/)")
+    parser.add_argument("--policy-pack-config", type=Path, action="append", dest="pack_configs", default=[],
+                        help="the JSON `pulumi preview --policy-pack-config` takes; pairs with --policy-pack in order")
+    parser.add_argument("--unknowns", action="store_true",
+                        help="leave computed outputs unknown, as in a first preview, and send them to packs as unknowns")
+    parser.add_argument("--format", choices=("table", "json", "sarif"), default="table")
+    parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    parser.add_argument("--manifests", type=Path, metavar="DIR", help="write each Kubernetes resource as YAML into DIR")
+    parser.add_argument("--strict", action="store_true",
+                        help="also fail when a mandatory policy could not run on an unknown value")
+    parser.add_argument("--pack-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="how long a pack may take to start and print its port (default 30)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.set_defaults(handler=preflight)
+
+
+def preflight(args: argparse.Namespace) -> int:
+    options = PreflightOptions(
+        program=args.program, stack=args.stack, stack_file=args.stack_file,
+        packs=tuple(args.packs) if args.packs else (REPO_ROOT / "policy",),
+        pack_configs=tuple(args.pack_configs), unknowns=args.unknowns, startup_timeout=args.pack_timeout,
+    )
+    verdict = run_preflight(options)
+    if args.manifests:
+        written = write_manifests(verdict.capture, args.manifests)
+        print(f"Wrote {len(written)} Kubernetes manifests to {args.manifests}", file=sys.stderr)
+    if args.format == "json":
+        text = report.dumps(report.to_json(verdict))
+    elif args.format == "sarif":
+        text = report.dumps(report.to_sarif(verdict, args.program.resolve()))
+    else:
+        text = report.to_table(verdict, args.strict)
+    if args.output:
+        args.output.write_text(text + "\n")
+    else:
+        print(text)
+    return verdict.exit_code(args.strict)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nhi", description="nhi-platform: non-human identities on immutable EKS.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _preflight_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # usage errors exit 2, as argparse does
+    try:
+        return int(args.handler(args))
+    except PreflightError as error:
+        print(f"nhi {args.command}: {error.message}", file=sys.stderr)
+        if getattr(args, "debug", False) and error.detail:
+            print(error.detail, file=sys.stderr)
+        elif error.detail:
+            print("(run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

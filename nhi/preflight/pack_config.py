@@ -1,0 +1,133 @@
+"""The JSON that `pulumi preview --policy-pack-config FILE` takes, resolved per policy as the engine does:
+the policy's own level, then the pack's initial config, then the file (`all` first, then the policy by
+name); properties get the schema's defaults and are validated against the policy's config schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from google.protobuf import json_format
+
+from .errors import PreflightError
+
+LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
+_NAMES = {value: name for name, value in LEVELS.items()}
+
+
+def level_name(value: int) -> str:
+    return _NAMES.get(value, "advisory")
+
+
+@dataclass(frozen=True)
+class PolicyPackConfig:
+    path: Path
+    entries: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ResolvedPolicyConfig:
+    level: int
+    properties: dict[str, Any]
+
+
+def load_pack_config(path: Path) -> PolicyPackConfig:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PreflightError(f"Policy pack config {path} does not exist.") from None
+    except json.JSONDecodeError as error:
+        raise PreflightError(f"Policy pack config {path} is not valid JSON: {error}.") from None
+    if not isinstance(entries, dict):
+        raise PreflightError(f"Policy pack config {path}: expected a JSON object of policy names to levels or objects.")
+    for key, value in entries.items():
+        _split(value, f"{path}: {key!r}")
+    return PolicyPackConfig(path, entries)
+
+
+def _split(value: Any, where: str) -> tuple[int | None, dict[str, Any]]:
+    """An entry is a level string, or an object with an optional `enforcementLevel` and properties."""
+    if isinstance(value, str):
+        if value not in LEVELS:
+            raise PreflightError(f"{where}: expected one of {', '.join(LEVELS)}, got {value!r}.")
+        return LEVELS[value], {}
+    if isinstance(value, dict):
+        properties = {k: v for k, v in value.items() if k != "enforcementLevel"}
+        level = value.get("enforcementLevel")
+        if level is None:
+            return None, properties
+        if level not in LEVELS:
+            raise PreflightError(f"{where}.enforcementLevel: expected one of {', '.join(LEVELS)}, got {level!r}.")
+        return LEVELS[level], properties
+    raise PreflightError(f"{where}: expected a level string or an object, got {type(value).__name__}.")
+
+
+def resolve_policy_config(info: Any, pack_config: PolicyPackConfig | None,
+                          directory: Path) -> dict[str, ResolvedPolicyConfig]:
+    """Per-policy level and properties for the Configure call. Raises PreflightError on a config that names
+    a policy the pack does not have, or whose properties do not match the policy's schema."""
+    names = {p.name for p in info.policies}
+    initial = {key: json_format.MessageToDict(value, preserving_proto_field_name=True)
+               for key, value in info.initialConfig.items()}
+    file_entries = pack_config.entries if pack_config else {}
+    unknown = sorted(set(file_entries) - names - {"all"})
+    if unknown:
+        raise PreflightError(f"Policy pack config {pack_config.path if pack_config else ''} names "
+                             f"{', '.join(map(repr, unknown))}, which pack {info.name!r} does not have "
+                             f"(its policies: {', '.join(sorted(names))}).")
+    resolved: dict[str, ResolvedPolicyConfig] = {}
+    for policy in info.policies:
+        level: int = policy.enforcementLevel
+        properties = _schema_defaults(policy)
+        for source, entries in (("initial config", _initial_as_entries(initial)), ("config file", file_entries)):
+            for key in ("all", policy.name):
+                if key in entries:
+                    entry_level, entry_properties = _split(entries[key], f"{source} {key!r}")
+                    level = entry_level if entry_level is not None else level
+                    if key == policy.name:
+                        properties.update(entry_properties)
+        _validate(policy, properties, pack_config, directory)
+        resolved[policy.name] = ResolvedPolicyConfig(level, properties)
+    return resolved
+
+
+def _initial_as_entries(initial: dict[str, Any]) -> dict[str, Any]:
+    entries: dict[str, Any] = {}
+    for key, value in initial.items():
+        entry = dict(value.get("properties") or {})
+        if "enforcementLevel" in value:
+            level = value["enforcementLevel"]
+            entry["enforcementLevel"] = level.lower() if isinstance(level, str) else level_name(level)
+        entries[key] = entry
+    return entries
+
+
+def _schema(policy: Any) -> dict[str, Any] | None:
+    if not policy.HasField("configSchema"):
+        return None
+    schema = json_format.MessageToDict(policy.configSchema)
+    return {"type": "object", "properties": schema.get("properties", {}), "required": schema.get("required", [])}
+
+
+def _schema_defaults(policy: Any) -> dict[str, Any]:
+    schema = _schema(policy) or {}
+    return {key: spec["default"] for key, spec in schema.get("properties", {}).items()
+            if isinstance(spec, dict) and "default" in spec}
+
+
+def _validate(policy: Any, properties: dict[str, Any], pack_config: PolicyPackConfig | None, directory: Path) -> None:
+    schema = _schema(policy)
+    if schema is None:
+        if properties:
+            where = pack_config.path if pack_config else directory
+            raise PreflightError(f"{where}: policy {policy.name!r} takes no configuration, got "
+                                 f"{', '.join(sorted(properties))}.")
+        return
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(properties), key=lambda e: list(e.path))
+    if errors:
+        where = pack_config.path if pack_config else directory
+        lines = "; ".join(f"{'.'.join(map(str, e.path)) or '(properties)'}: {e.message}" for e in errors)
+        raise PreflightError(f"{where}: configuration of policy {policy.name!r} is invalid: {lines}.")

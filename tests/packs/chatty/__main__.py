@@ -1,0 +1,2 @@
+"""A pack that prints something other than its port first."""
+print("Loading rules...")
