@@ -1,20 +1,19 @@
-"""The rendered Kubernetes objects of every stack validate against the cluster version's schemas (strict:
-an unknown or misspelt field fails), as kubernetes-validate knows them."""
+"""The Kubernetes objects `nhi preflight --manifests` writes for every stack validate against the cluster
+version's schemas (strict: an unknown or misspelt field fails), as kubernetes-validate knows them."""
 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
+import yaml
 
 import settings
+from nhi.preflight.manifests import write_manifests
 from tests.conftest import REPO, STACKS
-from tests.components.workload_views import (
-    DEPLOYMENT, NETWORK_POLICY, SERVICE, SERVICE_ACCOUNT, capture_workloads, manifests,
-)
-
-WORKLOAD_KINDS = (DEPLOYMENT, SERVICE, SERVICE_ACCOUNT, NETWORK_POLICY)
+from tests.components.workload_views import DEPLOYMENT, capture_workloads, manifests
 
 
 def cluster_version(stack: str) -> str:
@@ -22,15 +21,18 @@ def cluster_version(stack: str) -> str:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_rendered_workload_objects_validate_for_the_cluster_version(stack: str) -> None:
-    capture = capture_workloads(stack)
+def test_written_manifests_validate_for_the_cluster_version(stack: str, tmp_path: Path) -> None:
+    declared = settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
     version = f"{cluster_version(stack)}.0"
-    validated = set()
-    for kind in WORKLOAD_KINDS:
-        for manifest in manifests(capture, kind):
-            kubernetes_validate.validate(manifest, version, strict=True)
-            validated.add(manifest["kind"])
-    assert validated == {"Deployment", "Service", "ServiceAccount", "NetworkPolicy"}
+    kinds: dict[str, set[str]] = {}
+    for path in write_manifests(capture_workloads(stack), tmp_path):
+        body = yaml.safe_load(path.read_text())
+        kubernetes_validate.validate(body, version, strict=True)
+        kinds.setdefault(body["kind"], set()).add(f"{body['metadata'].get('namespace')}/{body['metadata']['name']}")
+    assert kinds["Deployment"] == {f"{w.namespace}/{w.name}-{slot}" for w in declared.workloads for slot in ("blue", "green")}
+    assert kinds["Service"] == {f"{w.namespace}/{w.name}" for w in declared.workloads}
+    assert kinds["ServiceAccount"] == {f"{w.namespace}/{w.name}" for w in declared.workloads}
+    assert {f"{w.namespace}/{w.name}-flows" for w in declared.workloads} <= kinds["NetworkPolicy"]
 
 
 def test_the_validation_rejects_a_misspelt_field() -> None:

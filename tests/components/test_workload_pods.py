@@ -181,3 +181,17 @@ def test_pinned_image_refuses_tags_and_foreign_registries() -> None:
     with pytest.raises(ValueError) as foreign:
         pinned_image(f"docker.io/library/app@sha256:{'a' * 64}", (registry,))
     assert str(foreign.value) == REFUSED_REGISTRY.format(allowed=registry, registry="docker.io")
+
+
+def test_in_prod_promoting_changes_only_the_stable_service(tmp_path: Path) -> None:
+    """Prod keeps the idle slot at full size, so a promote is a selector flip and nothing else (issue 5)."""
+    config = stack_file_config("prod")
+    workload = next(w for w in config["nhi-platform:workloads"] if w["name"] == "payments")
+    workload["rollout"]["active"] = "green"
+    changed = capture_workloads_file(write_stack_file(tmp_path, "prod", config))
+    before = {r.urn: r.inputs for r in capture_workloads("prod").resources}
+    after = {r.urn: r.inputs for r in changed.resources}
+    assert set(before) == set(after)
+    assert {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]} == {"workloads-payments-rollout-service"}
+    service = next(r for r in changed.resources if r.name == "workloads-payments-rollout-service").inputs
+    assert service["spec"]["selector"] == {labels.NAME: "payments", labels.SLOT: "green"}

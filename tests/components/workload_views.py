@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from nhi.preflight import wire
+from nhi.preflight.manifests import manifest as preflight_manifest
 from nhi.preflight.capture import Capture, CapturedResource
 from tests.conftest import capture_stack, capture_stack_file
 
@@ -58,8 +58,8 @@ def workload_resources(capture: Capture, type_token: str) -> list[CapturedResour
 
 
 def manifest(resource: CapturedResource) -> dict[str, Any]:
-    """A captured Kubernetes object as plain YAML-ready data (wire numbers back to integers)."""
-    return wire.reveal(resource.inputs)
+    """A captured Kubernetes object as `nhi preflight --manifests` writes it."""
+    return preflight_manifest(resource)
 
 
 def manifests(capture: Capture, type_token: str) -> list[dict[str, Any]]:
