@@ -8,6 +8,7 @@ from components.cluster import Cluster, ClusterArgs, NodeGroupSpec
 from components.detective import DetectiveControls, DetectiveControlsArgs
 from components.namespaces import Namespaces, NamespacesArgs
 from components.node_group import AmiType
+from components.workloads import Workloads, WorkloadsArgs
 
 stack = settings.load_settings()
 tags = {"nhi-platform/stack": pulumi.get_stack(), "nhi-platform/environment": stack.environment.value}
@@ -62,3 +63,14 @@ pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 pulumi.export("nodeRoleArn", cluster.node_role_arn)
 pulumi.export("registryUrls", cluster.registry_urls)
 # --- end of cluster wiring ------------------------------------------------------------------------------
+
+# --- Workloads: one identity, hardened blue-green slots and declared flows each ---------------------------
+workloads = Workloads("workloads", WorkloadsArgs.from_settings(
+    stack,
+    cluster_name=cluster.cluster_name,
+    cluster_arn=cluster.cluster_arn,
+    oidc_provider_arn=cluster.oidc_provider_arn,
+    oidc_issuer_url=cluster.oidc_issuer_url,
+    namespace_outputs=namespaces.names,
+), opts=pulumi.ResourceOptions(providers=[k8s_provider]))
+pulumi.export("workloadRoleArns", workloads.role_arns)

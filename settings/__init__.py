@@ -16,11 +16,14 @@ from .model import (
     PROJECT,
     AccessGrant,
     ClusterSettings,
+    ComputeResources,
     EgressFlow,
     Environment,
+    HealthChecks,
     IdentityMode,
     IngressFlow,
     NodeGroupSettings,
+    ProbeKind,
     Rollout,
     Slot,
     StackSettings,
@@ -28,8 +31,8 @@ from .model import (
 )
 
 __all__ = [
-    "PROJECT", "AccessGrant", "ClusterSettings", "EgressFlow", "Environment", "IdentityMode", "IngressFlow",
-    "NodeGroupSettings", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "PROJECT", "AccessGrant", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment", "HealthChecks",
+    "IdentityMode", "IngressFlow", "NodeGroupSettings", "ProbeKind", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
     "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
 ]
 

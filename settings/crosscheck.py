@@ -8,6 +8,8 @@ import ipaddress
 from collections import Counter
 from typing import Any, Callable, Iterator
 
+from components.access_catalog import grant_problems
+
 from .errors import Problem
 from .model import DIGEST_REF_RE, PROJECT, instance_architecture
 
@@ -85,6 +87,15 @@ def _declares_egress(workload: dict[str, Any], target: Any, port: Any) -> bool:
 
 def _declares_ingress(workload: dict[str, Any], source: Any, port: Any) -> bool:
     return any(f.get("from") == source and f.get("port") == port for _, f in _dicts(workload.get("ingress")))
+
+
+def access_grants_in_catalog(config: dict[str, Any]) -> Iterator[Problem]:
+    """Every `access` entry names a service and level of the access catalog, and ARNs of that service."""
+    for index, workload in _workloads(config):
+        for grant_index, grant in _dicts(workload.get("access")):
+            path = f"{WORKLOADS}[{index}].access[{grant_index}]"
+            for sub_path, message in grant_problems(grant.get("service"), grant.get("level"), grant.get("resources")):
+                yield Problem(f"{path}.{sub_path}", message)
 
 
 def images_from_allowed_registries(config: dict[str, Any]) -> Iterator[Problem]:
@@ -196,6 +207,7 @@ CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
     flows_name_known_workloads,
+    access_grants_in_catalog,
     images_from_allowed_registries,
     node_group_sizes,
     prod_margins,

@@ -48,6 +48,13 @@ class IdentityMode(str, Enum):
     IRSA = "irsa"
 
 
+class ProbeKind(str, Enum):
+    """How the kubelet checks a workload: an HTTP GET on a path, or a TCP connect (for non-HTTP servers)."""
+
+    HTTP = "http"
+    TCP = "tcp"
+
+
 class Architecture(str, Enum):
     """CPU architecture of a node group, from its instance types; picks the Bottlerocket AMI type."""
 
@@ -186,6 +193,49 @@ ImageDigest = Annotated[str, AfterValidator(_image_digest)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
+# Kubernetes quantities, in the forms this platform accepts (no exponents, no decimal SI suffixes for memory).
+CPU_RE = re.compile(r"^(?P<milli>[1-9][0-9]*)m$|^(?P<cores>[0-9]+(\.[0-9]{1,3})?)$")
+MEMORY_RE = re.compile(r"^(?P<amount>[1-9][0-9]*)(?P<unit>Ki|Mi|Gi)$")
+HTTP_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def cpu_millicores(value: str) -> int:
+    match = CPU_RE.match(value)
+    if not match:
+        raise ValueError(f"expected a CPU quantity such as '250m' or '1', got {value!r}")
+    if match.group("milli"):
+        return int(match.group("milli"))
+    return round(float(match.group("cores")) * 1000)
+
+
+def memory_bytes(value: str) -> int:
+    match = MEMORY_RE.match(value)
+    if not match:
+        raise ValueError(f"expected a memory quantity such as '256Mi' or '1Gi', got {value!r}")
+    return int(match.group("amount")) * {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}[match.group("unit")]
+
+
+def _cpu(value: str) -> str:
+    if cpu_millicores(value) <= 0:
+        raise ValueError(f"expected a positive CPU quantity, got {value!r}")
+    return value
+
+
+def _memory(value: str) -> str:
+    memory_bytes(value)
+    return value
+
+
+def _http_path(value: str) -> str:
+    if not HTTP_PATH_RE.match(value):
+        raise ValueError(f"expected an absolute HTTP path such as /readyz, got {value!r}")
+    return value
+
+
+Cpu = Annotated[str, AfterValidator(_cpu)]
+Memory = Annotated[str, AfterValidator(_memory)]
+HttpPath = Annotated[str, AfterValidator(_http_path)]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(
@@ -265,7 +315,8 @@ class Rollout(_Model):
 
 
 class AccessGrant(_Model):
-    """AWS permissions of a workload: one service, one level, named resources."""
+    """AWS permissions of a workload: one service, one level, named resources. Services, levels and the
+    ARN each service takes come from `components.access_catalog` (checked in `settings.crosscheck`)."""
 
     service: str
     level: str
@@ -304,6 +355,33 @@ class EgressFlow(_Model):
         return self
 
 
+class ComputeResources(_Model):
+    """Requests and limits of the workload's container; every pod gets both (no unbounded pods)."""
+
+    cpu_request: Cpu = "100m"
+    cpu_limit: Cpu = "500m"
+    memory_request: Memory = "128Mi"
+    memory_limit: Memory = "256Mi"
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> "ComputeResources":
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            raise ValueError(f"expected cpuRequest <= cpuLimit, got {self.cpu_request} > {self.cpu_limit}")
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            raise ValueError(f"expected memoryRequest <= memoryLimit, got {self.memory_request} > {self.memory_limit}")
+        return self
+
+
+class HealthChecks(_Model):
+    """Readiness and liveness probes on the workload's port: HTTP paths, or a TCP connect."""
+
+    probe: ProbeKind = ProbeKind.HTTP
+    readiness_path: HttpPath = "/readyz"
+    """HTTP path that answers 2xx when the pod may receive traffic (ignored for `probe: tcp`)."""
+    liveness_path: HttpPath = "/livez"
+    """HTTP path that answers 2xx while the process is healthy (ignored for `probe: tcp`)."""
+
+
 class WorkloadSettings(_Model):
     """A service: one ServiceAccount, one IAM role, hardened pods, declared flows only."""
 
@@ -317,7 +395,14 @@ class WorkloadSettings(_Model):
     ingress: list[IngressFlow] = []
     egress: list[EgressFlow] = []
     kubernetes_api_access: bool = False
-    """Mount a service-account token (only for workloads that call the Kubernetes API)."""
+    """Mount a service-account token (only for workloads that call the Kubernetes API; the API endpoint
+    must then be declared as an egress CIDR flow on port 443, default-deny applies to it too)."""
+    resources: ComputeResources = ComputeResources()
+    """CPU and memory requests and limits of the container."""
+    health: HealthChecks = HealthChecks()
+    """Readiness and liveness probes."""
+    run_as_user: Annotated[int, Field(ge=1000, le=2147483647)] = 10001
+    """Numeric user (and group) the container runs as; never root, never a system user."""
 
 
 class StackSettings(_Model):

@@ -118,8 +118,11 @@ def _options(request: Any) -> dict[str, Any]:
         options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)
     if request.additionalSecretOutputs:
         options["additionalSecretOutputs"] = list(request.additionalSecretOutputs)
-    if request.aliasSpecs or request.aliases:
-        options["aliases"] = [a.urn or a.spec.name for a in request.aliasSpecs] + list(request.aliases)
+    # `aliasSpecs` is the SDK's "I send Alias messages" flag; the aliases are in `aliases` (messages) and
+    # `aliasURNs` (plain URNs). pulumi-kubernetes gives every Deployment type aliases.
+    if request.aliases or request.aliasURNs:
+        options["aliases"] = ([a.urn or a.spec.name or a.spec.type for a in request.aliases]
+                              + list(request.aliasURNs))
     if request.replaceOnChanges:
         options["replaceOnChanges"] = list(request.replaceOnChanges)
     return options
