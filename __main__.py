@@ -6,6 +6,7 @@ import pulumi_kubernetes as kubernetes
 import settings
 from components.cluster import Cluster, ClusterArgs, NodeGroupSpec
 from components.detective import DetectiveControls, DetectiveControlsArgs
+from components.cluster_dns_policy import ClusterDnsPolicy, ClusterDnsPolicyArgs
 from components.namespaces import Namespaces, NamespacesArgs
 from components.node_group import AmiType
 from components.workloads import Workloads, WorkloadsArgs
@@ -51,6 +52,12 @@ k8s_provider = kubernetes.Provider(
 
 namespaces = Namespaces("workload-namespaces", NamespacesArgs(
     names=stack.namespaces, kubernetes_version=stack.cluster.kubernetes_version,
+), opts=pulumi.ResourceOptions(provider=k8s_provider))
+
+# Strict network policy enforcement denies CoreDNS too until this allows its traffic.
+ClusterDnsPolicy("cluster-dns", ClusterDnsPolicyArgs(
+    client_namespaces=tuple(stack.namespaces), vpc_cidr=stack.cluster.vpc_cidr,
+    service_ipv4_cidr=cluster.service_ipv4_cidr,
 ), opts=pulumi.ResourceOptions(provider=k8s_provider))
 
 if stack.detective_controls:
