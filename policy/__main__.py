@@ -2,7 +2,11 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+from nhi_rules.lib import shared_properties, warmup
 from nhi_rules.registry import POLICIES
+
+shared_properties.install()  # convert each resource's properties once per call, not once per policy
+warmup.start()  # the IAM database and secret detectors load while the engine still runs the program
 
 PolicyPack(
     name="nhi-platform",
