@@ -270,7 +270,7 @@ class _Builder:
             out.append(Identity(
                 id=rid, kind=IAM_ROLE, name=entity.resource.name, category=category, arn=entity.arn,
                 trusted=tuple(sorted(set(trusted), key=lambda p: p.key)), bindings=bound,
-                credential=Credential("sts", f"STS session, at most {_duration(seconds)}"),
+                credential=Credential("sts", f"STS, sessions ≤{_duration(seconds)}"),
                 grants=_sorted_grants(permissions.grants), managed_policies=tuple(sorted(set(permissions.managed))),
                 boundary=policy_name(boundary) if boundary else None,
                 egress=_union(a.egress for a in accounts), ingress=_union(a.ingress for a in accounts),
@@ -325,7 +325,7 @@ class _Builder:
             else:
                 category = "cluster-access"
             lifetime = (f"STS session of {in_stack.resource.name}" if in_stack
-                        else "the principal's own credentials (outside this stack)")
+                        else "the principal's own (outside this stack)")
             static = ":user/" in principal
             flags = ["access entry for an IAM user: static keys reach the cluster"] if static else []
             flags += [f"{a.policy} on {a.scope}" for a in access if a.policy.endswith("AdminPolicy")]
@@ -380,10 +380,10 @@ class _Builder:
                 category = "add-on"
             else:
                 category = "unused"
-            credential = (Credential("kubernetes-token", "projected API token, about 1h, rotated by the kubelet")
-                          if mounted else Credential("none", "no Kubernetes API token mounted"))
+            credential = (Credential("kubernetes-token", "API token (projected, ~1h, rotated)")
+                          if mounted else Credential("none", "no API token"))
             if not running and bound:
-                credential = Credential("kubernetes-token", "managed by the add-on that binds it")
+                credential = Credential("kubernetes-token", "managed by the add-on")
             out[service_account_id(namespace, name)] = Identity(
                 id=service_account_id(namespace, name), kind=SERVICE_ACCOUNT, name=key, category=category,
                 namespace=namespace, trusted=tuple(Principal("Pods", w.workload) for w in running), bindings=bound,
