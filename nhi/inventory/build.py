@@ -260,7 +260,7 @@ class _Builder:
             elif bound:
                 category = "workload"
             else:
-                category = "service"
+                category = _category_from_trust(trusted)
             session = entity.props.get("maxSessionDuration")
             seconds = int(session) if isinstance(session, (int, float)) else DEFAULT_MAX_SESSION
             flags = [*trust_flags, *permissions.flags]
@@ -270,7 +270,7 @@ class _Builder:
             out.append(Identity(
                 id=rid, kind=IAM_ROLE, name=entity.resource.name, category=category, arn=entity.arn,
                 trusted=tuple(sorted(set(trusted), key=lambda p: p.key)), bindings=bound,
-                credential=Credential("sts", f"STS, sessions ≤{_duration(seconds)}"),
+                credential=Credential("sts", f"STS, sessions ≤{_duration(seconds)}", False, seconds),
                 grants=_sorted_grants(permissions.grants), managed_policies=tuple(sorted(set(permissions.managed))),
                 boundary=policy_name(boundary) if boundary else None,
                 egress=_union(a.egress for a in accounts), ingress=_union(a.ingress for a in accounts),
@@ -404,6 +404,17 @@ class _Builder:
             body.setdefault("spec", {})
             policies.append(body)
         return NetworkModel(policies, labels)
+
+
+def _category_from_trust(trusted: list[Principal]) -> str:
+    kinds = {p.kind for p in trusted}
+    if "*" in kinds:
+        return "public"
+    if "AWS" in kinds:
+        return "iam-principals"
+    if "Federated" in kinds:
+        return "federated"
+    return "service"
 
 
 def _duration(seconds: int) -> str:

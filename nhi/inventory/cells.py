@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from .model import ACCESS_ENTRY, IAM_ROLE, IAM_USER, SERVICE_ACCOUNT, Flow, Grant, Identity
 from .documents import POD_IDENTITY_SERVICE
+from .levels import is_pattern
 
 SHORT_KIND = {IAM_ROLE: "IAM role", IAM_USER: "IAM user", ACCESS_ENTRY: "access entry",
               SERVICE_ACCOUNT: "service account"}
@@ -32,8 +33,11 @@ def assumed_by(identity: Identity) -> list[str]:
     for principal in identity.trusted:
         if principal.kind == "Service" and principal.value == POD_IDENTITY_SERVICE:
             out.append(f"Pod Identity: {principal.subject or 'ANY service account'}")
-        elif principal.kind == "Federated" and "oidc-provider" in principal.value:
-            out.append(f"OIDC (IRSA): {principal.subject or 'ANY subject'}")
+        elif principal.kind == "Federated" and "oidc-provider/oidc.eks." in principal.value:
+            out.append(f"OIDC (IRSA): {principal.subject or 'ANY service account'}")
+        elif principal.kind == "Federated" and "oidc-provider/" in principal.value:
+            host = principal.value.split("oidc-provider/", 1)[1]
+            out.append(f"OIDC {host}: {principal.subject or 'ANY subject'}")
         elif principal.kind == "Service":
             out.append(f"service {principal.value}")
         elif principal.kind == "AWS":
@@ -66,6 +70,10 @@ def can_do(identity: Identity) -> list[str]:
 
 def flow_text(flow: Flow) -> str:
     port = "any port" if flow.port == "*" else flow.port
+    if flow.peer_kind == "any":
+        who = "anywhere" if flow.direction == "egress" else "anyone"
+        unisolated = " (no NetworkPolicy)" if flow.peer.startswith("* (") else ""
+        return f"{who}{unisolated}" if flow.port == "*" else f"{who}:{port}"
     protocol = "" if flow.protocol in ("TCP", "*") else f"/{flow.protocol}"
     return f"{flow.peer}:{port}{protocol}"
 
@@ -99,5 +107,6 @@ def grant_rows(grants: tuple[Grant, ...]) -> list[tuple[str, str, str, str, str]
         for resources, names in sorted(by_resources.items(), key=lambda item: sorted(item[1])):
             marked = [f"{n} (conditional)" if any((n, r) in conditional for r in resources) else n
                       for n in sorted(names)]
-            rows.append((effect, service, level, ", ".join(a.split(":", 1)[-1] for a in marked), "\n".join(resources)))
+            shown = ", ".join(a if is_pattern(a.split(" ")[0]) else a.split(":", 1)[-1] for a in marked)
+            rows.append((effect, service, level, shown, "\n".join(resources)))
     return rows

@@ -62,6 +62,8 @@ class Credential:
     """`sts` (short-lived), `static-access-key`, `kubernetes-token`, or `none`."""
     lifetime: str
     static: bool = False
+    max_session_seconds: int | None = None
+    """For roles: the longest STS session (MaxSessionDuration)."""
 
 
 @dataclass(frozen=True)
