@@ -94,6 +94,8 @@ def inventory(args: argparse.Namespace) -> int:
     from .inventory.build import build
     from .inventory.source import capture_stack
 
+    if args.graph:
+        graph.check_target(args.graph)  # a bad file name or a missing Graphviz fails before the program runs
     found = build(capture_stack(args.program, args.stack, args.stack_file))
     if args.graph:
         graph.render(found, args.graph)

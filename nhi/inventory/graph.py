@@ -19,7 +19,7 @@ from .levels import LEVELS, UNKNOWN_LEVEL
 from .model import ACCESS_ENTRY, IAM_ROLE, IAM_USER, SERVICE_ACCOUNT, Identity, Inventory
 
 FORMATS = ("svg", "png", "pdf", "dot")
-SOURCE_MARK = "nhi-inventory-source: sha256:"
+SOURCE_MARK = "nhi inventory source sha256:"
 
 
 def quote(text: str) -> str:
@@ -197,21 +197,30 @@ def _peer_node(dot: _Dot, kind: str, peer: str) -> str:
     return ident
 
 
-def render(inventory: Inventory, path: Path) -> Path:
-    """Write the picture to `path`; the format is the file's suffix (svg, png, pdf, or dot for the source)."""
+def check_target(path: Path) -> str | None:
+    """The `dot` binary a picture at `path` needs (None for a .dot file); raises before any work is done."""
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise PreflightError(f"--graph {path}: the file name must end in one of {', '.join('.' + f for f in FORMATS)}.")
-    source = dot_source(inventory)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        path.write_text(source)
-        return path
+        return None
     binary = shutil.which("dot")
     if binary is None:
         raise PreflightError(f"--graph {path}: Graphviz's `dot` is not installed. Install it (Debian/Ubuntu: "
                              "`apt-get install graphviz`, macOS: `brew install graphviz`; `make test` does it when "
                              "missing) or write the DOT source with --graph FILE.dot.")
+    return binary
+
+
+def render(inventory: Inventory, path: Path) -> Path:
+    """Write the picture to `path`; the format is the file's suffix (svg, png, pdf, or dot for the source)."""
+    binary = check_target(path)
+    fmt = path.suffix.lower().lstrip(".")
+    source = dot_source(inventory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if binary is None:
+        path.write_text(source)
+        return path
     result = subprocess.run([binary, f"-T{fmt}", "-o", str(path)], input=source.encode(), capture_output=True,
                             timeout=120, check=False)
     if result.returncode != 0:
