@@ -53,9 +53,9 @@ class AccessDiff:
 
 
 def _set_changes(section: str, identity: str, what: str, before: set[Any], after: set[Any], describe: Any,
-                 widen_on_add: bool = True) -> list[Change]:
-    out = [Change(section, "added", identity, what, describe(item), widen_on_add) for item in sorted(after - before)]
-    out += [Change(section, "removed", identity, what, describe(item), not widen_on_add)
+                 widen_added: bool = True, widen_removed: bool = False) -> list[Change]:
+    out = [Change(section, "added", identity, what, describe(item), widen_added) for item in sorted(after - before)]
+    out += [Change(section, "removed", identity, what, describe(item), widen_removed)
             for item in sorted(before - after)]
     return out
 
@@ -67,7 +67,8 @@ def _identity_changes(old: Identity, new: Identity) -> list[Change]:
     denies = lambda i: {(g.action, g.resource, g.level) for g in i.grants if g.effect == "Deny"}  # noqa: E731
     grant_text = lambda g: f"{g[0]} on {g[1]} ({g[2]})"  # noqa: E731
     changes += _set_changes(PERMISSIONS, name, "allow", allows(old), allows(new), grant_text)
-    changes += _set_changes(PERMISSIONS, name, "deny", denies(old), denies(new), grant_text, widen_on_add=False)
+    changes += _set_changes(PERMISSIONS, name, "deny", denies(old), denies(new), grant_text, widen_added=False,
+                            widen_removed=True)
     changes += _set_changes(PERMISSIONS, name, "managed policy", set(old.managed_policies),
                             set(new.managed_policies), str)
     changes += _set_changes(PERMISSIONS, name, "EKS access policy", {(a.policy, a.cluster, a.scope) for a in
@@ -98,7 +99,7 @@ def _identity_changes(old: Identity, new: Identity) -> list[Change]:
         changes.append(Change(OTHER, "changed", name, "permissions boundary",
                               f"{old.boundary or 'none'} -> {new.boundary or 'none'}", new.boundary is None))
     if new.kind == SERVICE_ACCOUNT:
-        changes += _set_changes(OTHER, name, "image", set(old.images), set(new.images), str, widen_on_add=False)
+        changes += _set_changes(OTHER, name, "image", set(old.images), set(new.images), str, widen_added=False)
     return changes
 
 
