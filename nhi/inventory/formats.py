@@ -40,7 +40,7 @@ def _grid(headers: tuple[str, ...], body: list[list[list[str]]]) -> list[str]:
 
 
 def _has_permissions(identity: Identity) -> bool:
-    return identity.kind in (IAM_ROLE, IAM_USER) and bool(identity.grants)
+    return identity.kind in (IAM_ROLE, IAM_USER) and bool(identity.grants or identity.managed_policies)
 
 
 def to_table(inventory: Inventory) -> str:
