@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .levels import LEVELS, UNKNOWN_LEVEL, WIDENING_LEVELS
+
 # Identity kinds.
 IAM_ROLE = "iam-role"
 IAM_USER = "iam-user"
@@ -140,8 +142,6 @@ class Identity:
     """What a reviewer should look at: static keys, wildcards, unrestricted traffic, images by tag..."""
 
     def levels_by_service(self) -> dict[str, tuple[str, ...]]:
-        from .levels import LEVELS, UNKNOWN_LEVEL
-
         found: dict[str, set[str]] = {}
         for grant in self.grants:
             if grant.effect == "Allow":
@@ -151,8 +151,7 @@ class Identity:
 
     @property
     def can_write(self) -> bool:
-        from .levels import WIDENING_LEVELS
-
+        """Write, Permissions management or Tagging on anything."""
         return any(g.effect == "Allow" and g.level in WIDENING_LEVELS for g in self.grants)
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nhi.inventory.netpol import External, NetworkModel, Pod, pod, selector_matches  # noqa: F401 (re-exported)
+from nhi.inventory.netpol import External, NetworkModel, Pod, pod  # noqa: F401 (External: re-exported to the tests)
 from nhi.preflight.manifests import manifest as preflight_manifest
 from nhi.preflight.capture import Capture, CapturedResource
 from tests.conftest import capture_stack, capture_stack_file
