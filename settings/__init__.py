@@ -15,12 +15,14 @@ from .errors import Problem, SettingsError, describe_pydantic_error, join_path
 from .model import (
     PROJECT,
     AccessGrant,
+    CiSettings,
     ClusterSettings,
     EgressFlow,
     Environment,
     IdentityMode,
     IngressFlow,
     NodeGroupSettings,
+    OidcProviderMode,
     Rollout,
     Slot,
     StackSettings,
@@ -28,14 +30,15 @@ from .model import (
 )
 
 __all__ = [
-    "PROJECT", "AccessGrant", "ClusterSettings", "EgressFlow", "Environment", "IdentityMode", "IngressFlow",
-    "NodeGroupSettings", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "EgressFlow", "Environment", "IdentityMode", "IngressFlow",
+    "NodeGroupSettings", "OidcProviderMode", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
     "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
 ]
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset({
     "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
+    f"{PROJECT}:ci",
 })
 _KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 

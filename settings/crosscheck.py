@@ -9,10 +9,11 @@ from collections import Counter
 from typing import Any, Callable, Iterator
 
 from .errors import Problem
-from .model import DIGEST_REF_RE, PROJECT
+from .model import DIGEST_REF_RE, PROJECT, Environment, ci_role_arn, ci_role_names
 
 WORKLOADS = f"{PROJECT}:workloads"
 CLUSTER = f"{PROJECT}:cluster"
+CI = f"{PROJECT}:ci"
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 Check = Callable[[dict[str, Any]], Iterator[Problem]]
@@ -154,6 +155,37 @@ def endpoint_cidrs_are_not_the_vpc(config: dict[str, Any]) -> Iterator[Problem]:
                           f"expected addresses outside the VPC ({vpc}), got {cidr!r}: the VPC uses the private endpoint")
 
 
+def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
+    """The deploy role trusts the GitHub environment named after the stack's: it must be in the promotion order."""
+    ci, environment = config.get(CI), config.get(f"{PROJECT}:environment")
+    if not isinstance(ci, dict) or not isinstance(ci.get("environments"), list) or not isinstance(environment, str):
+        return
+    if environment not in ci["environments"]:
+        listed = ", ".join(str(e) for e in ci["environments"]) or "none"
+        yield Problem(f"{CI}.environments",
+                      f"expected this stack's environment {environment!r} among them (its deploy role trusts only the "
+                      f"GitHub environment of that name), got {listed}")
+
+
+def ci_deploy_role_is_cluster_admin(config: dict[str, Any]) -> Iterator[Problem]:
+    """The pipeline applies the Kubernetes objects too: its deploy role needs an access entry on the cluster."""
+    ci, cluster = config.get(CI), config.get(CLUSTER)
+    environment, region = config.get(f"{PROJECT}:environment"), config.get("aws:region")
+    accounts = config.get("aws:allowedAccountIds")
+    if not (isinstance(ci, dict) and isinstance(cluster, dict) and isinstance(cluster.get("adminRoleArns"), list)
+            and isinstance(environment, str) and isinstance(region, str) and isinstance(accounts, list) and accounts):
+        return
+    try:
+        deploy_name, _ = ci_role_names(Environment(environment))
+    except ValueError:
+        return  # the environment itself is reported by the model
+    deploy_role = ci_role_arn(region=region, account_id=str(accounts[0]), name=deploy_name)
+    if deploy_role not in cluster["adminRoleArns"]:
+        yield Problem(f"{CLUSTER}.adminRoleArns",
+                      f"expected the pipeline's deploy role {deploy_role} among them ({CI} is set, and `pulumi up` "
+                      "in CI applies the Kubernetes objects through that role)")
+
+
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
@@ -162,6 +194,8 @@ CHECKS: tuple[Check, ...] = (
     node_group_sizes,
     prod_margins,
     endpoint_cidrs_are_not_the_vpc,
+    ci_deploys_its_own_environment,
+    ci_deploy_role_is_cluster_admin,
 )
 
 

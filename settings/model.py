@@ -26,6 +26,16 @@ BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}$")
 K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+# GitHub's own rules: an owner is 1-39 letters, digits or single inner hyphens; a repository 1-100 letters, digits,
+# '.', '_' or '-'. Neither admits '*' or '?', so the OIDC subject built from them can never be a pattern.
+GITHUB_OWNER_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+GITHUB_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+# The pipeline's identity (nhi-platform:ci): GitHub Actions' OIDC issuer and the audience AWS's STS expects.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+# Every role and policy of the pipeline lives under this path, so that grants and denies can name them all.
+CI_ROLE_PATH = "/nhi-platform/ci/"
 
 # Kubernetes versions in EKS standard support that this platform is tested against.
 SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
@@ -40,6 +50,15 @@ class Environment(str, Enum):
 class IdentityMode(str, Enum):
     POD_IDENTITY = "pod-identity"
     IRSA = "irsa"
+
+
+class OidcProviderMode(str, Enum):
+    """Who owns the account's GitHub OIDC provider: IAM allows one provider per URL in an account."""
+
+    CREATE = "create"
+    """This stack creates it (one stack per account)."""
+    EXISTING = "existing"
+    """Another stack of the same account created it; this one trusts it by its well-known ARN."""
 
 
 class Slot(str, Enum):
@@ -96,6 +115,20 @@ def _policy_arn(value: str) -> str:
     return value
 
 
+def _github_owner(value: str) -> str:
+    if len(value) > 39 or not GITHUB_OWNER_RE.match(value):
+        raise ValueError(f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
+                         f"at most 39), got {value!r}")
+    return value
+
+
+def _github_repository(value: str) -> str:
+    if not GITHUB_REPOSITORY_RE.match(value) or value in (".", ".."):
+        raise ValueError(f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), "
+                         f"got {value!r}")
+    return value
+
+
 def _bottlerocket_release(value: str) -> str:
     if not BOTTLEROCKET_RELEASE_RE.match(value):
         raise ValueError(f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), "
@@ -130,6 +163,8 @@ VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 RoleArn = Annotated[str, AfterValidator(_role_arn)]
 PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
 BottlerocketRelease = Annotated[str, AfterValidator(_bottlerocket_release)]
+GitHubOwner = Annotated[str, AfterValidator(_github_owner)]
+GitHubRepository = Annotated[str, AfterValidator(_github_repository)]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 ImageDigest = Annotated[str, AfterValidator(_image_digest)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
@@ -251,6 +286,53 @@ class WorkloadSettings(_Model):
     """Mount a service-account token (only for workloads that call the Kubernetes API)."""
 
 
+class CiSettings(_Model):
+    """The pipeline's identity: which GitHub repository's Actions may preview and deploy this stack, keyless."""
+
+    org: GitHubOwner
+    """The GitHub organisation (or user) that owns the repository, spelled as GitHub shows it."""
+    repository: GitHubRepository
+    """The repository name, without the owner."""
+    environments: Annotated[list[Environment], Field(min_length=1)]
+    """GitHub environments in promotion order, each named after an nhi-platform environment; this stack's deploy
+    role trusts only the one named after its own environment."""
+    oidc_provider: OidcProviderMode = OidcProviderMode.CREATE
+    """`create` in one stack per account, `existing` in the others (IAM has one provider per URL and account)."""
+
+    @model_validator(mode="after")
+    def _environments_once(self) -> "CiSettings":
+        seen = [e.value for e in self.environments]
+        repeated = sorted({e for e in seen if seen.count(e) > 1})
+        if repeated:
+            raise ValueError(f"expected each environment once in the promotion order, got {', '.join(repeated)} repeated")
+        return self
+
+    def environment_subject(self, environment: Environment) -> str:
+        """The OIDC `sub` of a job that runs in a GitHub environment: the only subject a deploy role trusts."""
+        return f"repo:{self.org}/{self.repository}:environment:{environment.value}"
+
+    @property
+    def pull_request_subject(self) -> str:
+        """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
+        return f"repo:{self.org}/{self.repository}:pull_request"
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region, for ARNs built before any resource exists."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def ci_role_names(environment: Environment) -> tuple[str, str]:
+    """(deploy, preview) role names of a stack's pipeline identity, under CI_ROLE_PATH."""
+    return f"{environment.value}-deploy", f"{environment.value}-preview"
+
+
+def ci_role_arn(*, region: str, account_id: str, name: str) -> str:
+    return f"arn:{partition_of(region)}:iam::{account_id}:role{CI_ROLE_PATH}{name}"
+
+
 class StackSettings(_Model):
     """The whole stack: the only object components are built from."""
 
@@ -265,6 +347,8 @@ class StackSettings(_Model):
     """Registries images may come from. Default: this account's ECR registry in this region."""
     permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=f"{PROJECT}:permissionsBoundaryArn")] = None
     """A permissions boundary attached to every workload role, when set."""
+    ci: Annotated[CiSettings | None, Field(alias=f"{PROJECT}:ci")] = None
+    """The pipeline's identity (GitHub Actions OIDC). None: no pipeline roles; deploy from a workstation."""
 
     @property
     def account_id(self) -> str:
@@ -291,6 +375,20 @@ class StackSettings(_Model):
     @property
     def detective_controls(self) -> bool:
         return self.is_prod if self.cluster.detective_controls is None else self.cluster.detective_controls
+
+    @property
+    def ci_deploy_role_arn(self) -> str | None:
+        """The ARN of this stack's deploy role (known before it exists: its name and path are fixed)."""
+        if self.ci is None:
+            return None
+        return ci_role_arn(region=self.region, account_id=self.account_id, name=ci_role_names(self.environment)[0])
+
+    @property
+    def ci_preview_role_arn(self) -> str | None:
+        """The ARN of this stack's read-only preview role, for pull requests."""
+        if self.ci is None:
+            return None
+        return ci_role_arn(region=self.region, account_id=self.account_id, name=ci_role_names(self.environment)[1])
 
     def idle_replicas(self, workload: WorkloadSettings) -> int:
         if workload.rollout.idle_replicas is not None:
