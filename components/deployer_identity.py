@@ -126,7 +126,10 @@ EC2_CREATE_ACTIONS = ("ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateInternetGa
                       "ec2:CreateNatGateway", "ec2:CreateRouteTable", "ec2:CreateFlowLogs", "ec2:CreateLaunchTemplate")
 EKS = "arn:{p}:eks:{r}:{a}"
 EKS_CLUSTER = f"{EKS}:cluster/{{c}}"
-EKS_CHILDREN = tuple(f"{EKS}:{kind}/{{c}}/*" for kind in ("nodegroup", "addon", "access-entry", "podidentityassociation"))
+# One '*' per ARN segment after the cluster name (IAM's '*' spans '/', but this form shows the type's shape).
+EKS_ACCESS_ENTRIES = f"{EKS}:access-entry/{{c}}/*/*/*/*"
+EKS_CHILDREN = (f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", EKS_ACCESS_ENTRIES,
+                f"{EKS}:podidentityassociation/{{c}}/*")
 IAM = "arn:{p}:iam::{a}"
 STACK_ROLES = (f"{IAM}:role/{{c}}-*", f"{IAM}:role{{wl}}*")
 PIPELINE_ROLES = f"{IAM}:role{{ci}}*"
@@ -148,9 +151,10 @@ READ_GRANTS = (
         "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeLaunchTemplates", "ec2:DescribeNatGateways",
         "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces", "ec2:DescribePrefixLists",
         "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVpcAttribute", "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVpcs",
         "eks:DescribeAddonVersions", "eks:DescribeAddonConfiguration", "kms:ListAliases", "logs:DescribeLogGroups",
     ), ("*",), IN_REGION),
+    Grant("ReadNetworkAttributes", Access.READ, ("ec2:DescribeVpcAttribute",), (f"{EC2}:vpc/*",)),
     Grant("ReadTheCluster", Access.READ, (
         "eks:DescribeCluster", "eks:DescribeUpdate", "eks:ListTagsForResource", "eks:ListNodegroups", "eks:ListAddons",
         "eks:ListAccessEntries", "eks:ListPodIdentityAssociations", "eks:DescribeNodegroup", "eks:DescribeAddon",
@@ -204,7 +208,7 @@ WRITE_GRANTS = (
     # Cluster access only for the principals the stack file names, and only the policy the cluster grants them.
     Grant("GrantClusterAccessToNamedAdmins", Access.WRITE, ("eks:CreateAccessEntry",), (EKS_CLUSTER,),
           {"StringEquals": {"eks:principalArn": "{admins}"}}, "eks"),
-    Grant("AssociateOnlyClusterAdmin", Access.WRITE, ("eks:AssociateAccessPolicy",), (f"{EKS}:access-entry/{{c}}/*",),
+    Grant("AssociateOnlyClusterAdmin", Access.WRITE, ("eks:AssociateAccessPolicy",), (EKS_ACCESS_ENTRIES,),
           {"StringEquals": {"eks:policyArn": f"arn:{{p}}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"}},
           "eks"),
 
@@ -274,6 +278,39 @@ DETECTIVE_GRANTS = (
           KEEPS_ENVIRONMENT_TAG, "data"),
 )
 
+# The action that creates each AWS type the program deploys (for types AWS creates itself, the one that changes
+# them). The tests hold every registered type against it: a new kind of resource cannot slip past the grants.
+DEPLOYED_BY: Mapping[str, str] = {
+    "aws:ec2/vpc:Vpc": "ec2:CreateVpc",
+    "aws:ec2/subnet:Subnet": "ec2:CreateSubnet",
+    "aws:ec2/internetGateway:InternetGateway": "ec2:CreateInternetGateway",
+    "aws:ec2/eip:Eip": "ec2:AllocateAddress",
+    "aws:ec2/natGateway:NatGateway": "ec2:CreateNatGateway",
+    "aws:ec2/routeTable:RouteTable": "ec2:CreateRouteTable",
+    "aws:ec2/route:Route": "ec2:CreateRoute",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "ec2:AssociateRouteTable",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "ec2:RevokeSecurityGroupIngress",
+    "aws:ec2/flowLog:FlowLog": "ec2:CreateFlowLogs",
+    "aws:ec2/launchTemplate:LaunchTemplate": "ec2:CreateLaunchTemplate",
+    "aws:eks/cluster:Cluster": "eks:CreateCluster",
+    "aws:eks/nodeGroup:NodeGroup": "eks:CreateNodegroup",
+    "aws:eks/addon:Addon": "eks:CreateAddon",
+    "aws:eks/accessEntry:AccessEntry": "eks:CreateAccessEntry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "eks:AssociateAccessPolicy",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": "eks:CreatePodIdentityAssociation",
+    "aws:iam/role:Role": "iam:CreateRole",
+    "aws:iam/rolePolicy:RolePolicy": "iam:PutRolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "iam:AttachRolePolicy",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "iam:CreateOpenIDConnectProvider",
+    "aws:kms/key:Key": "kms:CreateKey",
+    "aws:kms/alias:Alias": "kms:CreateAlias",
+    "aws:cloudwatch/logGroup:LogGroup": "logs:CreateLogGroup",
+    "aws:ecr/repository:Repository": "ecr:CreateRepository",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "ecr:PutLifecyclePolicy",
+    "aws:guardduty/detector:Detector": "guardduty:CreateDetector",
+    "aws:guardduty/detectorFeature:DetectorFeature": "guardduty:UpdateDetector",
+}
+
 # Service-linked roles the program's services need once per account (EKS, managed node groups, Auto Scaling).
 SERVICE_LINKED_ROLES = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
 
@@ -325,10 +362,12 @@ def policy_documents(scope: Scope) -> dict[str, str]:
     return {group: document(statements) for group, statements in grouped.items()}
 
 
-def _service_scope(service: str, scope: Scope) -> str:
-    """The widest ARN of one service in this account (and region): the boundary's ceiling for that service."""
-    region = "" if service == "iam" else scope.region
-    return f"arn:{scope.partition}:{service}:{region}:{scope.account_id}:*"
+def _service_scope(service: str, scope: Scope) -> list[str]:
+    """The widest ARNs of one service in this account (and region): the boundary's ceiling for that service.
+    IAM refuses `arn:aws:iam::<account>:*` (a resource path must start with role/, policy/, ...)."""
+    if service == "iam":
+        return [f"arn:{scope.partition}:iam::{scope.account_id}:{kind}/*" for kind in ("role", "policy", "oidc-provider")]
+    return [f"arn:{scope.partition}:{service}:{scope.region}:{scope.account_id}:*"]
 
 
 READ_VERBS = ("Describe", "Get", "List")
