@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 REQUIREMENTS := requirements.txt policy/requirements.txt requirements-dev.txt
 
-.PHONY: install preflight test bench clean
+.PHONY: install preflight test bench bench-setup bench-scale clean
 
 install: $(VENV)/.installed
 
@@ -18,13 +18,23 @@ $(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
 	touch $@
 
 preflight: install
-	$(PY) -m nhi preflight --stack $(STACK)
+	$(PY) -m nhi preflight --stack $(STACK) --policy-pack-config policy/config/$(STACK).json
 
 test: install
 	$(PY) -m pytest -q
 
 bench: install
 	$(PY) benchmarks/preflight_bench.py
+
+# Checkov in its own virtual environment: its pins conflict with the platform's.
+bench-setup: benchmarks/.venv-checkov/bin/checkov
+
+benchmarks/.venv-checkov/bin/checkov: benchmarks/requirements-checkov.txt
+	$(PYTHON) -m venv benchmarks/.venv-checkov
+	benchmarks/.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+
+bench-scale: install bench-setup
+	$(PY) benchmarks/scale_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -17,12 +17,15 @@ from .model import (
     AccessGrant,
     CiSettings,
     ClusterSettings,
+    ComputeResources,
     EgressFlow,
     Environment,
+    HealthChecks,
     IdentityMode,
     IngressFlow,
     NodeGroupSettings,
     OidcProviderMode,
+    ProbeKind,
     Rollout,
     Slot,
     StackSettings,
@@ -30,8 +33,8 @@ from .model import (
 )
 
 __all__ = [
-    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "EgressFlow", "Environment", "IdentityMode", "IngressFlow",
-    "NodeGroupSettings", "OidcProviderMode", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment", "HealthChecks",
+    "IdentityMode", "IngressFlow", "NodeGroupSettings", "OidcProviderMode", "ProbeKind", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
     "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
 ]
 

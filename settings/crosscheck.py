@@ -8,8 +8,10 @@ import ipaddress
 from collections import Counter
 from typing import Any, Callable, Iterator
 
+from components.access_catalog import grant_problems
+
 from .errors import Problem
-from .model import DIGEST_REF_RE, PROJECT, Environment, ci_role_arn, ci_role_names
+from .model import DIGEST_REF_RE, PROJECT, instance_architecture
 
 WORKLOADS = f"{PROJECT}:workloads"
 CLUSTER = f"{PROJECT}:cluster"
@@ -88,6 +90,15 @@ def _declares_ingress(workload: dict[str, Any], source: Any, port: Any) -> bool:
     return any(f.get("from") == source and f.get("port") == port for _, f in _dicts(workload.get("ingress")))
 
 
+def access_grants_in_catalog(config: dict[str, Any]) -> Iterator[Problem]:
+    """Every `access` entry names a service and level of the access catalog, and ARNs of that service."""
+    for index, workload in _workloads(config):
+        for grant_index, grant in _dicts(workload.get("access")):
+            path = f"{WORKLOADS}[{index}].access[{grant_index}]"
+            for sub_path, message in grant_problems(grant.get("service"), grant.get("level"), grant.get("resources")):
+                yield Problem(f"{path}.{sub_path}", message)
+
+
 def images_from_allowed_registries(config: dict[str, Any]) -> Iterator[Problem]:
     allowed = config.get(f"{PROJECT}:allowedRegistries")
     if not allowed:
@@ -155,6 +166,44 @@ def endpoint_cidrs_are_not_the_vpc(config: dict[str, Any]) -> Iterator[Problem]:
                           f"expected addresses outside the VPC ({vpc}), got {cidr!r}: the VPC uses the private endpoint")
 
 
+def node_group_single_architecture(config: dict[str, Any]) -> Iterator[Problem]:
+    """One Bottlerocket AMI type per node group: mixing Graviton and x86 instance types cannot launch."""
+    cluster = config.get(CLUSTER)
+    if not isinstance(cluster, dict):
+        return
+    for index, group in _dicts(cluster.get("nodeGroups")):
+        types = [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
+        kinds = {instance_architecture(t).value for t in types}
+        if len(kinds) > 1:
+            yield Problem(f"{CLUSTER}.nodeGroups[{index}].instanceTypes",
+                          f"expected instance types of one architecture (one Bottlerocket AMI type per group), "
+                          f"got {', '.join(types)} ({' and '.join(sorted(kinds))}): split them into two groups")
+
+
+def kube_proxy_matches_cluster(config: dict[str, Any]) -> Iterator[Problem]:
+    """kube-proxy must run the cluster's minor version; a skewed pin breaks Service routing after an upgrade."""
+    cluster = config.get(CLUSTER)
+    if not isinstance(cluster, dict) or not isinstance(cluster.get("addonVersions"), dict):
+        return
+    version, pinned = cluster.get("kubernetesVersion"), cluster["addonVersions"].get("kubeProxy")
+    if isinstance(version, str) and isinstance(pinned, str) and not pinned.startswith(f"v{version}."):
+        yield Problem(f"{CLUSTER}.addonVersions.kubeProxy",
+                      f"expected a kube-proxy version for Kubernetes {version} (v{version}.x-eksbuild.N), got {pinned!r}")
+
+
+def admin_roles_unique(config: dict[str, Any]) -> Iterator[Problem]:
+    """Each admin role gets one access entry, named after the role: a repeat is a typo or a conflict."""
+    cluster = config.get(CLUSTER)
+    if not isinstance(cluster, dict) or not isinstance(cluster.get("adminRoleArns"), list):
+        return
+    names = Counter(arn.rsplit("/", 1)[-1] for arn in cluster["adminRoleArns"] if isinstance(arn, str))
+    for index, arn in enumerate(cluster["adminRoleArns"]):
+        if isinstance(arn, str) and names[arn.rsplit("/", 1)[-1]] > 1:
+            yield Problem(f"{CLUSTER}.adminRoleArns[{index}]",
+                          f"expected each admin role name once (access entries are named after it), "
+                          f"got {arn.rsplit('/', 1)[-1]!r} {names[arn.rsplit('/', 1)[-1]]} times")
+
+
 def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
     """The deploy role trusts the GitHub environment named after the stack's: it must be in the promotion order."""
     ci, environment = config.get(CI), config.get(f"{PROJECT}:environment")
@@ -167,35 +216,19 @@ def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
                       f"GitHub environment of that name), got {listed}")
 
 
-def ci_deploy_role_is_cluster_admin(config: dict[str, Any]) -> Iterator[Problem]:
-    """The pipeline applies the Kubernetes objects too: its deploy role needs an access entry on the cluster."""
-    ci, cluster = config.get(CI), config.get(CLUSTER)
-    environment, region = config.get(f"{PROJECT}:environment"), config.get("aws:region")
-    accounts = config.get("aws:allowedAccountIds")
-    if not (isinstance(ci, dict) and isinstance(cluster, dict) and isinstance(cluster.get("adminRoleArns"), list)
-            and isinstance(environment, str) and isinstance(region, str) and isinstance(accounts, list) and accounts):
-        return
-    try:
-        deploy_name, _ = ci_role_names(Environment(environment))
-    except ValueError:
-        return  # the environment itself is reported by the model
-    deploy_role = ci_role_arn(region=region, account_id=str(accounts[0]), name=deploy_name)
-    if deploy_role not in cluster["adminRoleArns"]:
-        yield Problem(f"{CLUSTER}.adminRoleArns",
-                      f"expected the pipeline's deploy role {deploy_role} among them ({CI} is set, and `pulumi up` "
-                      "in CI applies the Kubernetes objects through that role)")
-
-
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
     flows_name_known_workloads,
+    access_grants_in_catalog,
     images_from_allowed_registries,
     node_group_sizes,
     prod_margins,
     endpoint_cidrs_are_not_the_vpc,
+    node_group_single_architecture,
+    kube_proxy_matches_cluster,
+    admin_roles_unique,
     ci_deploys_its_own_environment,
-    ci_deploy_role_is_cluster_admin,
 )
 
 

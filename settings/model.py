@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
 
@@ -26,6 +27,11 @@ BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}$")
 K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+ADDON_VERSION_RE = re.compile(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$")
+# Graviton families carry a `g` right after the generation digit (m7g, c6gn, t4g, x2gd, g5g); the rest are x86.
+GRAVITON_INSTANCE_RE = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
+# The widest allow-list entry for a public API endpoint: offices and CI runners, never a continent.
+MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
 # GitHub's own rules: an owner is 1-39 letters, digits or single inner hyphens; a repository 1-100 letters, digits,
 # '.', '_' or '-'. Neither admits '*' or '?', so the OIDC subject built from them can never be a pattern.
 GITHUB_OWNER_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
@@ -50,6 +56,45 @@ class Environment(str, Enum):
 class IdentityMode(str, Enum):
     POD_IDENTITY = "pod-identity"
     IRSA = "irsa"
+
+
+class ProbeKind(str, Enum):
+    """How the kubelet checks a workload: an HTTP GET on a path, or a TCP connect (for non-HTTP servers)."""
+
+    HTTP = "http"
+    TCP = "tcp"
+
+
+class Architecture(str, Enum):
+    """CPU architecture of a node group, from its instance types; picks the Bottlerocket AMI type."""
+
+    X86_64 = "x86_64"
+    ARM_64 = "arm64"
+
+
+def instance_architecture(instance_type: str) -> Architecture:
+    return Architecture.ARM_64 if GRAVITON_INSTANCE_RE.match(instance_type) else Architecture.X86_64
+
+
+@dataclass(frozen=True)
+class AddonVersions:
+    """Pinned EKS add-on versions (`aws eks describe-addon-versions` lists what a cluster version accepts)."""
+
+    vpc_cni: str
+    coredns: str
+    kube_proxy: str
+    pod_identity_agent: str
+
+
+# Defaults per Kubernetes version: the EKS User Guide's "latest version" tables (vpc-cni, CoreDNS, kube-proxy)
+# and the pod identity agent release of the same period. Pinned so that an `up` never upgrades an add-on by
+# itself; bump them here (or per stack with `cluster.addonVersions`) and let the preview show the change.
+DEFAULT_ADDON_VERSIONS: dict[str, AddonVersions] = {
+    "1.31": AddonVersions("v1.20.4-eksbuild.1", "v1.11.4-eksbuild.24", "v1.31.13-eksbuild.2", "v1.3.9-eksbuild.3"),
+    "1.32": AddonVersions("v1.20.4-eksbuild.1", "v1.11.4-eksbuild.24", "v1.32.9-eksbuild.2", "v1.3.9-eksbuild.3"),
+    "1.33": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.33.5-eksbuild.2", "v1.3.9-eksbuild.3"),
+    "1.34": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.34.1-eksbuild.2", "v1.3.9-eksbuild.3"),
+}
 
 
 class OidcProviderMode(str, Enum):
@@ -87,9 +132,15 @@ def _cidr(value: str) -> str:
 
 def _public_cidr(value: str) -> str:
     value = _cidr(value)
-    if ipaddress.ip_network(value).prefixlen == 0:
+    network = ipaddress.ip_network(value)
+    if network.prefixlen == 0:
         raise ValueError(f"the API endpoint is never open to the whole internet: {value!r} is refused; "
                          "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint")
+    # 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too: bound each entry, not only /0.
+    widest = MIN_PUBLIC_PREFIX[network.version]
+    if network.prefixlen < widest:
+        raise ValueError(f"expected a CIDR of /{widest} or narrower for the public API endpoint, got {value!r}: "
+                         "list the ranges of your offices or CI runners")
     return value
 
 
@@ -136,6 +187,12 @@ def _bottlerocket_release(value: str) -> str:
     return value
 
 
+def _addon_version(value: str) -> str:
+    if not ADDON_VERSION_RE.match(value):
+        raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
+    return value
+
+
 def _kubernetes_version(value: str) -> str:
     if value not in SUPPORTED_KUBERNETES_VERSIONS:
         raise ValueError(f"expected one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (as a quoted string), "
@@ -166,9 +223,53 @@ BottlerocketRelease = Annotated[str, AfterValidator(_bottlerocket_release)]
 GitHubOwner = Annotated[str, AfterValidator(_github_owner)]
 GitHubRepository = Annotated[str, AfterValidator(_github_repository)]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
+AddonVersion = Annotated[str, AfterValidator(_addon_version)]
 ImageDigest = Annotated[str, AfterValidator(_image_digest)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+# Kubernetes quantities, in the forms this platform accepts (no exponents, no decimal SI suffixes for memory).
+CPU_RE = re.compile(r"^(?P<milli>[1-9][0-9]*)m$|^(?P<cores>[0-9]+(\.[0-9]{1,3})?)$")
+MEMORY_RE = re.compile(r"^(?P<amount>[1-9][0-9]*)(?P<unit>Ki|Mi|Gi)$")
+HTTP_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def cpu_millicores(value: str) -> int:
+    match = CPU_RE.match(value)
+    if not match:
+        raise ValueError(f"expected a CPU quantity such as '250m' or '1', got {value!r}")
+    if match.group("milli"):
+        return int(match.group("milli"))
+    return round(float(match.group("cores")) * 1000)
+
+
+def memory_bytes(value: str) -> int:
+    match = MEMORY_RE.match(value)
+    if not match:
+        raise ValueError(f"expected a memory quantity such as '256Mi' or '1Gi', got {value!r}")
+    return int(match.group("amount")) * {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}[match.group("unit")]
+
+
+def _cpu(value: str) -> str:
+    if cpu_millicores(value) <= 0:
+        raise ValueError(f"expected a positive CPU quantity, got {value!r}")
+    return value
+
+
+def _memory(value: str) -> str:
+    memory_bytes(value)
+    return value
+
+
+def _http_path(value: str) -> str:
+    if not HTTP_PATH_RE.match(value):
+        raise ValueError(f"expected an absolute HTTP path such as /readyz, got {value!r}")
+    return value
+
+
+Cpu = Annotated[str, AfterValidator(_cpu)]
+Memory = Annotated[str, AfterValidator(_memory)]
+HttpPath = Annotated[str, AfterValidator(_http_path)]
 
 
 class _Model(BaseModel):
@@ -200,6 +301,22 @@ class NodeGroupSettings(_Model):
     max_unavailable_percentage: Annotated[int, Field(ge=1, le=100)] = 33
     """At most this share of nodes is replaced at once when the release changes."""
 
+    @property
+    def architecture(self) -> Architecture:
+        """The group's architecture (settings refuse groups that mix architectures)."""
+        return instance_architecture(self.instance_types[0])
+
+
+class AddonVersionSettings(_Model):
+    """Per-stack overrides of the pinned add-on versions; an omitted key keeps the default for the cluster's
+    Kubernetes version (settings.model.DEFAULT_ADDON_VERSIONS)."""
+
+    vpc_cni: AddonVersion | None = None
+    coredns: AddonVersion | None = None
+    kube_proxy: AddonVersion | None = None
+    """Must match the cluster's Kubernetes minor version (v1.33.x for 1.33)."""
+    pod_identity_agent: AddonVersion | None = None
+
 
 class ClusterSettings(_Model):
     """The EKS cluster; every default is the hardened choice."""
@@ -218,6 +335,8 @@ class ClusterSettings(_Model):
     """Retention of control-plane and flow logs. Default: 365 in prod, 90 elsewhere."""
     detective_controls: bool | None = None
     """GuardDuty with EKS audit-log and runtime monitoring. Default: on in prod, off elsewhere."""
+    addon_versions: AddonVersionSettings = AddonVersionSettings()
+    """Pinned versions of vpc-cni, coredns, kube-proxy and the pod identity agent. Default: per Kubernetes version."""
 
 
 class Rollout(_Model):
@@ -231,7 +350,8 @@ class Rollout(_Model):
 
 
 class AccessGrant(_Model):
-    """AWS permissions of a workload: one service, one level, named resources."""
+    """AWS permissions of a workload: one service, one level, named resources. Services, levels and the
+    ARN each service takes come from `components.access_catalog` (checked in `settings.crosscheck`)."""
 
     service: str
     level: str
@@ -270,6 +390,33 @@ class EgressFlow(_Model):
         return self
 
 
+class ComputeResources(_Model):
+    """Requests and limits of the workload's container; every pod gets both (no unbounded pods)."""
+
+    cpu_request: Cpu = "100m"
+    cpu_limit: Cpu = "500m"
+    memory_request: Memory = "128Mi"
+    memory_limit: Memory = "256Mi"
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> "ComputeResources":
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            raise ValueError(f"expected cpuRequest <= cpuLimit, got {self.cpu_request} > {self.cpu_limit}")
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            raise ValueError(f"expected memoryRequest <= memoryLimit, got {self.memory_request} > {self.memory_limit}")
+        return self
+
+
+class HealthChecks(_Model):
+    """Readiness and liveness probes on the workload's port: HTTP paths, or a TCP connect."""
+
+    probe: ProbeKind = ProbeKind.HTTP
+    readiness_path: HttpPath = "/readyz"
+    """HTTP path that answers 2xx when the pod may receive traffic (ignored for `probe: tcp`)."""
+    liveness_path: HttpPath = "/livez"
+    """HTTP path that answers 2xx while the process is healthy (ignored for `probe: tcp`)."""
+
+
 class WorkloadSettings(_Model):
     """A service: one ServiceAccount, one IAM role, hardened pods, declared flows only."""
 
@@ -283,7 +430,14 @@ class WorkloadSettings(_Model):
     ingress: list[IngressFlow] = []
     egress: list[EgressFlow] = []
     kubernetes_api_access: bool = False
-    """Mount a service-account token (only for workloads that call the Kubernetes API)."""
+    """Mount a service-account token (only for workloads that call the Kubernetes API; the API endpoint
+    must then be declared as an egress CIDR flow on port 443, default-deny applies to it too)."""
+    resources: ComputeResources = ComputeResources()
+    """CPU and memory requests and limits of the container."""
+    health: HealthChecks = HealthChecks()
+    """Readiness and liveness probes."""
+    run_as_user: Annotated[int, Field(ge=1000, le=2147483647)] = 10001
+    """Numeric user (and group) the container runs as; never root, never a system user."""
 
 
 class CiSettings(_Model):
@@ -296,8 +450,9 @@ class CiSettings(_Model):
     environments: Annotated[list[Environment], Field(min_length=1)]
     """GitHub environments in promotion order, each named after an nhi-platform environment; this stack's deploy
     role trusts only the one named after its own environment."""
-    oidc_provider: OidcProviderMode = OidcProviderMode.CREATE
-    """`create` in one stack per account, `existing` in the others (IAM has one provider per URL and account)."""
+    oidc_provider: OidcProviderMode
+    """`create` in at most one stack per account, `existing` elsewhere: IAM has one provider per URL and account,
+    so the stack file says which stack owns it (many accounts have it already, from a landing zone)."""
 
     @model_validator(mode="after")
     def _environments_once(self) -> "CiSettings":
@@ -375,6 +530,32 @@ class StackSettings(_Model):
     @property
     def detective_controls(self) -> bool:
         return self.is_prod if self.cluster.detective_controls is None else self.cluster.detective_controls
+
+    @property
+    def partition(self) -> str:
+        """The AWS partition of the region (ARNs of managed policies, key policies)."""
+        return partition_of(self.region)
+
+    @property
+    def deletion_protection(self) -> bool:
+        """EKS deletion protection: on in prod, so that a stray `destroy` cannot remove the cluster."""
+        return self.is_prod
+
+    @property
+    def addon_versions(self) -> AddonVersions:
+        chosen = self.cluster.addon_versions
+        default = DEFAULT_ADDON_VERSIONS[self.cluster.kubernetes_version]
+        return AddonVersions(
+            vpc_cni=chosen.vpc_cni or default.vpc_cni,
+            coredns=chosen.coredns or default.coredns,
+            kube_proxy=chosen.kube_proxy or default.kube_proxy,
+            pod_identity_agent=chosen.pod_identity_agent or default.pod_identity_agent,
+        )
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The application namespaces, sorted: one Kubernetes Namespace each."""
+        return tuple(sorted({workload.namespace for workload in self.workloads}))
 
     @property
     def ci_deploy_role_arn(self) -> str | None:

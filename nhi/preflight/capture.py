@@ -11,6 +11,7 @@ import contextvars
 import logging
 import os
 import runpy
+import site
 import sys
 import threading
 import time
@@ -117,8 +118,11 @@ def _options(request: Any) -> dict[str, Any]:
         options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)
     if request.additionalSecretOutputs:
         options["additionalSecretOutputs"] = list(request.additionalSecretOutputs)
-    if request.aliasSpecs or request.aliases:
-        options["aliases"] = [a.urn or a.spec.name for a in request.aliasSpecs] + list(request.aliases)
+    # `aliasSpecs` is the SDK's "I send Alias messages" flag; the aliases are in `aliases` (messages) and
+    # `aliasURNs` (plain URNs). pulumi-kubernetes gives every Deployment type aliases.
+    if request.aliases or request.aliasURNs:
+        options["aliases"] = ([a.urn or a.spec.name or a.spec.type for a in request.aliases]
+                              + list(request.aliasURNs))
     if request.replaceOnChanges:
         options["replaceOnChanges"] = list(request.replaceOnChanges)
     return options
@@ -210,10 +214,12 @@ class _program_environment:
     def __exit__(self, *exc: object) -> None:
         os.chdir(self.cwd)
         sys.path[:] = self.path
-        root = str(self.program.directory)
+        root = str(self.program.directory) + os.sep
+        # Installed packages stay (a project's own .venv lives under its directory too).
+        installed = tuple({sys.prefix + os.sep, sys.base_prefix + os.sep, *(p + os.sep for p in site.getsitepackages())})
         for name in set(sys.modules) - self.modules:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(root):
+            if module_file.startswith(root) and not module_file.startswith(installed):
                 del sys.modules[name]
 
 
@@ -250,8 +256,9 @@ def _with_default_providers(records: list[CapturedResource], project: str,
                 providers[package] = provider
             record = CapturedResource(**{**record.__dict__, "provider": f"{provider.urn}::{stable_uuid(provider.urn)}"})
         out.append(record)
-    ordered = ([stack] if stack else []) + list(providers.values()) + [r for r in out if r is not stack and r.type != STACK_TYPE]
-    return ordered
+    # The SDK registers from a thread pool, so arrival order varies between runs; URN order does not.
+    rest = sorted((r for r in out if r.type != STACK_TYPE), key=lambda r: r.urn)
+    return ([stack] if stack else []) + list(providers.values()) + rest
 
 
 def _package_version(package: str) -> str | None:

@@ -97,6 +97,11 @@ def _ec2(prefix: str) -> Callable[[CloudContext, pulumi.runtime.MockResourceArgs
     return outputs
 
 
+def _launch_template(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
+    # A new template starts at version 1; node groups pin `latestVersion`.
+    return {**_ec2("lt")(ctx, args, name), "latestVersion": 1, "defaultVersion": 1}
+
+
 TYPE_OUTPUTS: dict[str, Callable[[CloudContext, pulumi.runtime.MockResourceArgs, str], Outputs]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:iam/role:Role": _iam_role,
@@ -112,7 +117,7 @@ TYPE_OUTPUTS: dict[str, Callable[[CloudContext, pulumi.runtime.MockResourceArgs,
     "aws:ec2/natGateway:NatGateway": _ec2("nat"),
     "aws:ec2/eip:Eip": _ec2("eipalloc"),
     "aws:ec2/routeTable:RouteTable": _ec2("rtb"),
-    "aws:ec2/launchTemplate:LaunchTemplate": _ec2("lt"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:ec2/flowLog:FlowLog": _ec2("fl"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce"),
 }
@@ -158,12 +163,12 @@ class PreflightMocks(pulumi.runtime.Mocks):
             state.setdefault("name", name)
         return computed.get("id") or resource_id(args), state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         answer = _CALLS.get(args.token)
         if answer is None:
             self.unanswered_calls.add(args.token)
-            return {}, None
-        return answer(self.ctx, args.args), None
+            return {}, []
+        return answer(self.ctx, args.args), []
 
 
 # Types whose `name` output is the auto-generated physical name when the program gives none.

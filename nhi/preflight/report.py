@@ -77,9 +77,20 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
             "programSeconds": round(verdict.program_seconds, 3),
             "packSeconds": round(verdict.pack_seconds, 3),
             "unknowns": capture.unknowns,
+            "peakMemoryMiB": _peak_memory_mib(),
         },
         "warnings": capture.warnings + [f"no mock answer for invoke {token}" for token in capture.unanswered_calls],
     }
+
+
+def _peak_memory_mib() -> dict[str, float]:
+    """Peak resident memory of this process and of the largest finished child (a pack), in MiB."""
+    import resource
+
+    def mib(who: int) -> float:
+        return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
+
+    return {"preflight": mib(resource.RUSAGE_SELF), "packs": mib(resource.RUSAGE_CHILDREN)}
 
 
 def _sarif_level(level: str) -> str:

@@ -1,0 +1,92 @@
+"""Preflight at scale, side by side with Checkov.
+
+For each N (default 25, 100, 400) it generates a realistic stack with N workloads (benchmarks/stackgen.py),
+runs `nhi preflight` several times as a user would (a fresh process each time) and reports medians:
+resources, seconds for the program under mocks, for the pack analysis and in total, peak memory, and
+milliseconds per resource. The same run renders the manifests (`--manifests`) and times Checkov on them
+(offline), and reports the ratio preflight / Checkov.
+
+Checkov lives in its own virtual environment (its pins conflict with ours): `make bench-setup` creates
+benchmarks/.venv-checkov. Without it the Checkov columns say "n/a".
+
+    .venv/bin/python benchmarks/scale_bench.py [--sizes 25 100 400] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stackgen import generate  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CHECKOV = REPO / "benchmarks" / ".venv-checkov" / "bin" / "checkov"
+
+
+def preflight(stack_file: Path, manifests: Path | None) -> dict[str, float]:
+    command = [sys.executable, "-m", "nhi", "preflight", "--stack-file", str(stack_file), "--format", "json"]
+    if manifests is not None:
+        command += ["--manifests", str(manifests)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"preflight of {stack_file} failed ({done.returncode}):\n{done.stderr}")
+    summary = json.loads(done.stdout)["summary"]
+    memory = summary.get("peakMemoryMiB", {})
+    return {"resources": summary["resources"], "program": summary["programSeconds"], "packs": summary["packSeconds"],
+            "total": summary["seconds"], "command": wall, "mandatory": summary["mandatory"],
+            "memory": max(memory.get("preflight", 0.0), memory.get("packs", 0.0))}
+
+
+def checkov(directory: Path) -> float | None:
+    if not CHECKOV.exists():
+        return None
+    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+    started = time.perf_counter()
+    subprocess.run([str(CHECKOV), "--skip-download", "--framework", "kubernetes", "-d", str(directory), "--quiet",
+                    "--compact", "-o", "json"], env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100, 400])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    header = ("N", "resources", "program s", "packs s", "total s", "command s", "ms/resource", "peak MiB",
+              "checkov s", "preflight/checkov")
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in args.sizes:
+            stack_file = Path(scratch) / f"Pulumi.bench{size}.yaml"
+            stack_file.write_text(yaml.safe_dump(generate(size), sort_keys=False))
+            manifests = Path(scratch) / f"manifests-{size}"
+            runs = [preflight(stack_file, manifests if i == 0 else None) for i in range(args.runs)]
+            median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            checkov_runs = [checkov(manifests) for _ in range(args.runs)]
+            checkov_seconds = None if None in checkov_runs else statistics.median(checkov_runs)  # type: ignore[type-var]
+            rows.append((size, f"{median['resources']:.0f}", f"{median['program']:.2f}", f"{median['packs']:.2f}",
+                         f"{median['total']:.2f}", f"{median['command']:.2f}",
+                         f"{1000 * median['packs'] / max(median['resources'], 1):.2f}", f"{median['memory']:.0f}",
+                         "n/a" if checkov_seconds is None else f"{checkov_seconds:.2f}",
+                         "n/a" if checkov_seconds is None else f"{median['command'] / checkov_seconds:.2f}"))
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    print(f"Preflight at scale, median of {args.runs} runs (command = the whole `nhi preflight` process):")
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

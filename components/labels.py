@@ -1,0 +1,39 @@
+"""Label and annotation keys shared by the workload components (and by tests that read the rendered objects).
+
+Selectors follow one convention: NetworkPolicies and PodDisruptionBudgets select a workload by NAME only
+(both slots), Services and Deployments select NAME and SLOT."""
+
+from __future__ import annotations
+
+NAME = "app.kubernetes.io/name"
+"""The workload's name, on every object and every pod: NetworkPolicies select on it."""
+PART_OF = "app.kubernetes.io/part-of"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+SLOT = "nhi-platform/slot"
+"""`blue` or `green`: which rollout slot a Deployment and its pods belong to; Services select on it."""
+COMPONENT = "app.kubernetes.io/component"
+
+PLATFORM = "nhi-platform"
+NAMESPACE_NAME = "kubernetes.io/metadata.name"
+"""Set by Kubernetes on every namespace; namespaceSelectors match on it."""
+IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def workload_labels(workload: str) -> dict[str, str]:
+    """Labels every object of a workload carries."""
+    return {NAME: workload, PART_OF: PLATFORM, MANAGED_BY: "pulumi"}
+
+
+def slot_labels(workload: str, slot: str) -> dict[str, str]:
+    """Labels of one slot's Deployment and pods."""
+    return {**workload_labels(workload), SLOT: slot}
+
+
+def workload_selector(workload: str) -> dict[str, str]:
+    """Selects every pod of a workload, whatever its slot."""
+    return {NAME: workload}
+
+
+def slot_selector(workload: str, slot: str) -> dict[str, str]:
+    """Selects the pods of one slot."""
+    return {NAME: workload, SLOT: slot}

@@ -1,0 +1,145 @@
+"""Hardened pod templates: Pod Security `restricted` and beyond. Every pod the platform renders (the
+workload slots, and later the rollout's health-gate Job) is built from these pieces, so none can drift.
+
+Beyond `restricted`: a numeric non-root user and group, a read-only root filesystem with an emptyDir for
+/tmp, seccomp also on the container, no host namespaces, no service links (no other Services' addresses
+in the environment), no environment variables at all (secrets come from the workload's IAM role),
+requests and limits, readiness and liveness probes, images by digest only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi_kubernetes as k8s
+
+from settings.model import DIGEST_REF_RE, ComputeResources, HealthChecks, ProbeKind
+
+CONTAINER = "app"
+PORT_NAME = "app"
+TMP_VOLUME = "tmp"
+TMP_MOUNT = "/tmp"
+TMP_SIZE_LIMIT = "64Mi"
+TERMINATION_GRACE_SECONDS = 30
+ZONE_KEY = "topology.kubernetes.io/zone"
+
+REFUSED_TAG = "expected an image pinned by digest (REGISTRY/REPOSITORY@sha256:<64 hex>), got {image!r}"
+REFUSED_REGISTRY = "expected an image from an allowed registry ({allowed}), got one from {registry!r}"
+
+
+def pinned_image(image: str, allowed_registries: tuple[str, ...]) -> str:
+    """The image, if pinned by digest and from an allowed registry; settings check this first."""
+    match = DIGEST_REF_RE.match(image)
+    if not match:
+        raise ValueError(REFUSED_TAG.format(image=image))
+    if match.group("registry") not in allowed_registries:
+        raise ValueError(REFUSED_REGISTRY.format(allowed=", ".join(allowed_registries), registry=match.group("registry")))
+    return image
+
+
+def pod_security_context(run_as_user: int) -> k8s.core.v1.PodSecurityContextArgs:
+    return k8s.core.v1.PodSecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=run_as_user,
+        run_as_group=run_as_user,
+        fs_group=run_as_user,
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def container_security_context(run_as_user: int) -> k8s.core.v1.SecurityContextArgs:
+    return k8s.core.v1.SecurityContextArgs(
+        allow_privilege_escalation=False,
+        privileged=False,
+        read_only_root_filesystem=True,
+        run_as_non_root=True,
+        run_as_user=run_as_user,
+        run_as_group=run_as_user,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def tmp_volume() -> k8s.core.v1.VolumeArgs:
+    """A writable, size-capped /tmp: the root filesystem is read-only."""
+    return k8s.core.v1.VolumeArgs(name=TMP_VOLUME, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=TMP_SIZE_LIMIT))
+
+
+def tmp_mount() -> k8s.core.v1.VolumeMountArgs:
+    return k8s.core.v1.VolumeMountArgs(name=TMP_VOLUME, mount_path=TMP_MOUNT)
+
+
+def resource_requirements(resources: ComputeResources) -> k8s.core.v1.ResourceRequirementsArgs:
+    return k8s.core.v1.ResourceRequirementsArgs(
+        requests={"cpu": resources.cpu_request, "memory": resources.memory_request},
+        limits={"cpu": resources.cpu_limit, "memory": resources.memory_limit},
+    )
+
+
+def probes(health: HealthChecks) -> tuple[k8s.core.v1.ProbeArgs, k8s.core.v1.ProbeArgs]:
+    """(readiness, liveness) on the named port: readiness gates traffic, liveness restarts a stuck process."""
+    def check(path: str) -> dict[str, object]:
+        if health.probe is ProbeKind.TCP:
+            return {"tcp_socket": k8s.core.v1.TCPSocketActionArgs(port=PORT_NAME)}
+        return {"http_get": k8s.core.v1.HTTPGetActionArgs(path=path, port=PORT_NAME)}
+
+    readiness = k8s.core.v1.ProbeArgs(**check(health.readiness_path), period_seconds=5, failure_threshold=3,
+                                      timeout_seconds=2)
+    liveness = k8s.core.v1.ProbeArgs(**check(health.liveness_path), initial_delay_seconds=10, period_seconds=10,
+                                     failure_threshold=3, timeout_seconds=2)
+    return readiness, liveness
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServicePod:
+    """What differs between the pods of two long-running services."""
+
+    labels: dict[str, str]
+    """Pod labels (workload name and slot)."""
+    service_account: object
+    """ServiceAccount name (a `pulumi.Input[str]`, so the pods wait for it)."""
+    image: str
+    """Image pinned by digest."""
+    port: int
+    """The port the container listens on (named `app`)."""
+    resources: ComputeResources
+    health: HealthChecks
+    run_as_user: int
+    kubernetes_api_access: bool = False
+    """Mount a Kubernetes API token. Default: no token."""
+
+
+def service_pod_template(pod: ServicePod) -> k8s.core.v1.PodTemplateSpecArgs:
+    """A hardened pod template for a long-running service."""
+    readiness, liveness = probes(pod.health)
+    container = k8s.core.v1.ContainerArgs(
+        name=CONTAINER,
+        image=pod.image,
+        image_pull_policy="IfNotPresent",  # a digest never changes, so the cached layer is the same image
+        ports=[k8s.core.v1.ContainerPortArgs(name=PORT_NAME, container_port=pod.port, protocol="TCP")],
+        resources=resource_requirements(pod.resources),
+        readiness_probe=readiness,
+        liveness_probe=liveness,
+        security_context=container_security_context(pod.run_as_user),
+        volume_mounts=[tmp_mount()],
+    )
+    return k8s.core.v1.PodTemplateSpecArgs(
+        metadata=k8s.meta.v1.ObjectMetaArgs(labels=pod.labels),
+        spec=k8s.core.v1.PodSpecArgs(
+            service_account_name=pod.service_account,
+            automount_service_account_token=pod.kubernetes_api_access,
+            enable_service_links=False,
+            host_network=False,
+            host_pid=False,
+            host_ipc=False,
+            security_context=pod_security_context(pod.run_as_user),
+            containers=[container],
+            volumes=[tmp_volume()],
+            termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,
+            # Spread a slot's replicas over zones where possible; never block scheduling on it.
+            topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
+                max_skew=1, topology_key=ZONE_KEY, when_unsatisfiable="ScheduleAnyway",
+                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=pod.labels),
+            )],
+        ),
+    )

@@ -1,0 +1,12 @@
+"""The nhi-platform CrossGuard pack. The only place a PolicyPack is built; it starts the analyzer server."""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+from nhi_rules.registry import POLICIES
+
+PolicyPack(
+    name="nhi-platform",
+    policies=POLICIES,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    description="Secures non-human identities on a hardened, immutable EKS: AWS, IAM, Kubernetes and stack rules.",
+)

@@ -1,0 +1,27 @@
+"""Compliance frameworks the rules map to (PolicyComplianceFramework), named once here."""
+
+from __future__ import annotations
+
+from pulumi_policy import PolicyComplianceFramework
+
+CIS_EKS = "CIS Amazon EKS Benchmark"
+CIS_EKS_VERSION = "1.8.0"
+EKS_BP = "Amazon EKS Best Practices Guide (security)"
+EKS_BP_VERSION = "2025"
+PSS = "Kubernetes Pod Security Standards"
+PSS_VERSION = "v1.37"
+
+
+def cis_eks(reference: str, specification: str) -> PolicyComplianceFramework:
+    return PolicyComplianceFramework(name=CIS_EKS, version=CIS_EKS_VERSION, reference=reference,
+                                     specification=specification)
+
+
+def eks_bp(reference: str, specification: str) -> PolicyComplianceFramework:
+    return PolicyComplianceFramework(name=EKS_BP, version=EKS_BP_VERSION, reference=reference,
+                                     specification=specification)
+
+
+def pss(reference: str, specification: str) -> PolicyComplianceFramework:
+    return PolicyComplianceFramework(name=PSS, version=PSS_VERSION, reference=reference,
+                                     specification=specification)

@@ -1,0 +1,120 @@
+"""moto, made to judge identity policies the way AWS does for the services the catalog covers.
+
+moto enforces IAM (`moto.settings.INITIAL_NO_AUTH_ACTION_COUNT`) but only S3, SQS, IAM and STS tell it which
+resource a request touches; for the others it checks every statement against `*`, so an ARN-scoped grant
+would look denied and a probe on another table would look like the same denial. `resource_resolvers()`
+gives DynamoDB, SNS, Secrets Manager, KMS and SSM the resource ARN of each request, as AWS evaluates it,
+and SQS the queue of GetQueueUrl (by QueueName) and of queues that do not exist (moto says `*` for both)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Iterator
+
+from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.dynamodb.responses import DynamoHandler
+from moto.kms.models import kms_backends
+from moto.kms.responses import KmsResponse
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.secretsmanager.responses import SecretsManagerResponse
+from moto.sns.responses import SNSResponse
+from moto.sqs.responses import SQSResponse
+from moto.ssm.responses import SimpleSystemManagerResponse
+
+DENIED_CODES = {"AccessDenied", "AccessDeniedException", "AuthorizationError"}
+
+
+def is_access_denied(error: Any) -> bool:
+    """An IAM denial, however the service's protocol carries it (moto answers JSON services with the
+    query protocol's XML error body, which botocore reports as code '403' with the XML as message)."""
+    info = error.response.get("Error", {})
+    if info.get("Code") in DENIED_CODES:
+        return True
+    return (error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403
+            and "<Code>AccessDenied</Code>" in str(info.get("Message", "")))
+
+
+def _arn(response: Any, service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{response.region}:{response.current_account}:{resource}"
+
+
+def _dynamodb(response: Any) -> str:
+    table, index = response._get_param("TableName"), response._get_param("IndexName")
+    if not table:
+        return "*"
+    return _arn(response, "dynamodb", f"table/{table}" + (f"/index/{index}" if index else ""))
+
+
+def _sqs(response: Any) -> str:
+    name = response._get_param("QueueName")
+    url = response._get_param("QueueUrl")
+    if not name and isinstance(url, str):
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+    return _arn(response, "sqs", name) if name else "*"
+
+
+def _sns(response: Any) -> str:
+    return response._get_param("TopicArn") or "*"
+
+
+def _secretsmanager(response: Any) -> str:
+    secret_id = response._get_param("SecretId")
+    if not secret_id:
+        return "*"
+    secret = secretsmanager_backends[response.current_account][response.region].secrets.get(secret_id)
+    return secret.arn if secret is not None else secret_id if secret_id.startswith("arn:") else \
+        _arn(response, "secretsmanager", f"secret:{secret_id}")
+
+
+def _kms(response: Any) -> str:
+    key_id = response._get_param("KeyId")
+    if not key_id:
+        return "*"  # callers pass KeyId (Decrypt too), so a request without one is judged against '*'
+    backend = kms_backends[response.current_account][response.region]
+    try:
+        return backend.keys[backend.get_key_id(key_id)].arn
+    except KeyError:
+        return key_id if key_id.startswith("arn:") else _arn(response, "kms", f"key/{key_id}")
+
+
+def _ssm(response: Any) -> str:
+    name = response._get_param("Name")
+    return _arn(response, "ssm", f"parameter/{name.lstrip('/')}") if name else "*"
+
+
+RESOLVERS: dict[type, Callable[[Any], str]] = {
+    DynamoHandler: _dynamodb,
+    SNSResponse: _sns,
+    SQSResponse: _sqs,
+    SecretsManagerResponse: _secretsmanager,
+    KmsResponse: _kms,
+    SimpleSystemManagerResponse: _ssm,
+}
+
+
+@contextlib.contextmanager
+def resource_resolvers() -> Iterator[None]:
+    saved = {cls: cls.__dict__.get("_determine_resource") for cls in RESOLVERS}
+    for cls, resolver in RESOLVERS.items():
+        cls._determine_resource = resolver  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for cls, original in saved.items():
+            if original is None:
+                del cls._determine_resource  # type: ignore[attr-defined]
+            else:
+                cls._determine_resource = original  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def iam_enforced() -> Iterator[None]:
+    """Every request from here on is authenticated and authorised against the caller's IAM policies."""
+    saved = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count
+    moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    ActionAuthenticatorMixin.request_count = 0
+    try:
+        yield
+    finally:
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved

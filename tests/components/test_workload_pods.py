@@ -1,0 +1,197 @@
+"""Pods and rollout slots on the capture of every stack: every pod template restricted and beyond, images by
+digest from allowed registries, one Deployment per slot, the stable Service on the active slot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import settings
+from components import labels
+from components.pods import PORT_NAME, REFUSED_REGISTRY, REFUSED_TAG, TMP_MOUNT, pinned_image
+from settings import Slot
+from settings.model import DIGEST_REF_RE
+from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
+from tests.components.workload_views import (
+    DEPLOYMENT, SERVICE, SERVICE_ACCOUNT, capture_workloads, capture_workloads_file, manifests,
+)
+
+
+def stack_settings(stack: str) -> settings.StackSettings:
+    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
+
+
+def restricted_violations(spec: dict[str, Any]) -> list[str]:
+    """What keeps a pod spec from Pod Security `restricted` and this platform's extras (empty: compliant)."""
+    found = []
+    pod_context = spec.get("securityContext") or {}
+    if pod_context.get("runAsNonRoot") is not True:
+        found.append("securityContext.runAsNonRoot")
+    if not isinstance(pod_context.get("runAsUser"), int) or pod_context["runAsUser"] < 1000:
+        found.append("securityContext.runAsUser")
+    if (pod_context.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
+        found.append("securityContext.seccompProfile")
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if spec.get(key):
+            found.append(key)
+    if any("hostPath" in v for v in spec.get("volumes") or []):
+        found.append("volumes.hostPath")
+    if spec.get("enableServiceLinks") is not False:
+        found.append("enableServiceLinks")
+    tmp_volumes = {v["name"] for v in spec.get("volumes") or [] if "emptyDir" in v}
+    for container in [*spec.get("initContainers", []), *spec["containers"]]:
+        where = f"containers[{container['name']}]"
+        context = container.get("securityContext") or {}
+        if context.get("allowPrivilegeEscalation") is not False:
+            found.append(f"{where}.allowPrivilegeEscalation")
+        if context.get("privileged"):
+            found.append(f"{where}.privileged")
+        if context.get("readOnlyRootFilesystem") is not True:
+            found.append(f"{where}.readOnlyRootFilesystem")
+        if (context.get("capabilities") or {}).get("drop") != ["ALL"] or (context.get("capabilities") or {}).get("add"):
+            found.append(f"{where}.capabilities")
+        if context.get("runAsUser") == 0 or context.get("runAsNonRoot") is False:
+            found.append(f"{where}.runAsUser")
+        resources = container.get("resources") or {}
+        for kind in ("requests", "limits"):
+            if set((resources.get(kind) or {})) != {"cpu", "memory"}:
+                found.append(f"{where}.resources.{kind}")
+        for probe in ("readinessProbe", "livenessProbe"):
+            if not container.get(probe):
+                found.append(f"{where}.{probe}")
+        if not DIGEST_REF_RE.match(container["image"]):
+            found.append(f"{where}.image")
+        if not any(m["mountPath"] == TMP_MOUNT and m["name"] in tmp_volumes for m in container.get("volumeMounts") or []):
+            found.append(f"{where}.volumeMounts(/tmp)")
+        if "env" in container or "envFrom" in container:
+            found.append(f"{where}.env")
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_pod_template_is_restricted(stack: str) -> None:
+    capture = capture_workloads(stack)
+    declared = {w.name: w for w in stack_settings(stack).workloads}
+    for deployment in manifests(capture, DEPLOYMENT):
+        spec = deployment["spec"]["template"]["spec"]
+        assert restricted_violations(spec) == [], deployment["metadata"]["name"]
+        name = deployment["metadata"]["labels"][labels.NAME]
+        assert spec["serviceAccountName"] == name
+        assert spec["automountServiceAccountToken"] is declared[name].kubernetes_api_access
+
+
+def test_the_restricted_check_reports_each_weakened_field() -> None:
+    spec = manifests(capture_workloads("dev"), DEPLOYMENT)[0]["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    weakened = {
+        **spec, "hostNetwork": True, "securityContext": {**spec["securityContext"], "runAsNonRoot": False},
+        "containers": [{**container, "securityContext": {**container["securityContext"], "allowPrivilegeEscalation": True,
+                                                          "readOnlyRootFilesystem": False},
+                        "image": container["image"].split("@")[0] + ":latest", "env": [{"name": "X", "value": "y"}]}],
+    }
+    assert set(restricted_violations(weakened)) == {
+        "hostNetwork", "securityContext.runAsNonRoot", "containers[app].allowPrivilegeEscalation",
+        "containers[app].readOnlyRootFilesystem", "containers[app].image", "containers[app].env"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_workload_has_a_deployment_per_slot_pinned_to_that_slots_digest(stack: str) -> None:
+    declared = stack_settings(stack)
+    by_name = {d["metadata"]["name"]: d for d in manifests(capture_workloads(stack), DEPLOYMENT)}
+    assert set(by_name) == {f"{w.name}-{slot.value}" for w in declared.workloads for slot in Slot}
+    for w in declared.workloads:
+        for slot in Slot:
+            deployment = by_name[f"{w.name}-{slot.value}"]
+            template = deployment["spec"]["template"]
+            assert template["spec"]["containers"][0]["image"] == getattr(w.rollout, slot.value)
+            assert DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"]).group("registry") in declared.registries
+            expected = w.replicas if slot is w.rollout.active else declared.idle_replicas(w)
+            assert deployment["spec"]["replicas"] == expected
+            assert template["metadata"]["labels"][labels.NAME] == w.name
+            assert template["metadata"]["labels"][labels.SLOT] == slot.value
+            assert deployment["spec"]["selector"]["matchLabels"] == {labels.NAME: w.name, labels.SLOT: slot.value}
+            assert deployment["metadata"]["namespace"] == w.namespace
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stable_service_selects_the_active_slot_on_the_workload_port(stack: str) -> None:
+    declared = stack_settings(stack)
+    services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in manifests(capture_workloads(stack), SERVICE)}
+    assert set(services) == {(w.namespace, w.name) for w in declared.workloads}
+    for w in declared.workloads:
+        spec = services[(w.namespace, w.name)]["spec"]
+        assert spec["selector"] == {labels.NAME: w.name, labels.SLOT: w.rollout.active.value}
+        assert spec["type"] == "ClusterIP"
+        assert spec["ports"] == [{"name": PORT_NAME, "port": w.port, "targetPort": PORT_NAME, "protocol": "TCP"}]
+
+
+def test_promoting_green_changes_only_the_service_selector_and_replica_counts(tmp_path: Path) -> None:
+    config = stack_file_config("staging")
+    config["nhi-platform:workloads"][0]["rollout"]["active"] = "green"
+    name = config["nhi-platform:workloads"][0]["name"]
+    changed = capture_workloads_file(write_stack_file(tmp_path, "staging", config))
+    before = {r.urn: r.inputs for r in capture_workloads("staging").resources}
+    after = {r.urn: r.inputs for r in changed.resources}
+    assert set(before) == set(after)
+    differing = {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]}
+    # Staging keeps 1 idle replica, so the two slots' replica counts swap as well.
+    assert differing == {f"workloads-{name}-rollout-service", f"workloads-{name}-rollout-blue",
+                         f"workloads-{name}-rollout-green"}
+    blue = next(r for r in changed.resources if r.name == f"workloads-{name}-rollout-blue").inputs
+    old_blue = before[next(r.urn for r in changed.resources if r.name == f"workloads-{name}-rollout-blue")]
+    assert blue["spec"]["template"] == old_blue["spec"]["template"]
+
+
+def test_kubernetes_api_access_mounts_a_token_for_that_workload_only(tmp_path: Path) -> None:
+    config = stack_file_config("dev")
+    config["nhi-platform:workloads"][1]["kubernetesApiAccess"] = True
+    name = config["nhi-platform:workloads"][1]["name"]
+    capture = capture_workloads_file(write_stack_file(tmp_path, "dev", config))
+    mounted = {sa["metadata"]["name"] for sa in manifests(capture, SERVICE_ACCOUNT) if sa["automountServiceAccountToken"]}
+    assert mounted == {name}
+    pods = {d["metadata"]["labels"][labels.NAME] for d in manifests(capture, DEPLOYMENT)
+            if d["spec"]["template"]["spec"]["automountServiceAccountToken"]}
+    assert pods == {name}
+
+
+def test_settings_resources_health_and_user_reach_the_pods(tmp_path: Path) -> None:
+    config = stack_file_config("dev")
+    ledger = next(w for w in config["nhi-platform:workloads"] if w["name"] == "ledger")
+    ledger["resources"] = {"cpuRequest": "250m", "cpuLimit": "1", "memoryRequest": "512Mi", "memoryLimit": "1Gi"}
+    ledger["health"] = {"probe": "tcp"}
+    ledger["runAsUser"] = 70000
+    capture = capture_workloads_file(write_stack_file(tmp_path, "dev", config))
+    spec = next(d for d in manifests(capture, DEPLOYMENT) if d["metadata"]["name"] == "ledger-blue")["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert container["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+    assert container["readinessProbe"]["tcpSocket"] == {"port": PORT_NAME} and "httpGet" not in container["readinessProbe"]
+    assert container["livenessProbe"]["tcpSocket"] == {"port": PORT_NAME}
+    assert spec["securityContext"]["runAsUser"] == 70000 and container["securityContext"]["runAsUser"] == 70000
+
+
+def test_pinned_image_refuses_tags_and_foreign_registries() -> None:
+    registry = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
+    good = f"{registry}/app@sha256:{'a' * 64}"
+    assert pinned_image(good, (registry,)) == good
+    with pytest.raises(ValueError) as tag:
+        pinned_image(f"{registry}/app:1.0", (registry,))
+    assert str(tag.value) == REFUSED_TAG.format(image=f"{registry}/app:1.0")
+    with pytest.raises(ValueError) as foreign:
+        pinned_image(f"docker.io/library/app@sha256:{'a' * 64}", (registry,))
+    assert str(foreign.value) == REFUSED_REGISTRY.format(allowed=registry, registry="docker.io")
+
+
+def test_in_prod_promoting_changes_only_the_stable_service(tmp_path: Path) -> None:
+    """Prod keeps the idle slot at full size, so a promote is a selector flip and nothing else (issue 5)."""
+    config = stack_file_config("prod")
+    workload = next(w for w in config["nhi-platform:workloads"] if w["name"] == "payments")
+    workload["rollout"]["active"] = "green"
+    changed = capture_workloads_file(write_stack_file(tmp_path, "prod", config))
+    before = {r.urn: r.inputs for r in capture_workloads("prod").resources}
+    after = {r.urn: r.inputs for r in changed.resources}
+    assert set(before) == set(after)
+    assert {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]} == {"workloads-payments-rollout-service"}
+    service = next(r for r in changed.resources if r.name == "workloads-payments-rollout-service").inputs
+    assert service["spec"]["selector"] == {labels.NAME: "payments", labels.SLOT: "green"}

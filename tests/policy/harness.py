@@ -1,0 +1,269 @@
+"""Runs one rule the way the SDK's analyzer does, and loads the case files that sit beside the rules.
+
+Case file (`<rule_module>.cases.yaml`): `baselines` (name -> {type, props} for resource rules, or
+{resources: [{type, name, props, dependencies, propertyDependencies}]} for stack rules), and `cases`, each a
+compliant baseline changed one thing at a time (`set: {path: value}`, `unset: path` or `append: {path: value}`,
+at most one), with `expect: pass | fail | unknown`, `messages` (the rule module's constant names, required for
+fail) and optional `config`, and `exempt: <reason>`, which adds the exemption marker of the rule (a tag on AWS
+resources, an annotation on Kubernetes objects) besides the one change. Paths are dotted; `[key.with.dots]` quotes a key, `@name` picks the
+list element whose `name` is name. Resource rule paths start at the props. `__unknown__` becomes the engine's unknown sentinel; `{__json__: x}` becomes
+the JSON string of x (how IAM documents arrive).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import re
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+from pulumi_policy.policy import _NotApplicableError
+from nhi_rules.lib.exemptions import EXEMPTION_PREFIX
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+REPO = Path(__file__).resolve().parents[2]
+POLICY_DIR = REPO / "policy"
+RULES_DIR = POLICY_DIR / "nhi_rules"
+RULE_FAMILIES = ("aws", "iam", "kubernetes", "stack")
+UNKNOWN = "__unknown__"
+OPS = ("set", "unset", "append")
+STACK = "test"
+PROJECT = "nhi"
+
+
+def urn(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:{STACK}::{PROJECT}::{resource_type}::{name}"
+
+
+def options() -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+@dataclass
+class Verdict:
+    violations: list[tuple[str, str | None]] = field(default_factory=list)
+    unknown: bool = False
+    not_applicable: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        if self.violations:
+            return "fail"
+        return "unknown" if self.unknown else "pass"
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for message, _ in self.violations]
+
+
+def run_resource(policy: Any, resource_type: str, props: Any, config: dict | None = None,
+                 name: str = "subject") -> Verdict:
+    verdict = Verdict()
+    args = ResourceValidationArgs(resource_type, unknown_checking_proxy(props), urn(resource_type, name), name,
+                                  options(), None, config, {})
+    try:
+        policy.validate(args, lambda message, u=None: verdict.violations.append((message, u)))
+    except UnknownValueError:
+        verdict.unknown = True
+    except _NotApplicableError as error:
+        verdict.not_applicable = error.reason or ""
+    return verdict
+
+
+def build_stack(resources: list[dict]) -> list[PolicyResource]:
+    """PolicyResources linked by name, as the SDK links them by URN in AnalyzeStack."""
+    built: dict[str, PolicyResource] = {}
+    for spec in resources:
+        name = spec["name"]
+        built[name] = PolicyResource(spec["type"], unknown_checking_proxy(spec.get("props") or {}),
+                                     urn(spec["type"], name), name, options(), None, None, [], {})
+    for spec in resources:
+        resource = built[spec["name"]]
+        resource.dependencies = [built[d] for d in spec.get("dependencies", []) if d in built]
+        resource.property_dependencies = {key: [built[d] for d in deps if d in built]
+                                          for key, deps in (spec.get("propertyDependencies") or {}).items()}
+        if spec.get("parent") in built:
+            resource.parent = built[spec["parent"]]
+    return list(built.values())
+
+
+def run_stack(policy: Any, resources: list[PolicyResource], config: dict | None = None) -> Verdict:
+    verdict = Verdict()
+    args = StackValidationArgs(resources, config, {})
+    try:
+        policy.validate(args, lambda message, u=None: verdict.violations.append((message, u)))
+    except UnknownValueError:
+        verdict.unknown = True
+    except _NotApplicableError as error:
+        verdict.not_applicable = error.reason or ""
+    return verdict
+
+
+# ---- paths and case materialisation ------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def parse_path(path: str) -> list[str | int]:
+    segments: list[str | int] = []
+    for quoted, plain in _SEGMENT.findall(path):
+        if quoted:
+            segments.append(quoted)
+        elif plain.isdigit():
+            segments.append(int(plain))
+        else:
+            segments.append(plain)
+    return segments
+
+
+def _step(container: Any, segment: str | int) -> Any:
+    if isinstance(segment, str) and segment.startswith("@") and isinstance(container, list):
+        for element in container:
+            if isinstance(element, dict) and element.get("name") == segment[1:]:
+                return element
+        raise KeyError(segment)
+    return container[segment]
+
+
+def _parent(document: Any, segments: list[str | int]) -> tuple[Any, str | int]:
+    current = document
+    for segment in segments[:-1]:
+        if isinstance(segment, str) and not segment.startswith("@") and isinstance(current, dict) \
+                and segment not in current:
+            current[segment] = {}
+        current = _step(current, segment)
+    last = segments[-1]
+    if isinstance(last, str) and last.startswith("@"):
+        element = _step(current, last)
+        return current, current.index(element)
+    return current, last
+
+
+def apply_op(document: Any, op: str, argument: Any) -> None:
+    if op == "unset":
+        parent, key = _parent(document, parse_path(argument))
+        del parent[key]
+        return
+    ((path, value),) = argument.items()
+    parent, key = _parent(document, parse_path(path))
+    if op == "set":
+        if isinstance(parent, list) and key == len(parent):
+            parent.append(copy.deepcopy(value))
+        else:
+            parent[key] = copy.deepcopy(value)
+    elif op == "append":
+        parent[key].append(copy.deepcopy(value))
+
+
+def encode(value: Any) -> Any:
+    """`__unknown__` -> the engine's unknown sentinel; `{__json__: x}` -> JSON text of x."""
+    if value == UNKNOWN:
+        return UNKNOWN_STRING_VALUE
+    if isinstance(value, dict):
+        if set(value) == {"__json__"}:
+            inner = value["__json__"]
+            return UNKNOWN_STRING_VALUE if inner == UNKNOWN else json.dumps(inner)
+        return {key: encode(element) for key, element in value.items()}
+    if isinstance(value, list):
+        return [encode(element) for element in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Case:
+    rule_module: str
+    file: Path
+    name: str
+    baseline: str
+    expect: str
+    ops: tuple[tuple[str, Any], ...]
+    messages: tuple[str, ...]
+    config: dict | None
+    exempt: str | None
+    spec: dict
+
+    @property
+    def id(self) -> str:
+        return f"{self.file.name.removesuffix('.cases.yaml')}::{self.name}"
+
+
+def rule_modules() -> list[str]:
+    names = []
+    for family in RULE_FAMILIES:
+        for path in sorted((RULES_DIR / family).glob("*.py")):
+            if path.name != "__init__.py":
+                names.append(f"nhi_rules.{family}.{path.stem}")
+    return names
+
+
+def case_files() -> list[Path]:
+    return sorted(RULES_DIR.glob("*/*.cases.yaml"))
+
+
+def load_file(path: Path) -> dict:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    for path in case_files():
+        data = load_file(path)
+        module = f"nhi_rules.{path.parent.name}.{path.name.removesuffix('.cases.yaml')}"
+        for spec in data.get("cases", []):
+            ops = tuple((op, spec[op]) for op in OPS if op in spec)
+            cases.append(Case(module, path, spec["name"], spec.get("baseline", "default"), spec["expect"], ops,
+                              tuple(spec.get("messages", ())), spec.get("config"), spec.get("exempt"),
+                              spec))
+    return cases
+
+
+def materialise(case: Case) -> tuple[dict, dict]:
+    """(baseline spec after the case's change, encoded for the engine), raw baseline."""
+    data = load_file(case.file)
+    base = copy.deepcopy(data["baselines"][case.baseline])
+    target = base.setdefault("props", {}) if "type" in base else base  # resource rules: paths from props
+    for op, argument in case.ops:
+        apply_op(target, op, argument)
+    if case.exempt is not None:
+        add_exemption(base, importlib.import_module(case.rule_module).NAME, case.exempt)
+    return encode(base), data["baselines"][case.baseline]
+
+
+def add_exemption(base: dict, rule: str, reason: str) -> None:
+    key = EXEMPTION_PREFIX + rule
+    targets = [base] if "type" in base else base["resources"]
+    for target in targets[:1] if "type" in base else targets:
+        props = target.setdefault("props", {})
+        if target["type"].startswith("kubernetes:"):
+            props.setdefault("metadata", {}).setdefault("annotations", {})[key] = reason
+        else:
+            props.setdefault("tags", {})[key] = reason
+
+
+def run_case(case: Case) -> Verdict:
+    module = importlib.import_module(case.rule_module)
+    spec, _ = materialise(case)
+    config = {**(spec.get("config") or {}), **(case.config or {})} or None  # a baseline may carry its config
+    if module.POLICY.kind == "stack":
+        return run_stack(module.POLICY, build_stack(spec["resources"]), config)
+    return run_resource(module.POLICY, spec["type"], spec.get("props", {}), config)
+
+
+def template_regex(template: str) -> re.Pattern[str]:
+    """A message constant as a regex: literal text, each `{field}` matching anything."""
+    pattern = ""
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        pattern += re.escape(literal) + (".*?" if field_name is not None else "")
+    return re.compile(pattern, re.S)
