@@ -31,6 +31,7 @@ import pulumi_aws as aws
 from settings.model import (
     ACCOUNT_RE,
     CI_ROLE_PATH,
+    ENVIRONMENT_TAG,
     GITHUB_OIDC_AUDIENCE,
     GITHUB_OIDC_HOST,
     GITHUB_OWNER_RE,
@@ -50,8 +51,6 @@ AUDIENCE_KEY = f"{GITHUB_OIDC_HOST}:aud"
 SUBJECT_KEY = f"{GITHUB_OIDC_HOST}:sub"
 # The least IAM accepts as a role's maximum; the workflows ask for less (preview: 15 minutes).
 MAX_SESSION_SECONDS = 3600
-# Every resource this program creates carries it (the wiring tags them all): the pipeline's grants key on it.
-ENVIRONMENT_TAG = "nhi-platform/environment"
 # Where the workload component puts its roles (components/identity.py); the cluster's roles are named `<cluster>-*`.
 WORKLOAD_ROLE_PATH = "/nhi-platform/workloads/"
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
@@ -127,9 +126,9 @@ EC2_CREATE_ACTIONS = ("ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateInternetGa
 EKS = "arn:{p}:eks:{r}:{a}"
 EKS_CLUSTER = f"{EKS}:cluster/{{c}}"
 # One '*' per ARN segment after the cluster name (IAM's '*' spans '/', but this form shows the type's shape).
-EKS_ACCESS_ENTRIES = f"{EKS}:access-entry/{{c}}/*/*/*/*"
-EKS_CHILDREN = (f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", EKS_ACCESS_ENTRIES,
-                f"{EKS}:podidentityassociation/{{c}}/*")
+EKS_ASSOCIATIONS = f"{EKS}:podidentityassociation/{{c}}/*"
+EKS_CHILDREN = (f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", f"{EKS}:access-entry/{{c}}/*/*/*/*",
+                EKS_ASSOCIATIONS)
 IAM = "arn:{p}:iam::{a}"
 STACK_ROLES = (f"{IAM}:role/{{c}}-*", f"{IAM}:role{{wl}}*")
 PIPELINE_ROLES = f"{IAM}:role{{ci}}*"
@@ -201,36 +200,16 @@ WRITE_GRANTS = (
     Grant("ManageTheCluster", Access.WRITE, (
         "eks:UpdateClusterConfig", "eks:UpdateClusterVersion", "eks:AssociateEncryptionConfig", "eks:DeleteCluster",
         "eks:CreateNodegroup", "eks:UpdateNodegroupConfig", "eks:UpdateNodegroupVersion", "eks:DeleteNodegroup",
-        "eks:CreateAddon", "eks:UpdateAddon", "eks:DeleteAddon", "eks:UpdateAccessEntry", "eks:DeleteAccessEntry",
-        "eks:DisassociateAccessPolicy", "eks:CreatePodIdentityAssociation", "eks:UpdatePodIdentityAssociation",
-        "eks:DeletePodIdentityAssociation", "eks:TagResource", "eks:UntagResource",
-    ), (EKS_CLUSTER, *EKS_CHILDREN), group="eks"),
-    # Cluster access only for the principals the stack file names, and only the policy the cluster grants them.
-    Grant("GrantClusterAccessToNamedAdmins", Access.WRITE, ("eks:CreateAccessEntry",), (EKS_CLUSTER,),
-          {"StringEquals": {"eks:principalArn": "{admins}"}}, "eks"),
-    Grant("AssociateOnlyClusterAdmin", Access.WRITE, ("eks:AssociateAccessPolicy",), (EKS_ACCESS_ENTRIES,),
-          {"StringEquals": {"eks:policyArn": f"arn:{{p}}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"}},
-          "eks"),
+        "eks:CreateAddon", "eks:UpdateAddon", "eks:DeleteAddon", "eks:TagResource", "eks:UntagResource",
+    # An add-on's own Pod Identity association (the VPC CNI's) is part of the add-on request.
+    ), (EKS_CLUSTER, f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", EKS_ASSOCIATIONS), group="eks"),
 
-    # IAM: the stack's roles, by name (cluster) or path (workloads) and by this environment's tag.
-    Grant("RetireRolesOfThisEnvironment", Access.WRITE, ("iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole"),
-          STACK_ROLES, THIS_ENVIRONMENTS, "iam"),
-    Grant("TagRolesOfThisEnvironment", Access.WRITE, ("iam:TagRole",), STACK_ROLES, STAYS_IN_ENVIRONMENT, "iam"),
-    Grant("UntagRolesOfThisEnvironment", Access.WRITE, ("iam:UntagRole",), STACK_ROLES, KEEPS_ENVIRONMENT_TAG, "iam"),
+    # IAM: the cluster's roles go to the services that use them. Every other IAM change is an identity change:
+    # see _identity_grants (only under a permissions boundary) and the README (an administrator's `up`).
     Grant("PassClusterRolesToTheirServices", Access.WRITE, ("iam:PassRole",), (f"{IAM}:role/{{c}}-*",), {
         "StringEquals": {"iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com",
                                                  "vpc-flow-logs.amazonaws.com"],
                          f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
-    Grant("PassWorkloadRolesToPodIdentity", Access.WRITE, ("iam:PassRole",), (f"{IAM}:role{{wl}}*",), {
-        "StringEquals": {"iam:PassedToService": "pods.eks.amazonaws.com",
-                         f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
-    Grant("CreateClusterIssuer", Access.WRITE, ("iam:CreateOpenIDConnectProvider",), (CLUSTER_PROVIDERS,),
-          TAGGED_ON_CREATE, "iam"),
-    Grant("ManageClusterIssuer", Access.WRITE, (
-        "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
-        "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider",
-        "iam:DeleteOpenIDConnectProvider",
-    ), (CLUSTER_PROVIDERS,), THIS_ENVIRONMENTS, "iam"),
 
     # KMS: CreateKey has no resource type ('*'): pinned to the region, this environment's tag and symmetric keys.
     Grant("CreateKeysOfThisEnvironment", Access.WRITE, ("kms:CreateKey",), ("*",), {"StringEquals": {
@@ -278,8 +257,9 @@ DETECTIVE_GRANTS = (
           KEEPS_ENVIRONMENT_TAG, "data"),
 )
 
-# The action that creates each AWS type the program deploys (for types AWS creates itself, the one that changes
-# them). The tests hold every registered type against it: a new kind of resource cannot slip past the grants.
+# What the pipeline may deploy: the action that creates each AWS type (for types AWS creates itself, the one that
+# changes them). The tests hold every registered type against these tables: a new kind of resource cannot slip
+# past the grants unnoticed.
 DEPLOYED_BY: Mapping[str, str] = {
     "aws:ec2/vpc:Vpc": "ec2:CreateVpc",
     "aws:ec2/subnet:Subnet": "ec2:CreateSubnet",
@@ -295,13 +275,6 @@ DEPLOYED_BY: Mapping[str, str] = {
     "aws:eks/cluster:Cluster": "eks:CreateCluster",
     "aws:eks/nodeGroup:NodeGroup": "eks:CreateNodegroup",
     "aws:eks/addon:Addon": "eks:CreateAddon",
-    "aws:eks/accessEntry:AccessEntry": "eks:CreateAccessEntry",
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "eks:AssociateAccessPolicy",
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation": "eks:CreatePodIdentityAssociation",
-    "aws:iam/role:Role": "iam:CreateRole",
-    "aws:iam/rolePolicy:RolePolicy": "iam:PutRolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "iam:AttachRolePolicy",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "iam:CreateOpenIDConnectProvider",
     "aws:kms/key:Key": "kms:CreateKey",
     "aws:kms/alias:Alias": "kms:CreateAlias",
     "aws:cloudwatch/logGroup:LogGroup": "logs:CreateLogGroup",
@@ -310,32 +283,57 @@ DEPLOYED_BY: Mapping[str, str] = {
     "aws:guardduty/detector:Detector": "guardduty:CreateDetector",
     "aws:guardduty/detectorFeature:DetectorFeature": "guardduty:UpdateDetector",
 }
+# Identity changes the pipeline makes only under the stack's permissions boundary (_identity_grants).
+DEPLOYED_UNDER_BOUNDARY: Mapping[str, str] = {
+    "aws:iam/role:Role": "iam:CreateRole",
+    "aws:iam/rolePolicy:RolePolicy": "iam:PutRolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "iam:AttachRolePolicy",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": "eks:CreatePodIdentityAssociation",
+}
+# Always an administrator's (README: CI): who administers the cluster and who may assume roles.
+ADMINISTERED = frozenset({
+    "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+})
 
 # Service-linked roles the program's services need once per account (EKS, managed node groups, Auto Scaling).
 SERVICE_LINKED_ROLES = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
 
 
-def _bounded_role_grants(scope: Scope) -> tuple[Grant, ...]:
-    """Creating and editing roles, only when every such role carries the stack's permissions boundary: the
-    pipeline can never make a role that outgrows it. Without a boundary the pipeline creates no role at all."""
+def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
+    """Identity changes: roles, their policies and tags, and Pod Identity associations. Granted only when every
+    such role carries the stack's permissions boundary (so the pipeline can never make a role that outgrows it).
+    Without a boundary, they are an administrator's: the pipeline can deploy, but never mint or widen an identity.
+    Who administers the cluster (access entries), who may assume roles (trust policies, OIDC providers) and the
+    pipeline's own identity are an administrator's in both cases."""
     services = [*SERVICE_LINKED_ROLES, *(["guardduty.amazonaws.com"] if scope.detective_controls else [])]
     grants = [Grant("CreateServiceLinkedRoles", Access.WRITE, ("iam:CreateServiceLinkedRole",),
                     (f"{IAM}:role/aws-service-role/*",), {"StringEquals": {"iam:AWSServiceName": services}}, "iam")]
     if scope.role_boundary_arn is None:
         return tuple(grants)
+    bounded = {"iam:PermissionsBoundary": "{b}", f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}
     return (*grants,
             Grant("CreateRolesUnderTheBoundary", Access.WRITE, ("iam:CreateRole",), STACK_ROLES, {"StringEquals": {
                 "iam:PermissionsBoundary": "{b}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
             Grant("EditRolesUnderTheBoundary", Access.WRITE, (
                 "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
-                "iam:PutRolePermissionsBoundary",
-            ), STACK_ROLES, {"StringEquals": {"iam:PermissionsBoundary": "{b}",
-                                              f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"))
+                "iam:PutRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole",
+            ), STACK_ROLES, {"StringEquals": bounded}, "iam"),
+            Grant("TagRolesOfThisEnvironment", Access.WRITE, ("iam:TagRole",), STACK_ROLES, STAYS_IN_ENVIRONMENT, "iam"),
+            Grant("UntagRolesOfThisEnvironment", Access.WRITE, ("iam:UntagRole",), STACK_ROLES, KEEPS_ENVIRONMENT_TAG,
+                  "iam"),
+            Grant("PassWorkloadRolesToPodIdentity", Access.WRITE, ("iam:PassRole",), (f"{IAM}:role{{wl}}*",), {
+                "StringEquals": {"iam:PassedToService": "pods.eks.amazonaws.com",
+                                 f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
+            Grant("BindWorkloadRoles", Access.WRITE, ("eks:CreatePodIdentityAssociation",), (EKS_CLUSTER,), group="eks"),
+            Grant("RebindWorkloadRoles", Access.WRITE, (
+                "eks:UpdatePodIdentityAssociation", "eks:DeletePodIdentityAssociation",
+            ), (EKS_ASSOCIATIONS,), group="eks"))
 
 
 def pipeline_grants(scope: Scope) -> tuple[Grant, ...]:
     """Every statement of the pipeline for one stack: reads (both roles) and writes (deploy role)."""
-    return (*READ_GRANTS, *WRITE_GRANTS, *_bounded_role_grants(scope),
+    return (*READ_GRANTS, *WRITE_GRANTS, *_identity_grants(scope),
             *(DETECTIVE_GRANTS if scope.detective_controls else ()))
 
 
@@ -362,14 +360,6 @@ def policy_documents(scope: Scope) -> dict[str, str]:
     return {group: document(statements) for group, statements in grouped.items()}
 
 
-def _service_scope(service: str, scope: Scope) -> list[str]:
-    """The widest ARNs of one service in this account (and region): the boundary's ceiling for that service.
-    IAM refuses `arn:aws:iam::<account>:*` (a resource path must start with role/, policy/, ...)."""
-    if service == "iam":
-        return [f"arn:{scope.partition}:iam::{scope.account_id}:{kind}/*" for kind in ("role", "policy", "oidc-provider")]
-    return [f"arn:{scope.partition}:{service}:{scope.region}:{scope.account_id}:*"]
-
-
 READ_VERBS = ("Describe", "Get", "List")
 
 
@@ -387,19 +377,25 @@ def _ceiling(actions: Iterable[str]) -> list[str]:
 
 
 def boundary_document(scope: Scope) -> str:
-    """The permissions boundary of both pipeline roles: the same actions as the grants, coarsened to this account
-    and region, and the denies that no policy attached later can lift."""
+    """The permissions boundary of both pipeline roles: the grants' actions on the grants' resources (without
+    their conditions), and the denies that no policy attached later can lift."""
     star_actions: list[str] = []
-    by_service: dict[str, list[str]] = {}
+    by_service: dict[str, tuple[list[str], list[str]]] = {}
     for grant in pipeline_grants(scope):
+        if grant.resources == ("*",):
+            star_actions += [a for a in grant.actions if a not in star_actions]
+            continue
         for action in grant.actions:
-            bucket = star_actions if grant.resources == ("*",) else by_service.setdefault(action.split(":")[0], [])
-            if action not in bucket:
-                bucket.append(action)
+            service = action.split(":")[0]
+            actions, resources = by_service.setdefault(service, ([], []))
+            actions += [action] if action not in actions else []
+            resources += [r for r in scope.fill(list(grant.resources))
+                          if r.startswith(f"arn:{scope.partition}:{service}:") and r not in resources]
     ceiling = [{"Sid": "CeilingWithoutResourceTypes", "Effect": "Allow", "Action": _ceiling(star_actions),
                 "Resource": "*", "Condition": scope.fill(IN_REGION)}]
+    # Per service: its actions on the union of the grants' resources, without their conditions.
     ceiling += [{"Sid": f"Ceiling{service.capitalize()}", "Effect": "Allow", "Action": _ceiling(actions),
-                 "Resource": _service_scope(service, scope)} for service, actions in sorted(by_service.items())]
+                 "Resource": resources} for service, (actions, resources) in sorted(by_service.items())]
     iam = f"arn:{scope.partition}:iam::{scope.account_id}"
     denies: list[dict[str, Any]] = [
         # Its roles, policies and the GitHub provider change only through an administrator's `pulumi up`.

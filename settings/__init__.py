@@ -41,7 +41,7 @@ __all__ = [
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset({
     "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
-    f"{PROJECT}:ci",
+    f"{PROJECT}:ci", "aws:defaultTags",
 })
 _KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 

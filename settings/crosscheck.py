@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from components.access_catalog import grant_problems
 
 from .errors import Problem
-from .model import DIGEST_REF_RE, PROJECT, instance_architecture
+from .model import DIGEST_REF_RE, ENVIRONMENT_TAG, PROJECT, instance_architecture
 
 WORKLOADS = f"{PROJECT}:workloads"
 CLUSTER = f"{PROJECT}:cluster"
@@ -216,6 +216,20 @@ def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
                       f"GitHub environment of that name), got {listed}")
 
 
+def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Problem]:
+    """The pipeline's grants key on the environment tag: the provider must put it on every resource."""
+    environment = config.get(f"{PROJECT}:environment")
+    if not isinstance(config.get(CI), dict) or not isinstance(environment, str):
+        return
+    defaults = config.get("aws:defaultTags")
+    tags = defaults.get("tags") if isinstance(defaults, dict) else None
+    if not isinstance(tags, dict) or tags.get(ENVIRONMENT_TAG) != environment:
+        got = repr(tags.get(ENVIRONMENT_TAG)) if isinstance(tags, dict) and ENVIRONMENT_TAG in tags else "nothing"
+        yield Problem("aws:defaultTags.tags",
+                      f"expected {{{ENVIRONMENT_TAG}: {environment}}} ({CI} is set: the pipeline creates and changes "
+                      f"only resources tagged with their environment), got {got}")
+
+
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
@@ -229,6 +243,7 @@ CHECKS: tuple[Check, ...] = (
     kube_proxy_matches_cluster,
     admin_roles_unique,
     ci_deploys_its_own_environment,
+    ci_resources_carry_their_environment,
 )
 
 

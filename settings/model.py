@@ -474,6 +474,17 @@ class CiSettings(_Model):
         return f"repo:{self.org}/{self.repository}:pull_request"
 
 
+class ProviderDefaultTags(_Model):
+    """`aws:defaultTags`: tags the AWS provider puts on every resource of the stack."""
+
+    tags: dict[str, str]
+
+
+# Every AWS resource of a stack carries its environment under this key (through `aws:defaultTags`): the
+# pipeline's grants create only resources tagged so and change only resources tagged so.
+ENVIRONMENT_TAG = "nhi-platform/environment"
+
+
 def partition_of(region: str) -> str:
     """The AWS partition of a region, for ARNs built before any resource exists."""
     if region.startswith("cn-"):
@@ -504,6 +515,8 @@ class StackSettings(_Model):
     """Registries images may come from. Default: this account's ECR registry in this region."""
     permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=f"{PROJECT}:permissionsBoundaryArn")] = None
     """A permissions boundary attached to every workload role, when set."""
+    default_tags: Annotated[ProviderDefaultTags | None, Field(alias="aws:defaultTags")] = None
+    """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag."""
     ci: Annotated[CiSettings | None, Field(alias=f"{PROJECT}:ci")] = None
     """The pipeline's identity (GitHub Actions OIDC). None: no pipeline roles; deploy from a workstation."""
 

@@ -68,6 +68,11 @@ def attached_documents(capture: Capture, role: CapturedResource) -> dict[str, di
     return {by_arn[arn].inputs["name"]: json.loads(by_arn[arn].inputs["policy"]) for arn in attached}
 
 
+def pipeline_resources(capture: Capture) -> list[CapturedResource]:
+    components = {r.urn for r in capture.resources if r.type == COMPONENT}
+    return [r for r in capture.resources if r.parent in components]
+
+
 def allow_statements(documents: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for d in documents.values() for s in d["Statement"] if s["Effect"] == "Allow"]
 
@@ -259,7 +264,7 @@ def test_both_roles_are_bounded_short_lived_and_under_the_pipeline_path(stack: s
 
 def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Callable[..., Capture]) -> None:
     capture = capture_config("dev", lambda c: c.pop("nhi-platform:ci"))
-    assert not [r for r in capture.resources if r.type == COMPONENT or r.parent and "DeployerIdentity" in r.parent]
+    assert capture.of_type(COMPONENT) == [] and capture.of_type(ROLE)  # the workloads' roles are still there
 
 
 # --- what the roles may do --------------------------------------------------------------------------------------------
@@ -312,21 +317,24 @@ def test_roles_are_created_and_edited_only_under_the_stack_boundary(stack: str) 
     bounded = with_boundary(stack)
     deploy, _ = roles(bounded, stack)
     statements = [s for s in allow_statements(attached_documents(bounded, deploy)) if set(listed(s["Action"])) & edits]
-    assert {a for s in statements for a in listed(s["Action"])} == edits - {"iam:UpdateAssumeRolePolicy"}
+    assert {a for s in statements for a in listed(s["Action"])} & edits == edits - {"iam:UpdateAssumeRolePolicy"}
     for st in statements:
         assert st["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == BOUNDARY
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_pass_role_names_this_stack_s_roles_and_the_receiving_service(stack: str) -> None:
-    capture = capture_stack(stack)
-    deploy, _ = roles(capture, stack)
-    statements = [s for s in allow_statements(attached_documents(capture, deploy)) if "iam:PassRole" in listed(s["Action"])]
-    assert {r for s in statements for r in listed(s["Resource"])} == {
-        f"arn:aws:iam::111122223333:role/{stack}-core-*", "arn:aws:iam::111122223333:role/nhi-platform/workloads/*"}
-    for st in statements:
-        assert st["Condition"]["StringEquals"]["iam:PassedToService"]
-        assert st["Condition"]["StringEquals"]["aws:ResourceTag/nhi-platform/environment"] == stack
+    cluster_roles = f"arn:aws:iam::111122223333:role/{stack}-core-*"
+    workload_roles = "arn:aws:iam::111122223333:role/nhi-platform/workloads/*"
+    for capture, expected in ((capture_stack(stack), {cluster_roles}),
+                              (with_boundary(stack), {cluster_roles, workload_roles})):
+        deploy, _ = roles(capture, stack)
+        statements = [s for s in allow_statements(attached_documents(capture, deploy))
+                      if "iam:PassRole" in listed(s["Action"])]
+        assert {r for s in statements for r in listed(s["Resource"])} == expected
+        for st in statements:
+            assert st["Condition"]["StringEquals"]["iam:PassedToService"]
+            assert st["Condition"]["StringEquals"]["aws:ResourceTag/nhi-platform/environment"] == stack
 
 
 def _matches(pattern: str, arn: str) -> bool:
@@ -337,8 +345,9 @@ def _matches(pattern: str, arn: str) -> bool:
 def test_the_pipeline_can_change_neither_its_own_identity_nor_another_environment_s(stack: str) -> None:
     capture = with_boundary(stack)
     deploy, _ = roles(capture, stack)
-    own = [r.outputs["arn"] for r in capture.resources if r.type in (ROLE, POLICY)] + [
+    own = [r.outputs["arn"] for r in pipeline_resources(capture) if r.type in (ROLE, POLICY)] + [
         "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]
+    assert len(own) == 2 + 6 + 1  # two roles, six policies (boundary, read, ec2, eks, iam, data), the provider
     other = [f"arn:aws:iam::111122223333:role/nhi-platform/ci/{e}-deploy" for e in STACKS]
     for st in allow_statements(attached_documents(capture, deploy)):
         writes = [a for a in listed(st["Action"]) if access_level(a) not in READ_LEVELS]
@@ -415,26 +424,53 @@ TAG_KEYED = {ROLE, PROVIDER, "aws:kms/key:Key", "aws:ecr/repository:Repository",
                                         "defaultSecurityGroup:DefaultSecurityGroup"))}
 
 
-def _pipeline_children(capture: Capture) -> set[str]:
-    components = {r.urn for r in capture.resources if r.type == COMPONENT}
-    return {r.urn for r in capture.resources if r.parent in components}
+def provider_default_tags(capture: Capture) -> dict[str, str]:
+    """The default AWS provider's `defaultTags` (the provider merges them into every resource's tags)."""
+    providers = [r for r in capture.resources if r.type == "pulumi:providers:aws"]
+    assert len(providers) == 1
+    raw = providers[0].inputs.get("defaultTags")
+    return json.loads(raw)["tags"] if raw else {}
 
 
+@pytest.mark.parametrize("capture_of", [capture_stack, with_boundary], ids=["no-boundary", "boundary"])
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_aws_resource_the_program_deploys_is_within_the_deploy_grants(stack: str) -> None:
-    """Each AWS type the program registers (outside the pipeline identity, which only an administrator changes)
-    has the action that creates or changes it granted, and carries the environment tag the grants key on."""
-    capture = with_boundary(stack)
+def test_every_aws_resource_the_program_deploys_is_within_the_deploy_grants(
+        stack: str, capture_of: Callable[[str], Capture]) -> None:
+    """Each AWS type the program registers (outside the pipeline identity, an administrator's) is deployed through
+    a granted action, or is an identity change the pipeline makes only under a boundary, or is an administrator's;
+    and it carries the environment tag the grants key on."""
+    capture = capture_of(stack)
+    bounded = capture_of is with_boundary
     deploy, _ = roles(capture, stack)
     granted = {a for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
-    own = _pipeline_children(capture)
+    own = {r.urn for r in pipeline_resources(capture)}
+    default_tags = provider_default_tags(capture)
+    assert default_tags == {di.ENVIRONMENT_TAG: stack}
+    assert (set(di.DEPLOYED_UNDER_BOUNDARY.values()) <= granted) is bounded
+    assert not set(di.DEPLOYED_UNDER_BOUNDARY.values()) & granted or bounded
     for resource in capture.resources:
         if not resource.custom or not resource.type.startswith("aws:") or resource.urn in own:
             continue
-        assert resource.type in di.DEPLOYED_BY, f"{resource.type} is not covered by the pipeline's grants"
-        assert di.DEPLOYED_BY[resource.type] in granted, resource.type
+        if resource.type in di.ADMINISTERED:
+            continue
+        if resource.type in di.DEPLOYED_UNDER_BOUNDARY:
+            assert (di.DEPLOYED_UNDER_BOUNDARY[resource.type] in granted) is bounded
+        else:
+            assert resource.type in di.DEPLOYED_BY, f"{resource.type} is not covered by the pipeline's grants"
+            assert di.DEPLOYED_BY[resource.type] in granted, resource.type
         if resource.type in TAG_KEYED:
-            assert (resource.inputs.get("tags") or {}).get(di.ENVIRONMENT_TAG) == stack, resource.name
+            assert {**default_tags, **(resource.inputs.get("tags") or {})}[di.ENVIRONMENT_TAG] == stack, resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_cluster_access_and_trust_stay_an_administrator_s(stack: str) -> None:
+    for capture in (capture_stack(stack), with_boundary(stack)):
+        deploy, _ = roles(capture, stack)
+        granted = {a for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
+        assert granted & {"eks:CreateAccessEntry", "eks:UpdateAccessEntry", "eks:DeleteAccessEntry",
+                          "eks:AssociateAccessPolicy", "eks:DisassociateAccessPolicy", "iam:UpdateAssumeRolePolicy",
+                          "iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
+                          "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:CreateUser", "iam:CreateAccessKey"} == set()
 
 
 # --- behaviour in moto -----------------------------------------------------------------------------------------------------
@@ -459,14 +495,15 @@ def iam_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], boto3
     with mock_aws():
         iam = boto3.client("iam", region_name="eu-west-1")
         arns = {}
-        for policy in capture.of_type(POLICY):
+        pipeline = pipeline_resources(capture)
+        for policy in (r for r in pipeline if r.type == POLICY):
             created = iam.create_policy(PolicyName=policy.inputs["name"], Path=policy.inputs["path"],
                                         PolicyDocument=policy.inputs["policy"])
             arns[policy.outputs["arn"]] = created["Policy"]["Arn"]
-        for role in capture.of_type(ROLE):
+        for role in (r for r in pipeline if r.type == ROLE):
             iam.create_role(RoleName=role.inputs["name"], Path=role.inputs["path"],
                             AssumeRolePolicyDocument=role.inputs["assumeRolePolicy"])
-        for attachment in capture.of_type(ATTACHMENT):
+        for attachment in (r for r in pipeline if r.type == ATTACHMENT):
             iam.attach_role_policy(RoleName=attachment.inputs["role"], PolicyArn=arns[attachment.inputs["policyArn"]])
         prod = [{"Key": di.ENVIRONMENT_TAG, "Value": "prod"}]
         trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {

@@ -62,6 +62,18 @@ def test_the_stack_s_environment_must_be_in_the_promotion_order() -> None:
                         "trusts only the GitHub environment of that name), got dev, staging"]
 
 
+@pytest.mark.parametrize("tags, got", [(None, "nothing"), ({"team": "platform"}, "nothing"),
+                                       ({"nhi-platform/environment": "dev"}, "'dev'")])
+def test_the_provider_tags_every_resource_with_the_stack_s_environment(tags: Any, got: str) -> None:
+    def change(config: dict[str, Any]) -> None:
+        config.pop("aws:defaultTags")
+        if tags is not None:
+            config["aws:defaultTags"] = {"tags": tags}
+    assert problems_of("prod", change) == [
+        "aws:defaultTags.tags: expected {nhi-platform/environment: prod} (nhi-platform:ci is set: the pipeline creates "
+        f"and changes only resources tagged with their environment), got {got}"]
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_stack_makes_its_deploy_role_a_cluster_admin(stack: str) -> None:
     """CI applies the Kubernetes objects too, through the deploy role: the stack file lists it among the
