@@ -81,3 +81,19 @@ workloads = Workloads("workloads", WorkloadsArgs.from_settings(
     namespace_outputs=namespaces.names,
 ), opts=pulumi.ResourceOptions(providers=[k8s_provider]))
 pulumi.export("workloadRoleArns", workloads.role_arns)
+
+# --- Pipeline identity (README: CI): GitHub Actions OIDC, this environment's deploy role, read-only preview role ----
+from components.deployer_identity import DeployerIdentity, DeployerIdentityArgs  # noqa: E402  (self-contained block)
+
+if stack.ci is not None:
+    pipeline = DeployerIdentity("pipeline", DeployerIdentityArgs(
+        org=stack.ci.org, repository=stack.ci.repository, environment=stack.environment,
+        account_id=stack.account_id, region=stack.region, partition=stack.partition,
+        cluster_name=stack.cluster.name, cluster_admin_role_arns=stack.cluster.admin_role_arns,
+        oidc_provider=stack.ci.oidc_provider, role_boundary_arn=stack.permissions_boundary_arn,
+        detective_controls=stack.detective_controls, tags=tags,
+    ))
+    pulumi.export("ciDeployRoleArn", pipeline.deploy_role_arn)
+    pulumi.export("ciPreviewRoleArn", pipeline.preview_role_arn)
+    pulumi.export("ciOidcProviderArn", pipeline.oidc_provider_arn)
+# --- end of pipeline identity -----------------------------------------------------------------------------------------
