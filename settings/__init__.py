@@ -25,6 +25,7 @@ from .model import (
     NodeGroupSettings,
     ProbeKind,
     Rollout,
+    RolloutGate,
     Slot,
     StackSettings,
     WorkloadSettings,
@@ -32,13 +33,14 @@ from .model import (
 
 __all__ = [
     "PROJECT", "AccessGrant", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment", "HealthChecks",
-    "IdentityMode", "IngressFlow", "NodeGroupSettings", "ProbeKind", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "IdentityMode", "IngressFlow", "NodeGroupSettings", "ProbeKind", "Problem", "Rollout", "RolloutGate", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
     "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
 ]
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset({
     "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
+    f"{PROJECT}:rolloutGate",
 })
 _KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 
