@@ -155,7 +155,7 @@ class Rollout(pulumi.ComponentResource):
     preview_service_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: RolloutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("nhi:rollout:Rollout", name, None, opts)
+        # Refuse before registering anything.
         if set(args.images) != set(Slot):
             raise ValueError(f"expected an image for each slot ({', '.join(s.value for s in Slot)}), "
                              f"got {', '.join(sorted(s.value for s in args.images))}")
@@ -163,6 +163,7 @@ class Rollout(pulumi.ComponentResource):
             raise ValueError(GATE_IMAGE_REQUIRED.format(idle=args.idle_replicas))
         images = {slot: pinned_image(image, args.allowed_registries) for slot, image in args.images.items()}
         gate_image = pinned_image(args.gate_image, args.allowed_registries) if args.gated and args.gate_image else None
+        super().__init__("nhi:rollout:Rollout", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         self.preview_service = self._service(f"{name}-preview", preview_service_name(args.workload), args,
