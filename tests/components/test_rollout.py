@@ -186,6 +186,19 @@ def test_the_gate_reaches_exactly_its_workloads_port_and_nothing_reaches_the_gat
                 expected = target.label_map[labels.NAME] == mine and port == declared[mine].port
                 assert model.allows(gate, target, port) is expected, (gate.name, target.name, port)
                 assert not model.allows(target, gate, port), (target.name, gate.name, port)
+    # Each end on its own allows exactly the workload's port: the gate's egress policy alone (nothing else
+    # isolates), and the workload's gate-ingress policy alone.
+    policies = manifests(capture, NETWORK_POLICY)
+    for gate in gates:
+        mine = gate.label_map[labels.GATE_FOR]
+        egress_only = NetworkModel([p for p in policies if p["metadata"]["name"] == f"{mine}-gate"], {})
+        ingress_only = NetworkModel([p for p in policies if p["metadata"]["name"] == f"{mine}-gate-ingress"], {})
+        for target in services:
+            for port in ports:
+                expected = target.label_map[labels.NAME] == mine and port == declared[mine].port
+                assert egress_only.allows(gate, target, port) is expected, (gate.name, target.name, port)
+                if target.label_map[labels.NAME] == mine:
+                    assert ingress_only.allows(gate, target, port) is expected, (gate.name, target.name, port)
     # A pod with a gate's labels in another namespace gets nothing.
     impostor = pod("impostor", "intruders", gates[0].label_map)
     target = next(p for p in services if p.label_map[labels.NAME] == gates[0].label_map[labels.GATE_FOR])
