@@ -348,6 +348,14 @@ class AccessGrant(_Model):
     resources: Annotated[list[str], Field(min_length=1)]
 
 
+def _check_peer(workload: str | None, cidr: str | None, *, key: str, direction: str) -> None:
+    """A flow names exactly one peer: a workload or an address range, never the whole internet."""
+    if (workload is None) == (cidr is None):
+        raise ValueError(f"expected exactly one of '{key}' (a workload) or 'cidr' (an address range), with 'port'")
+    if cidr is not None and ipaddress.ip_network(cidr).prefixlen == 0:
+        raise ValueError(f"{direction} the whole internet ({cidr}) is refused: name the range you need")
+
+
 class IngressFlow(_Model):
     """Either `from` (a workload of this stack) or `cidr` (for example the VPC, for a load balancer), and a port."""
 
@@ -357,10 +365,7 @@ class IngressFlow(_Model):
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> "IngressFlow":
-        if (self.from_ is None) == (self.cidr is None):
-            raise ValueError("expected exactly one of 'from' (a workload) or 'cidr' (an address range), with 'port'")
-        if self.cidr is not None and ipaddress.ip_network(self.cidr).prefixlen == 0:
-            raise ValueError(f"ingress from the whole internet ({self.cidr}) is refused: name the range you need")
+        _check_peer(self.from_, self.cidr, key="from", direction="ingress from")
         return self
 
 
@@ -373,10 +378,7 @@ class EgressFlow(_Model):
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> "EgressFlow":
-        if (self.to is None) == (self.cidr is None):
-            raise ValueError("expected exactly one of 'to' (a workload) or 'cidr' (an address range), with 'port'")
-        if self.cidr is not None and ipaddress.ip_network(self.cidr).prefixlen == 0:
-            raise ValueError(f"egress to the whole internet ({self.cidr}) is refused: name the range you need")
+        _check_peer(self.to, self.cidr, key="to", direction="egress to")
         return self
 
 
