@@ -120,6 +120,9 @@ def rollout(args: argparse.Namespace) -> int:
     except RolloutRefused as error:
         print(f"nhi rollout {args.move}: refused: {error.message}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as error:  # unreadable file, full disk: the file is untouched (written atomically)
+        print(f"nhi rollout {args.move}: {error}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:
