@@ -7,7 +7,9 @@ own modules are dropped from `sys.modules` afterwards, so consecutive runs never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import logging
 import os
 import runpy
@@ -26,7 +28,7 @@ from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import settings as sdk_settings
 from pulumi.runtime.stack import run_in_stack
 
-from . import wire
+from . import linear_wait, wire
 from .errors import PreflightError
 from .mocks import CloudContext, PreflightMocks, stable_uuid
 from .program import Program, StackConfig
@@ -81,8 +83,46 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         super().__init__(mocks)
         self.records: list[CapturedResource] = []
         self._lock = threading.Lock()
+        # The SDK's handlers give each executor thread an event loop of its own and never close it.
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _note_thread_loop(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # this thread never needed one
+            return
+        with self._lock:
+            self.thread_loops.add(loop)
+
+    def close_thread_loops(self) -> None:
+        """Close the worker threads' loops once the threads are done, so none is finalised later."""
+        with self._lock:
+            loops, self.thread_loops = self.thread_loops, set()
+        for loop in loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+        try:
+            return super().Invoke(request)
+        finally:
+            self._note_thread_loop()
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+        try:
+            return super().ReadResource(request)
+        finally:
+            self._note_thread_loop()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+        try:
+            return self._register(request)
+        finally:
+            self._note_thread_loop()
+
+    def _register(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         urn = response.urn
         if request.type == STACK_TYPE:
@@ -97,8 +137,10 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                 parent=request.parent or None,
                 custom=bool(request.custom),
                 provider=request.provider or None,
-                dependencies=tuple(request.dependencies),
-                property_dependencies={key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()},
+                # The SDK gathers dependencies from sets: sorted, so that runs agree.
+                dependencies=tuple(sorted(request.dependencies)),
+                property_dependencies={key: tuple(sorted(deps.urns))
+                                       for key, deps in sorted(request.propertyDependencies.items())},
                 inputs=inputs,
                 outputs=outputs,
                 options=_options(request),
@@ -145,7 +187,8 @@ def cloud_context(config: StackConfig) -> CloudContext:
     return CloudContext(account=account, region=region if isinstance(region, str) else CloudContext.region)
 
 
-def capture_program(program: Program, config: StackConfig, *, unknowns: bool = False) -> Capture:
+def capture_program(program: Program, config: StackConfig, *, unknowns: bool = False,
+                    sdk_wait: bool = False) -> Capture:
     """Run `program` with `config` under mocks and return what it registered. Raises PreflightError."""
     started = time.perf_counter()
     mocks = PreflightMocks(cloud_context(config), unknowns)
@@ -174,28 +217,62 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
         try:
             loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program.main), run_name="__main__")))
         finally:
-            loop.run_until_complete(loop.shutdown_default_executor())
-            asyncio.set_event_loop(None)
-            loop.close()
+            _close_loop(loop)
+            monitor.close_thread_loops()
 
-    with _program_environment(program):
+    waiting = contextlib.nullcontext() if sdk_wait else linear_wait.installed()
+    failure: PreflightError | None = None
+    with _program_environment(program), waiting:
         try:
             contextvars.copy_context().run(run)
         except pulumi.RunError as error:
-            raise PreflightError(f"The program stopped before registering its resources:\n{error}",
-                                 traceback.format_exc()) from None
+            failure = PreflightError(f"The program stopped before registering its resources:\n{error}",
+                                     traceback.format_exc())
         except SystemExit as error:
-            raise PreflightError(f"The program exited with status {error.code}.", traceback.format_exc()) from None
+            failure = PreflightError(f"The program exited with status {error.code}.", traceback.format_exc())
         except Exception as error:  # noqa: BLE001 a user's program may raise anything; report it in one paragraph
             where = _program_frame(error, program.directory)
-            raise PreflightError(f"The program failed{where}: {type(error).__name__}: {error}",
-                                 traceback.format_exc()) from None
+            failure = PreflightError(f"The program failed{where}: {type(error).__name__}: {error}",
+                                     traceback.format_exc())
         finally:
             logger.removeHandler(collector)
+    if failure is not None:
+        # Raised outside the except clause, the error carries only text: nothing of the failed run (its
+        # futures and their tracebacks) survives it, and that garbage is finalised here, not at a random
+        # later point (asyncio logs each unretrieved future: the same failure again, so it is silenced).
+        _collect_quietly()
+        raise failure
 
     resources = _with_default_providers(monitor.records, program.project, config)
     return Capture(program.project, config.name, unknowns, resources, collector.messages,
                    sorted(mocks.unanswered_calls), time.perf_counter() - started)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the run's loop as asyncio.run does: a failed run can leave tasks pending, and a pending
+    coroutine finalised later by the garbage collector runs code at an arbitrary point (CPython 3.11 then
+    fails an unrelated compile() with "AST constructor recursion depth mismatch")."""
+    try:
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+        gc.collect()  # finalise the run's garbage now, while nothing else is running
+
+
+def _collect_quietly() -> None:
+    asyncio_logger = logging.getLogger("asyncio")
+    disabled, asyncio_logger.disabled = asyncio_logger.disabled, True
+    try:
+        gc.collect()
+    finally:
+        asyncio_logger.disabled = disabled
 
 
 class _program_environment:

@@ -86,3 +86,33 @@ def test_installed_packages_survive_a_run_of_a_program_that_holds_its_venv(tmp_p
     capture_stack("dev")
     assert any(name.startswith("pulumi_aws.") for name in sys.modules)
     assert [r.name for r in _capture(OPEN_WORLD).resources if r.type == "aws:ec2/securityGroup:SecurityGroup"] == ["bastion"]
+
+
+def test_the_linear_wait_captures_exactly_what_the_sdks_wait_does() -> None:
+    """The preflight waits for registrations in linear time; the capture must equal the SDK loop's."""
+    from tests.conftest import REPO
+
+    program = load_program(REPO)
+    config = stack_config(program, "prod")
+    linear = capture_program(program, config)
+    sdk = capture_program(program, config, sdk_wait=True)
+    assert len(linear.resources) > 250
+    assert [(r.urn, r.inputs, r.outputs, r.dependencies, r.provider) for r in linear.resources] == \
+           [(r.urn, r.inputs, r.outputs, r.dependencies, r.provider) for r in sdk.resources]
+
+
+def test_a_failing_output_still_fails_the_run_with_the_linear_wait(tmp_path: Path) -> None:
+    import pytest
+
+    from nhi.preflight.errors import PreflightError
+
+    (tmp_path / "Pulumi.yaml").write_text("name: fails-late\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi, pulumi_kubernetes as k8s\n"
+        "ns = k8s.core.v1.Namespace('apps', metadata={'name': 'apps'})\n"
+        "def boom(name):\n    raise ValueError(f'cannot derive a name from {name}')\n"
+        "k8s.core.v1.ConfigMap('late', metadata={'namespace': ns.metadata['name'].apply(boom)})\n")
+    program = load_program(tmp_path)
+    with pytest.raises(PreflightError, match="ValueError: cannot derive a name from apps"):
+        capture_program(program, stack_config(program, "dev"))
