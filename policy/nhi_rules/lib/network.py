@@ -10,9 +10,11 @@ from typing import Any
 from nhi_rules.lib.props import as_int, as_str, get, maps, strings
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+# The VPC's default group has the same inline `ingress` shape; opening it opens every resource left in it.
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-INGRESS_TYPES = (SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE)
+INGRESS_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE)
 
 _ALL_PROTOCOLS = {"-1", "all"}
 _PORTED_PROTOCOLS = {"tcp", "udp", "6", "17"}
@@ -81,7 +83,7 @@ def _world(prefix: str, props: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def ingress_rules(resource_type: str, props: Any) -> Iterator[Ingress]:
-    if resource_type == SECURITY_GROUP:
+    if resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         for index, rule in maps(get(props, "ingress")):
             prefix = f"ingress[{index}]."
             yield Ingress(prefix.rstrip("."), _protocol(get(rule, "protocol")), as_int(get(rule, "fromPort")),
