@@ -39,9 +39,14 @@ EXPECTED_RULES = frozenset({
     "eks-cluster-disallow-public-endpoint",
     "eks-cluster-enforce-api-authentication",
     "eks-cluster-require-control-plane-logs",
+    "eks-cluster-require-deletion-protection",
     "eks-cluster-require-secrets-encryption",
+    "eks-cluster-require-standard-support",
     "eks-identity-require-matching-trust",
     "eks-nodegroup-disallow-remote-access",
+    "eks-nodegroup-limit-role-permissions",
+    "eks-nodegroup-limit-update-disruption",
+    "eks-nodegroup-require-bottlerocket",
     "eks-nodegroup-require-launch-template",
     "eks-nodegroup-require-pinned-release",
     "eks-podidentity-require-session-tags",
@@ -75,6 +80,11 @@ EXPECTED_RULES = frozenset({
 # types (or its config does not ask for the property).
 NOT_INJECTABLE = {
     "iam-user-disallow-static-credentials": "prod creates no IAM users, access keys or login profiles",
+    "iam-role-require-permissions-boundary": "prod's pack config does not require a boundary (prod sets none)",
+    "kubernetes-role-disallow-escalation-verbs": "prod creates no Roles or ClusterRoles",
+    "kubernetes-role-disallow-wildcards": "prod creates no Roles or ClusterRoles",
+    "kubernetes-role-limit-secrets-access": "prod creates no Roles or ClusterRoles",
+    "kubernetes-rolebinding-disallow-cluster-admin": "prod creates no RoleBindings or ClusterRoleBindings",
 }
 
 
