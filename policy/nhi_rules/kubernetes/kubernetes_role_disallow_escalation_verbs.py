@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.rbac import ANY, CORE_GROUP, RBAC_GROUP, ROLE_TYPES, policy_rules
+from nhi_rules.lib.rbac import ANY, CORE_GROUP, RBAC_GROUP, ROLE_TYPES, PolicyRule, policy_rules
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-role-disallow-escalation-verbs"
@@ -28,14 +28,18 @@ EFFECTS = {"bind": "bind any role to itself", "escalate": "edit roles to grant i
            "impersonate": "act as other users, groups or service accounts"}
 
 
+def _judge(rule: PolicyRule) -> Iterator[str]:
+    for verb, targets in ESCALATION.items():
+        if verb in rule.verbs:
+            yield MSG_ESCALATION_VERB.format(path=rule.path, verb=verb, effect=EFFECTS[verb])
+        elif ANY in rule.verbs and any(rule.covers(group, resource) for group, resource in targets):
+            yield MSG_ESCALATION_WILDCARD.format(path=rule.path, resources=list(rule.resources), verb=verb,
+                                                 effect=EFFECTS[verb])
+
+
 def check(subject: Subject) -> Iterator[str]:
     for rule in policy_rules(subject.props):
-        for verb, targets in ESCALATION.items():
-            if verb in rule.verbs:
-                yield MSG_ESCALATION_VERB.format(path=rule.path, verb=verb, effect=EFFECTS[verb])
-            elif ANY in rule.verbs and any(rule.covers(group, resource) for group, resource in targets):
-                yield MSG_ESCALATION_WILDCARD.format(path=rule.path, resources=list(rule.resources), verb=verb,
-                                                     effect=EFFECTS[verb])
+        yield from subject.apart(lambda rule=rule: _judge(rule))
 
 
 POLICY = resource_rule(

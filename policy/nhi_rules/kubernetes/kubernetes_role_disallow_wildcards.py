@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.rbac import ANY, ROLE_TYPES, policy_rules
+from nhi_rules.lib.rbac import ANY, ROLE_TYPES, PolicyRule, policy_rules
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-role-disallow-wildcards"
@@ -19,11 +19,15 @@ FIELDS = (("apiGroups", "api_groups", "API groups"), ("resources", "resources", 
           ("verbs", "verbs", "verbs"))
 
 
+def _judge(rule: PolicyRule, attribute: str, field: str, what: str) -> Iterator[str]:
+    if ANY in getattr(rule, attribute):
+        yield MSG_WILDCARD.format(path=rule.path, field=field, what=what)
+
+
 def check(subject: Subject) -> Iterator[str]:
     for rule in policy_rules(subject.props):
-        for field, attribute, what in FIELDS:
-            if ANY in getattr(rule, attribute):
-                yield MSG_WILDCARD.format(path=rule.path, field=field, what=what)
+        for field, attribute, what in FIELDS:  # each field apart: one may come from an output
+            yield from subject.apart(lambda r=rule, a=attribute, f=field, w=what: _judge(r, a, f, w))
 
 
 POLICY = resource_rule(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.rbac import CORE_GROUP, ROLE_TYPES, policy_rules
+from nhi_rules.lib.rbac import CORE_GROUP, ROLE_TYPES, PolicyRule, policy_rules
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-role-limit-secrets-access"
@@ -21,13 +21,17 @@ MSG_SECRETS_LIST = ("{path} grants {verb!r} on Secrets, which returns their cont
 def check(subject: Subject) -> Iterator[str]:
     scope = " of the cluster" if subject.type.endswith(":ClusterRole") else " of the namespace"
     for rule in policy_rules(subject.props):
-        if not rule.covers(CORE_GROUP, "secrets"):
-            continue
-        if rule.grants("get") and not rule.resource_names:
-            yield MSG_SECRETS_READ.format(path=rule.path, verb="get", scope=scope)
-        for verb in ("list", "watch"):
-            if rule.grants(verb):
-                yield MSG_SECRETS_LIST.format(path=rule.path, verb=verb)
+        yield from subject.apart(lambda rule=rule: _judge(rule, scope))
+
+
+def _judge(rule: PolicyRule, scope: str) -> Iterator[str]:
+    if not rule.covers(CORE_GROUP, "secrets"):
+        return
+    for verb in ("list", "watch"):
+        if rule.grants(verb):
+            yield MSG_SECRETS_LIST.format(path=rule.path, verb=verb)
+    if rule.grants("get") and not rule.named:
+        yield MSG_SECRETS_READ.format(path=rule.path, verb="get", scope=scope)
 
 
 POLICY = resource_rule(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from nhi_rules.lib.props import get, maps, strings
+from nhi_rules.lib.props import get, maps, present, strings
 
 GROUP = "rbac.authorization.k8s.io/v1"
 ROLE = f"kubernetes:{GROUP}:Role"
@@ -22,11 +23,28 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 
 @dataclass(frozen=True)
 class PolicyRule:
+    """One rule of a Role or ClusterRole; each field is read on first use, so a rule judged apart
+    (`Subject.apart`) touches only what it needs (an unknown resourceNames does not stop a verbs check)."""
+
     path: str
-    api_groups: tuple[str, ...]
-    resources: tuple[str, ...]
-    verbs: tuple[str, ...]
-    resource_names: tuple[str, ...]
+    source: Any
+
+    @cached_property
+    def api_groups(self) -> tuple[str, ...]:
+        return tuple(strings(get(self.source, "apiGroups")))
+
+    @cached_property
+    def resources(self) -> tuple[str, ...]:
+        return tuple(strings(get(self.source, "resources")))
+
+    @cached_property
+    def verbs(self) -> tuple[str, ...]:
+        return tuple(strings(get(self.source, "verbs")))
+
+    @property
+    def named(self) -> bool:
+        """Whether resourceNames limits the rule to named objects (names from outputs count: they will be set)."""
+        return present(self.source, "resourceNames")
 
     def grants(self, verb: str) -> bool:
         return ANY in self.verbs or verb in self.verbs
@@ -39,6 +57,4 @@ class PolicyRule:
 
 def policy_rules(props: Any) -> Iterator[PolicyRule]:
     for index, rule in maps(get(props, "rules")):
-        yield PolicyRule(f"rules[{index}]", tuple(strings(get(rule, "apiGroups"))),
-                         tuple(strings(get(rule, "resources"))), tuple(strings(get(rule, "verbs"))),
-                         tuple(strings(get(rule, "resourceNames"))))
+        yield PolicyRule(f"rules[{index}]", rule)
