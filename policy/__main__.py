@@ -2,8 +2,10 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+from nhi_rules.lib import sharing
 from nhi_rules.registry import POLICIES
 
+sharing.install()  # convert each resource's inputs once per call, not once per policy (see the module)
 PolicyPack(
     name="nhi-platform",
     policies=POLICIES,

@@ -51,12 +51,15 @@ def _ecr_writes(document: Document) -> Iterator[str]:
         if not statement.allows:
             continue
         for pattern in statement.actions:
-            service = pattern.strip().partition(":")[0].lower()
-            if pattern.strip() != "*" and service not in ECR_SERVICES:
-                continue
-            for action in iamdb.expand(pattern):
-                if action.service.lower() in ECR_SERVICES and action.access_level in iamdb.WRITE_LEVELS:
-                    yield action.full_name
+            text = pattern.strip()
+            # '*' grants every ECR action too; expanding only ECR's keeps the other services unindexed.
+            ecr_patterns = [f"{s}:*" for s in ECR_SERVICES] if text == "*" else [text]
+            for ecr_pattern in ecr_patterns:
+                if ecr_pattern.partition(":")[0].lower() not in ECR_SERVICES:
+                    continue
+                writes = [a for a in iamdb.expand(ecr_pattern) if a.access_level in iamdb.WRITE_LEVELS]
+                if writes:
+                    yield writes[0].full_name
                     break
 
 
