@@ -12,6 +12,7 @@ root filesystem, limits), so the performance comparison with Checkov scans the s
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -112,12 +113,8 @@ def json_doc(change: Callable[[dict], None]) -> Callable[[Any], Any]:
     return apply
 
 
-def container(deployment_path: Path = ()) -> Path:
-    return (*deployment_path, "spec", "template", "spec", "containers", 0)
-
-
 POD_SPEC: Path = ("spec", "template", "spec")
-APP: Path = container()
+APP: Path = (*POD_SPEC, "containers", 0)  # a Deployment's one container
 
 
 # ---- the breakages ---------------------------------------------------------------------------------------
@@ -176,8 +173,6 @@ def _append_statement(statement: dict) -> Callable[[dict], None]:
 
 
 def _user_data_with_secret(encoded: Any) -> str:
-    import base64
-
     text = base64.b64decode(encoded).decode()
     text += f'\n[settings.aws]\naws_secret_access_key = "{EXAMPLE_SECRET_KEY}"\n'
     return base64.b64encode(text.encode()).decode()
