@@ -20,8 +20,21 @@ $(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
 preflight: install
 	$(PY) -m nhi preflight --stack $(STACK) --policy-pack-config policy/config/$(STACK).json
 
-test: install
+test: install graphviz
 	$(PY) -m pytest -q
+
+# Graphviz's `dot` draws `nhi inventory --graph` (its tests render pictures): Debian's package, installed when
+# missing (CI runs as root; elsewhere through sudo). On other systems install Graphviz first (brew install graphviz).
+.PHONY: graphviz inventory-graph
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "Installing Graphviz (dot) for nhi inventory --graph"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+# The picture in the README (a test fails when it is stale).
+inventory-graph: install graphviz
+	$(PY) -m nhi inventory --stack dev --graph docs/inventory-dev.svg
 
 bench: install
 	$(PY) benchmarks/preflight_bench.py

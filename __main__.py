@@ -6,6 +6,7 @@ import pulumi_kubernetes as kubernetes
 import settings
 from components.cluster import Cluster, ClusterArgs, NodeGroupSpec
 from components.detective import DetectiveControls, DetectiveControlsArgs
+from components.cluster_dns_policy import ClusterDnsPolicy, ClusterDnsPolicyArgs
 from components.namespaces import Namespaces, NamespacesArgs
 from components.node_group import AmiType
 from components.workloads import Workloads, WorkloadsArgs
@@ -53,6 +54,12 @@ namespaces = Namespaces("workload-namespaces", NamespacesArgs(
     names=stack.namespaces, kubernetes_version=stack.cluster.kubernetes_version,
 ), opts=pulumi.ResourceOptions(provider=k8s_provider))
 
+# Strict network policy enforcement denies CoreDNS too until this allows its traffic.
+ClusterDnsPolicy("cluster-dns", ClusterDnsPolicyArgs(
+    client_namespaces=tuple(stack.namespaces), vpc_cidr=stack.cluster.vpc_cidr,
+    service_ipv4_cidr=cluster.service_ipv4_cidr,
+), opts=pulumi.ResourceOptions(provider=k8s_provider))
+
 if stack.detective_controls:
     DetectiveControls("detective", DetectiveControlsArgs(tags=tags))
 
@@ -74,3 +81,19 @@ workloads = Workloads("workloads", WorkloadsArgs.from_settings(
     namespace_outputs=namespaces.names,
 ), opts=pulumi.ResourceOptions(providers=[k8s_provider]))
 pulumi.export("workloadRoleArns", workloads.role_arns)
+
+# --- Pipeline identity (README: CI): GitHub Actions OIDC, this environment's deploy role, read-only preview role ----
+from components.deployer_identity import DeployerIdentity, DeployerIdentityArgs  # noqa: E402  (self-contained block)
+
+if stack.ci is not None:
+    pipeline = DeployerIdentity("pipeline", DeployerIdentityArgs(
+        org=stack.ci.org, repository=stack.ci.repository, environment=stack.environment,
+        account_id=stack.account_id, region=stack.region, partition=stack.partition,
+        cluster_name=stack.cluster.name, cluster_admin_role_arns=stack.cluster.admin_role_arns,
+        oidc_provider=stack.ci.oidc_provider, role_boundary_arn=stack.permissions_boundary_arn,
+        detective_controls=stack.detective_controls, tags=tags,
+    ))
+    pulumi.export("ciDeployRoleArn", pipeline.deploy_role_arn)
+    pulumi.export("ciPreviewRoleArn", pipeline.preview_role_arn)
+    pulumi.export("ciOidcProviderArn", pipeline.oidc_provider_arn)
+# --- end of pipeline identity -----------------------------------------------------------------------------------------

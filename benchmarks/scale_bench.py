@@ -28,6 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stackgen import generate  # noqa: E402
+from table import print_table  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKOV = REPO / "benchmarks" / ".venv-checkov" / "bin" / "checkov"
@@ -81,10 +82,7 @@ def main() -> int:
                          f"{1000 * median['packs'] / max(median['resources'], 1):.2f}", f"{median['memory']:.0f}",
                          "n/a" if checkov_seconds is None else f"{checkov_seconds:.2f}",
                          "n/a" if checkov_seconds is None else f"{median['command'] / checkov_seconds:.2f}"))
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    print(f"Preflight at scale, median of {args.runs} runs (command = the whole `nhi preflight` process):")
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
+    print_table(f"Preflight at scale, median of {args.runs} runs (command = the whole `nhi preflight` process):", header, rows)
     return 0
 
 

@@ -116,6 +116,11 @@ class ClusterArgs:
         return bool(self.public_endpoint_cidrs)
 
 
+def cluster_arn(partition: str, region: str, account_id: str, name: str) -> str:
+    """The ARN EKS gives a cluster of this name (fixed by its inputs, so known before it exists)."""
+    return f"arn:{partition}:eks:{region}:{account_id}:cluster/{name}"
+
+
 def exec_kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, region: str) -> str:
     """A kubeconfig whose credentials are short-lived tokens from `aws eks get-token` (no static token)."""
     return json.dumps({
@@ -243,8 +248,13 @@ class Cluster(pulumi.ComponentResource):
                                                       policy_arn=managed_policy_arn(part, policy), opts=child)
                          for policy in NODE_POLICIES]
 
+        # EKS cluster ARNs are determined by partition, region, account and name. Using the derived value
+        # (not the computed output) keeps trust policies known in a first preview, so the policy pack can
+        # judge them before anything exists; ordering still comes from cluster.name where it matters.
+        known_arn = pulumi.Output.from_input(cluster_arn(part, args.region, args.account_id, name))
+
         bootstrap = ClusterAddons(f"{name}-bootstrap-addons", ClusterAddonsArgs(
-            phase=AddonPhase.NODE_BOOTSTRAP, cluster_name=cluster.name, cluster_arn=cluster.arn,
+            phase=AddonPhase.NODE_BOOTSTRAP, cluster_name=cluster.name, cluster_arn=known_arn,
             account_id=args.account_id, partition=part, vpc_cni_version=args.vpc_cni_version,
             kube_proxy_version=args.kube_proxy_version, pod_identity_agent_version=args.pod_identity_agent_version,
             network_policy_mode=args.network_policy_mode, tags=tags), opts=child)
@@ -261,7 +271,7 @@ class Cluster(pulumi.ComponentResource):
             for spec in args.node_groups]
 
         ClusterAddons(f"{name}-addons", ClusterAddonsArgs(
-            phase=AddonPhase.SCHEDULED, cluster_name=cluster.name, cluster_arn=cluster.arn,
+            phase=AddonPhase.SCHEDULED, cluster_name=cluster.name, cluster_arn=known_arn,
             account_id=args.account_id, partition=part, coredns_version=args.coredns_version, tags=tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=groups))
 
@@ -269,7 +279,7 @@ class Cluster(pulumi.ComponentResource):
             repositories=list(args.repositories), key_arn=images_key.key_arn, tags=tags), opts=child)
 
         self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
+        self.cluster_arn = known_arn
         self.endpoint = cluster.endpoint
         self.certificate_authority = cluster.certificate_authority.apply(
             lambda ca: ca["data"] if isinstance(ca, dict) else ca.data)

@@ -129,7 +129,9 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, tags: dict[str, str]) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"/aws/vpc/{args.cluster_name}/flow-logs",
+        group_name = f"/aws/vpc/{args.cluster_name}/flow-logs"
+        group_arn = f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:{group_name}"
+        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=group_name,
                                         retention_in_days=args.log_retention_days, kms_key_id=args.log_key_arn,
                                         tags=tags, opts=child)
         source_arn = f"arn:{args.partition}:ec2:{args.region}:{args.account_id}:vpc-flow-log/*"
@@ -144,11 +146,12 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs-write",
             role=role.id,
             # Streams are written under the group (log-stream ARNs); only the describe call takes the group.
-            policy=group.arn.apply(lambda arn: document(
+            # The group's ARN is fixed by its name, so the document is known in a first preview.
+            policy=document(
                 {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                 "Resource": [f"{arn}:log-stream:*"]},
-                {"Effect": "Allow", "Action": ["logs:DescribeLogStreams"], "Resource": [arn]},
-            )),
+                 "Resource": [f"{group_arn}:log-stream:*"]},
+                {"Effect": "Allow", "Action": ["logs:DescribeLogStreams"], "Resource": [group_arn]},
+            ),
             opts=child)
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type=args.flow_log_traffic.value,
                         log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,

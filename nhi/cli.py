@@ -66,10 +66,96 @@ def preflight(args: argparse.Namespace) -> int:
     return verdict.exit_code(args.strict)
 
 
+def _inventory_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "inventory", help="every non-human identity of a stack: who can assume it, what it can do and reach",
+        description="Run a Pulumi Python program under the SDK's mock engine, as the preflight does, and list "
+                    "one row per non-human identity (IAM roles and users, EKS access entries, Kubernetes service "
+                    "accounts): who can assume it, its credentials, its actions by IAM access level, its network "
+                    "reach from the rendered NetworkPolicies, and the images that run under it. "
+                    "Exit 0: done; 2: bad usage, config or program.")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
+    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT,
+                        help="the Pulumi Python project to run (default: this repository)")
+    parser.add_argument("--format", choices=("table", "json", "markdown"),
+                        help="the report's format (default: table; none with --graph unless asked)")
+    parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    parser.add_argument("--graph", type=Path, metavar="FILE",
+                        help="draw workloads, flows, identities and AWS resources to FILE.svg|.png|.pdf (Graphviz's "
+                             "dot) or FILE.dot (the source)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.set_defaults(handler=inventory)
+
+
+def inventory(args: argparse.Namespace) -> int:
+    from .inventory import formats, graph
+    from .inventory.build import build
+    from .inventory.source import capture_stack
+
+    if args.graph:
+        graph.check_target(args.graph)  # a bad file name or a missing Graphviz fails before the program runs
+    found = build(capture_stack(args.program, args.stack, args.stack_file))
+    if args.graph:
+        graph.render(found, args.graph)
+        print(f"Wrote the inventory graph to {args.graph}", file=sys.stderr)
+        if args.format is None and args.output is None:
+            return EXIT_OK
+    render = {"json": formats.to_json, "markdown": formats.to_markdown}.get(args.format or "table", formats.to_table)
+    text = render(found)
+    if args.output:
+        args.output.write_text(text + "\n")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+EXIT_ACCESS_WIDENS = 3
+
+
+def _access_diff_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "access-diff", help="what a stack change does to identities and access, for a pull request",
+        description="Compare the identities and access of a stack file in the working tree with the same file at "
+                    "a git ref (--against) or with another stack file (--against-file): identities added or "
+                    "removed, permissions gained or lost, trust and bindings, network flows opened or closed. "
+                    "Both sides run this working tree's program. Exit 0: access does not widen; 3: it widens "
+                    "(a new identity, action or resource, trust principal or binding, flow...); 2: bad usage, "
+                    "config, program or git ref.")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
+    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
+    against = parser.add_mutually_exclusive_group(required=True)
+    against.add_argument("--against", metavar="REF", help="git ref (branch, tag, commit) to compare the file with")
+    against.add_argument("--against-file", type=Path, metavar="PATH", help="the stack file before the change")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT,
+                        help="the Pulumi Python project to run (default: this repository)")
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.set_defaults(handler=access_diff)
+
+
+def access_diff(args: argparse.Namespace) -> int:
+    from .access_diff import report
+    from .access_diff.run import DiffOptions, run_access_diff
+
+    diff = run_access_diff(DiffOptions(args.program, args.stack, args.stack_file, args.against, args.against_file))
+    text = report.to_json(diff) if args.format == "json" else report.to_markdown(diff)
+    if args.output:
+        args.output.write_text(text + "\n")
+    else:
+        print(text)
+    return EXIT_ACCESS_WIDENS if diff.widens else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nhi", description="nhi-platform: non-human identities on immutable EKS.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _preflight_parser(commands)
+    _inventory_parser(commands)
+    _access_diff_parser(commands)
     return parser
 
 

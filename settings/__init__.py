@@ -15,6 +15,7 @@ from .errors import Problem, SettingsError, describe_pydantic_error, join_path
 from .model import (
     PROJECT,
     AccessGrant,
+    CiSettings,
     ClusterSettings,
     ComputeResources,
     EgressFlow,
@@ -23,6 +24,7 @@ from .model import (
     IdentityMode,
     IngressFlow,
     NodeGroupSettings,
+    OidcProviderMode,
     ProbeKind,
     Rollout,
     Slot,
@@ -31,14 +33,15 @@ from .model import (
 )
 
 __all__ = [
-    "PROJECT", "AccessGrant", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment", "HealthChecks",
-    "IdentityMode", "IngressFlow", "NodeGroupSettings", "ProbeKind", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment", "HealthChecks",
+    "IdentityMode", "IngressFlow", "NodeGroupSettings", "OidcProviderMode", "ProbeKind", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
     "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
 ]
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset({
     "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
+    f"{PROJECT}:ci", "aws:defaultTags",
 })
 _KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 

@@ -11,10 +11,11 @@ from typing import Any, Callable, Iterator
 from components.access_catalog import grant_problems
 
 from .errors import Problem
-from .model import DIGEST_REF_RE, PROJECT, instance_architecture
+from .model import DIGEST_REF_RE, ENVIRONMENT_TAG, PROJECT, instance_architecture
 
 WORKLOADS = f"{PROJECT}:workloads"
 CLUSTER = f"{PROJECT}:cluster"
+CI = f"{PROJECT}:ci"
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 Check = Callable[[dict[str, Any]], Iterator[Problem]]
@@ -203,6 +204,32 @@ def admin_roles_unique(config: dict[str, Any]) -> Iterator[Problem]:
                           f"got {arn.rsplit('/', 1)[-1]!r} {names[arn.rsplit('/', 1)[-1]]} times")
 
 
+def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
+    """The deploy role trusts the GitHub environment named after the stack's: it must be in the promotion order."""
+    ci, environment = config.get(CI), config.get(f"{PROJECT}:environment")
+    if not isinstance(ci, dict) or not isinstance(ci.get("environments"), list) or not isinstance(environment, str):
+        return
+    if environment not in ci["environments"]:
+        listed = ", ".join(str(e) for e in ci["environments"]) or "none"
+        yield Problem(f"{CI}.environments",
+                      f"expected this stack's environment {environment!r} among them (its deploy role trusts only the "
+                      f"GitHub environment of that name), got {listed}")
+
+
+def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Problem]:
+    """The pipeline's grants key on the environment tag: the provider must put it on every resource."""
+    environment = config.get(f"{PROJECT}:environment")
+    if not isinstance(config.get(CI), dict) or not isinstance(environment, str):
+        return
+    defaults = config.get("aws:defaultTags")
+    tags = defaults.get("tags") if isinstance(defaults, dict) else None
+    if not isinstance(tags, dict) or tags.get(ENVIRONMENT_TAG) != environment:
+        got = repr(tags.get(ENVIRONMENT_TAG)) if isinstance(tags, dict) and ENVIRONMENT_TAG in tags else "nothing"
+        yield Problem("aws:defaultTags.tags",
+                      f"expected {{{ENVIRONMENT_TAG}: {environment}}} ({CI} is set: the pipeline creates and changes "
+                      f"only resources tagged with their environment), got {got}")
+
+
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
@@ -215,6 +242,8 @@ CHECKS: tuple[Check, ...] = (
     node_group_single_architecture,
     kube_proxy_matches_cluster,
     admin_roles_unique,
+    ci_deploys_its_own_environment,
+    ci_resources_carry_their_environment,
 )
 
 

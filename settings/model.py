@@ -32,6 +32,16 @@ ADDON_VERSION_RE = re.compile(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$")
 GRAVITON_INSTANCE_RE = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
 # The widest allow-list entry for a public API endpoint: offices and CI runners, never a continent.
 MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
+# GitHub's own rules: an owner is 1-39 letters, digits or single inner hyphens; a repository 1-100 letters, digits,
+# '.', '_' or '-'. Neither admits '*' or '?', so the OIDC subject built from them can never be a pattern.
+GITHUB_OWNER_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+GITHUB_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+# The pipeline's identity (nhi-platform:ci): GitHub Actions' OIDC issuer and the audience AWS's STS expects.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+# Every role and policy of the pipeline lives under this path, so that grants and denies can name them all.
+CI_ROLE_PATH = "/nhi-platform/ci/"
 
 # Kubernetes versions in EKS standard support that this platform is tested against.
 SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
@@ -85,6 +95,15 @@ DEFAULT_ADDON_VERSIONS: dict[str, AddonVersions] = {
     "1.33": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.33.5-eksbuild.2", "v1.3.9-eksbuild.3"),
     "1.34": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.34.1-eksbuild.2", "v1.3.9-eksbuild.3"),
 }
+
+
+class OidcProviderMode(str, Enum):
+    """Who owns the account's GitHub OIDC provider: IAM allows one provider per URL in an account."""
+
+    CREATE = "create"
+    """This stack creates it (one stack per account)."""
+    EXISTING = "existing"
+    """Another stack of the same account created it; this one trusts it by its well-known ARN."""
 
 
 class Slot(str, Enum):
@@ -147,6 +166,20 @@ def _policy_arn(value: str) -> str:
     return value
 
 
+def _github_owner(value: str) -> str:
+    if len(value) > 39 or not GITHUB_OWNER_RE.match(value):
+        raise ValueError(f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
+                         f"at most 39), got {value!r}")
+    return value
+
+
+def _github_repository(value: str) -> str:
+    if not GITHUB_REPOSITORY_RE.match(value) or value in (".", ".."):
+        raise ValueError(f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), "
+                         f"got {value!r}")
+    return value
+
+
 def _bottlerocket_release(value: str) -> str:
     if not BOTTLEROCKET_RELEASE_RE.match(value):
         raise ValueError(f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), "
@@ -187,6 +220,8 @@ VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 RoleArn = Annotated[str, AfterValidator(_role_arn)]
 PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
 BottlerocketRelease = Annotated[str, AfterValidator(_bottlerocket_release)]
+GitHubOwner = Annotated[str, AfterValidator(_github_owner)]
+GitHubRepository = Annotated[str, AfterValidator(_github_repository)]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 AddonVersion = Annotated[str, AfterValidator(_addon_version)]
 ImageDigest = Annotated[str, AfterValidator(_image_digest)]
@@ -323,6 +358,14 @@ class AccessGrant(_Model):
     resources: Annotated[list[str], Field(min_length=1)]
 
 
+def _check_peer(workload: str | None, cidr: str | None, *, key: str, direction: str) -> None:
+    """A flow names exactly one peer: a workload or an address range, never the whole internet."""
+    if (workload is None) == (cidr is None):
+        raise ValueError(f"expected exactly one of '{key}' (a workload) or 'cidr' (an address range), with 'port'")
+    if cidr is not None and ipaddress.ip_network(cidr).prefixlen == 0:
+        raise ValueError(f"{direction} the whole internet ({cidr}) is refused: name the range you need")
+
+
 class IngressFlow(_Model):
     """Either `from` (a workload of this stack) or `cidr` (for example the VPC, for a load balancer), and a port."""
 
@@ -332,10 +375,7 @@ class IngressFlow(_Model):
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> "IngressFlow":
-        if (self.from_ is None) == (self.cidr is None):
-            raise ValueError("expected exactly one of 'from' (a workload) or 'cidr' (an address range), with 'port'")
-        if self.cidr is not None and ipaddress.ip_network(self.cidr).prefixlen == 0:
-            raise ValueError(f"ingress from the whole internet ({self.cidr}) is refused: name the range you need")
+        _check_peer(self.from_, self.cidr, key="from", direction="ingress from")
         return self
 
 
@@ -348,10 +388,7 @@ class EgressFlow(_Model):
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> "EgressFlow":
-        if (self.to is None) == (self.cidr is None):
-            raise ValueError("expected exactly one of 'to' (a workload) or 'cidr' (an address range), with 'port'")
-        if self.cidr is not None and ipaddress.ip_network(self.cidr).prefixlen == 0:
-            raise ValueError(f"egress to the whole internet ({self.cidr}) is refused: name the range you need")
+        _check_peer(self.to, self.cidr, key="to", direction="egress to")
         return self
 
 
@@ -405,6 +442,65 @@ class WorkloadSettings(_Model):
     """Numeric user (and group) the container runs as; never root, never a system user."""
 
 
+class CiSettings(_Model):
+    """The pipeline's identity: which GitHub repository's Actions may preview and deploy this stack, keyless."""
+
+    org: GitHubOwner
+    """The GitHub organisation (or user) that owns the repository, spelled as GitHub shows it."""
+    repository: GitHubRepository
+    """The repository name, without the owner."""
+    environments: Annotated[list[Environment], Field(min_length=1)]
+    """GitHub environments in promotion order, each named after an nhi-platform environment; this stack's deploy
+    role trusts only the one named after its own environment."""
+    oidc_provider: OidcProviderMode
+    """`create` in at most one stack per account, `existing` elsewhere: IAM has one provider per URL and account,
+    so the stack file says which stack owns it (many accounts have it already, from a landing zone)."""
+
+    @model_validator(mode="after")
+    def _environments_once(self) -> "CiSettings":
+        seen = [e.value for e in self.environments]
+        repeated = sorted({e for e in seen if seen.count(e) > 1})
+        if repeated:
+            raise ValueError(f"expected each environment once in the promotion order, got {', '.join(repeated)} repeated")
+        return self
+
+    def environment_subject(self, environment: Environment) -> str:
+        """The OIDC `sub` of a job that runs in a GitHub environment: the only subject a deploy role trusts."""
+        return f"repo:{self.org}/{self.repository}:environment:{environment.value}"
+
+    @property
+    def pull_request_subject(self) -> str:
+        """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
+        return f"repo:{self.org}/{self.repository}:pull_request"
+
+
+class ProviderDefaultTags(_Model):
+    """`aws:defaultTags`: tags the AWS provider puts on every resource of the stack."""
+
+    tags: dict[str, str]
+
+
+# Every AWS resource of a stack carries its environment under this key (through `aws:defaultTags`): the
+# pipeline's grants create only resources tagged so and change only resources tagged so.
+ENVIRONMENT_TAG = "nhi-platform/environment"
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region, for ARNs built before any resource exists."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def ci_role_names(environment: Environment) -> tuple[str, str]:
+    """(deploy, preview) role names of a stack's pipeline identity, under CI_ROLE_PATH."""
+    return f"{environment.value}-deploy", f"{environment.value}-preview"
+
+
+def ci_role_arn(*, region: str, account_id: str, name: str) -> str:
+    return f"arn:{partition_of(region)}:iam::{account_id}:role{CI_ROLE_PATH}{name}"
+
+
 class StackSettings(_Model):
     """The whole stack: the only object components are built from."""
 
@@ -419,6 +515,10 @@ class StackSettings(_Model):
     """Registries images may come from. Default: this account's ECR registry in this region."""
     permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=f"{PROJECT}:permissionsBoundaryArn")] = None
     """A permissions boundary attached to every workload role, when set."""
+    default_tags: Annotated[ProviderDefaultTags | None, Field(alias="aws:defaultTags")] = None
+    """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag."""
+    ci: Annotated[CiSettings | None, Field(alias=f"{PROJECT}:ci")] = None
+    """The pipeline's identity (GitHub Actions OIDC). None: no pipeline roles; deploy from a workstation."""
 
     @property
     def account_id(self) -> str:
@@ -449,9 +549,7 @@ class StackSettings(_Model):
     @property
     def partition(self) -> str:
         """The AWS partition of the region (ARNs of managed policies, key policies)."""
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
+        return partition_of(self.region)
 
     @property
     def deletion_protection(self) -> bool:
@@ -473,6 +571,20 @@ class StackSettings(_Model):
     def namespaces(self) -> tuple[str, ...]:
         """The application namespaces, sorted: one Kubernetes Namespace each."""
         return tuple(sorted({workload.namespace for workload in self.workloads}))
+
+    @property
+    def ci_deploy_role_arn(self) -> str | None:
+        """The ARN of this stack's deploy role (known before it exists: its name and path are fixed)."""
+        if self.ci is None:
+            return None
+        return ci_role_arn(region=self.region, account_id=self.account_id, name=ci_role_names(self.environment)[0])
+
+    @property
+    def ci_preview_role_arn(self) -> str | None:
+        """The ARN of this stack's read-only preview role, for pull requests."""
+        if self.ci is None:
+            return None
+        return ci_role_arn(region=self.region, account_id=self.account_id, name=ci_role_names(self.environment)[1])
 
     def idle_replicas(self, workload: WorkloadSettings) -> int:
         if workload.rollout.idle_replicas is not None:

@@ -155,15 +155,15 @@ class PackProcess:
                 self.process.wait()
 
 
-def pack_environment(capture: Capture, config: StackConfig) -> dict[str, str]:
+def pack_environment(project: str, config: StackConfig) -> dict[str, str]:
     import json
 
     env = dict(os.environ)
     env.update({
         "PULUMI_CONFIG": json.dumps(config.values),
         "PULUMI_CONFIG_SECRET_KEYS": json.dumps(list(config.secret_keys)),
-        "PULUMI_PROJECT": capture.project,
-        "PULUMI_STACK": capture.stack,
+        "PULUMI_PROJECT": project,
+        "PULUMI_STACK": config.name,
         "PULUMI_DRY_RUN": "true",
         "PULUMI_ORGANIZATION": "organization",
     })
@@ -232,24 +232,34 @@ def _call(what: str, pack: PackProcess, method: Any, request: Any) -> Any:
         raise pack.failure(f"{status} during {what}: {error.code().name}: {error.details()}") from None
 
 
-def run_pack(directory: Path, capture: Capture, config: StackConfig, pack_config: PolicyPackConfig | None, *,
-             startup_timeout: float = 30.0, workers: int = 4) -> PackResult:
-    """Analyze one capture with one pack. Raises PreflightError when the pack cannot start, is misconfigured
-    or fails; the process is always stopped."""
-    pack = PackProcess(directory, pack_environment(capture, config), startup_timeout)
-    started = time.perf_counter()
-    try:
-        stub = pack.start()
-        start_seconds = time.perf_counter() - started
-        info = _call("GetAnalyzerInfo", pack, stub.GetAnalyzerInfo, empty_pb2.Empty())
-        policy_config = resolve_policy_config(info, pack_config, pack.directory)
-        _call("Configure", pack, stub.Configure, analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
-            name: analyzer_pb2.PolicyConfig(enforcementLevel=entry.level, properties=_struct(entry.properties))
-            for name, entry in policy_config.items()}))
-        _configure_stack(stub, capture, config)
+class StartedPack:
+    """A pack process that is up and configured, waiting for resources. Started before the program runs,
+    so that its start-up (and its own warm-up) overlap the program's."""
+
+    def __init__(self, directory: Path, project: str, config: StackConfig, pack_config: PolicyPackConfig | None,
+                 startup_timeout: float = 30.0) -> None:
+        self.process = PackProcess(directory, pack_environment(project, config), startup_timeout)
+        started = time.perf_counter()
+        try:
+            self.stub = self.process.start()
+            self.start_seconds = time.perf_counter() - started
+            info = _call("GetAnalyzerInfo", self.process, self.stub.GetAnalyzerInfo, empty_pb2.Empty())
+            self.policy_config = resolve_policy_config(info, pack_config, self.process.directory)
+            _call("Configure", self.process, self.stub.Configure, analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+                name: analyzer_pb2.PolicyConfig(enforcementLevel=entry.level, properties=_struct(entry.properties))
+                for name, entry in self.policy_config.items()}))
+            _configure_stack(self.stub, project, config)
+        except BaseException:
+            self.process.stop()
+            raise
+        self.info = info
+
+    def analyze(self, capture: Capture, workers: int = 4) -> PackResult:
+        """Analyze every resource, then the stack. Raises PreflightError when the pack fails."""
+        info, stub, pack = self.info, self.stub, self.process
         result = PackResult(
-            name=info.name, version=info.version or "0.0.0", directory=pack.directory, start_seconds=start_seconds,
-            policies=[PolicyInfo(p.name, p.description, level_name(policy_config[p.name].level),
+            name=info.name, version=info.version or "0.0.0", directory=pack.directory, start_seconds=self.start_seconds,
+            policies=[PolicyInfo(p.name, p.description, level_name(self.policy_config[p.name].level),
                                  SEVERITIES.get(p.severity, "unspecified"), tuple(p.tags), p.remediation_steps,
                                  p.framework.name) for p in info.policies],
         )
@@ -264,13 +274,24 @@ def run_pack(directory: Path, capture: Capture, config: StackConfig, pack_config
         _collect(result, _call("AnalyzeStack", pack, stub.AnalyzeStack, analysis.stack_request()), default_urn="")
         result.analyze_seconds = time.perf_counter() - analyzed_at
         return result
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def run_pack(directory: Path, capture: Capture, config: StackConfig, pack_config: PolicyPackConfig | None, *,
+             startup_timeout: float = 30.0, workers: int = 4) -> PackResult:
+    """Start one pack, analyze one capture with it, stop it."""
+    pack = StartedPack(directory, capture.project, config, pack_config, startup_timeout)
+    try:
+        return pack.analyze(capture, workers)
     finally:
         pack.stop()
 
 
-def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, capture: Capture, config: StackConfig) -> None:
+def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config: StackConfig) -> None:
     request = analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=capture.stack, project=capture.project, organization="organization", dry_run=True,
+        stack=config.name, project=project, organization="organization", dry_run=True,
         config=config.values, config_secret_keys=list(config.secret_keys))
     try:
         stub.ConfigureStack(request, timeout=CALL_TIMEOUT_SECONDS)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analyzer import run_pack
+from .analyzer import StartedPack
 from .capture import capture_program
 from .errors import PreflightError
 from .pack_config import PolicyPackConfig, load_pack_config
@@ -47,14 +47,32 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     pack_configs = _pair_configs(options)
     program = load_program(options.program)
     config = stack_config(program, options.stack, options.stack_file)
-    # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
-    with contextlib.redirect_stdout(sys.stderr):
-        capture = capture_program(program, config, unknowns=options.unknowns)
-    program_seconds = time.perf_counter() - started
-    analyzed = time.perf_counter()
+    # Packs start while the program runs, as the engine starts analyzers beside the language host.
     with ThreadPoolExecutor(max_workers=max(1, len(options.packs))) as pool:
-        results = list(pool.map(lambda pair: run_pack(pair[0], capture, config, pair[1],
-                                                      startup_timeout=options.startup_timeout),
-                                zip(options.packs, pack_configs)))
+        starting = [pool.submit(StartedPack, directory, program.project, config, pack_config, options.startup_timeout)
+                    for directory, pack_config in zip(options.packs, pack_configs)]
+        try:
+            # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
+            with contextlib.redirect_stdout(sys.stderr):
+                capture = capture_program(program, config, unknowns=options.unknowns)
+            program_seconds = time.perf_counter() - started
+            packs = [future.result() for future in starting]
+        except BaseException:
+            for future in starting:
+                _stop_when_started(future)
+            raise
+        analyzed = time.perf_counter()
+        try:
+            results = list(pool.map(lambda pack: pack.analyze(capture), packs))
+        finally:
+            for pack in packs:
+                pack.stop()
     finished = time.perf_counter()
     return Verdict(capture, results, program_seconds, finished - analyzed, finished - started, config.source)
+
+
+def _stop_when_started(future: Future[StartedPack]) -> None:
+    try:
+        future.result().stop()
+    except BaseException:  # noqa: BLE001 a pack that failed to start has already stopped itself
+        pass

