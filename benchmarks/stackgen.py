@@ -77,6 +77,7 @@ def generate(count: int, *, seed: int = 7, environment: str = "prod") -> dict[st
             "nodeGroups": [{"name": "general", "instanceTypes": ["m7i.large"], "minSize": 3, "desiredSize": 3,
                             "maxSize": 30, "bottlerocketRelease": "1.41.0-2b4c1d53"}],
         },
+        "nhi-platform:rolloutGate": {"image": _digest("platform/rollout-gate", "gate")},
         "nhi-platform:workloads": workloads,
     }}
 

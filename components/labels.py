@@ -1,7 +1,8 @@
 """Label and annotation keys shared by the workload components (and by tests that read the rendered objects).
 
-Selectors follow one convention: NetworkPolicies and PodDisruptionBudgets select a workload by NAME only
-(both slots), Services and Deployments select NAME and SLOT."""
+Selectors follow one convention: NetworkPolicies select a workload by NAME only (both slots); Services,
+Deployments and PodDisruptionBudgets select NAME and SLOT. The rollout's gate pods carry neither the
+workload's NAME nor a SLOT (no workload policy or Service may select them); their policies select GATE_FOR."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ PLATFORM = "nhi-platform"
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 """Set by Kubernetes on every namespace; namespaceSelectors match on it."""
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+GATE_FOR = "nhi-platform/gate-for"
+"""On the rollout gate's pods: the workload whose preview Service the gate tests."""
+GATE_COMPONENT = "rollout-gate"
+IMAGE_ANNOTATION = "nhi-platform/image"
+"""On a gate Job: the full image reference (with digest) that the gate tests."""
 
 
 def workload_labels(workload: str) -> dict[str, str]:
@@ -37,3 +43,14 @@ def workload_selector(workload: str) -> dict[str, str]:
 def slot_selector(workload: str, slot: str) -> dict[str, str]:
     """Selects the pods of one slot."""
     return {NAME: workload, SLOT: slot}
+
+
+def gate_labels(workload: str) -> dict[str, str]:
+    """Labels of a workload's gate Job and pods: `<workload>-gate` as name, never the workload's own."""
+    return {NAME: f"{workload}-gate", PART_OF: PLATFORM, MANAGED_BY: "pulumi", COMPONENT: GATE_COMPONENT,
+            GATE_FOR: workload}
+
+
+def gate_selector(workload: str) -> dict[str, str]:
+    """Selects the gate pods of one workload."""
+    return {COMPONENT: GATE_COMPONENT, GATE_FOR: workload}

@@ -1,5 +1,5 @@
 """Hardened pod templates: Pod Security `restricted` and beyond. Every pod the platform renders (the
-workload slots, and later the rollout's health-gate Job) is built from these pieces, so none can drift.
+workload slots and the rollout's health-gate Job) is built from these pieces, so none can drift.
 
 Beyond `restricted`: a numeric non-root user and group, a read-only root filesystem with an emptyDir for
 /tmp, seccomp also on the container, no host namespaces, no service links (no other Services' addresses
@@ -141,5 +141,57 @@ def service_pod_template(pod: ServicePod) -> k8s.core.v1.PodTemplateSpecArgs:
                 max_skew=1, topology_key=ZONE_KEY, when_unsatisfiable="ScheduleAnyway",
                 label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=pod.labels),
             )],
+        ),
+    )
+
+
+# The gate is a short-lived client (curl or nc): small, fixed resources and its own non-root user (the
+# conventional `nonroot` uid), unrelated to the workload's.
+GATE_CONTAINER = "gate"
+GATE_USER = 65532
+GATE_RESOURCES = ComputeResources(cpu_request="10m", cpu_limit="100m", memory_request="16Mi", memory_limit="64Mi")
+GATE_TERMINATION_GRACE_SECONDS = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatePod:
+    """What a rollout gate pod runs."""
+
+    labels: dict[str, str]
+    """Pod labels (the gate's, never the workload's)."""
+    service_account: object
+    """The gate's own ServiceAccount (a `pulumi.Input[str]`): no role, no token."""
+    image: str
+    """Image pinned by digest."""
+    command: tuple[str, ...]
+    """The check; its exit code is the verdict."""
+
+
+def gate_pod_template(pod: GatePod) -> k8s.core.v1.PodTemplateSpecArgs:
+    """A hardened pod template for a run-to-completion check: the same contexts, /tmp and limits as the
+    services, no probes (it exits), `restartPolicy: Never` so that each failed attempt keeps its logs."""
+    container = k8s.core.v1.ContainerArgs(
+        name=GATE_CONTAINER,
+        image=pod.image,
+        image_pull_policy="IfNotPresent",
+        command=list(pod.command),
+        resources=resource_requirements(GATE_RESOURCES),
+        security_context=container_security_context(GATE_USER),
+        volume_mounts=[tmp_mount()],
+    )
+    return k8s.core.v1.PodTemplateSpecArgs(
+        metadata=k8s.meta.v1.ObjectMetaArgs(labels=pod.labels),
+        spec=k8s.core.v1.PodSpecArgs(
+            restart_policy="Never",
+            service_account_name=pod.service_account,
+            automount_service_account_token=False,
+            enable_service_links=False,
+            host_network=False,
+            host_pid=False,
+            host_ipc=False,
+            security_context=pod_security_context(GATE_USER),
+            containers=[container],
+            volumes=[tmp_volume()],
+            termination_grace_period_seconds=GATE_TERMINATION_GRACE_SECONDS,
         ),
     )

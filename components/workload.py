@@ -48,6 +48,8 @@ class WorkloadArgs:
     """The cluster's IAM OIDC provider ARN (IRSA trust)."""
     oidc_issuer_url: pulumi.Input[str]
     """The cluster's OIDC issuer URL (IRSA trust)."""
+    gate_image: str | None = None
+    """Image of the rollout's health gate, pinned by digest. Default: none (only valid with idle_replicas 0)."""
     identity: IdentityMode = IdentityMode.POD_IDENTITY
     """How pods get AWS credentials. Default: EKS Pod Identity."""
     grants: Sequence[Grant] = ()
@@ -107,6 +109,7 @@ class Workload(pulumi.ComponentResource):
             idle_replicas=args.idle_replicas,
             port=args.port,
             allowed_registries=args.allowed_registries,
+            gate_image=args.gate_image,
             resources=args.resources,
             health=args.health,
             run_as_user=args.run_as_user,

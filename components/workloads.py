@@ -43,6 +43,7 @@ class WorkloadsArgs:
                 replicas=w.replicas,
                 idle_replicas=stack.idle_replicas(w),
                 allowed_registries=stack.registries,
+                gate_image=stack.gate_image,
                 account_id=stack.account_id,
                 cluster_name=cluster_name,
                 cluster_arn=cluster_arn,

@@ -11,6 +11,9 @@ from .preflight import report
 from .preflight.errors import PreflightError
 from .preflight.manifests import write_manifests
 from .preflight.run import REPO_ROOT, PreflightOptions, run_preflight
+from .rollout import moves as rollout_moves
+from .rollout.errors import RolloutRefused
+from .rollout.stackfile import StackFile, resolve_stack_file, write_atomically
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -148,6 +151,60 @@ def access_diff(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_ACCESS_WIDENS if diff.widens else EXIT_OK
+def _rollout_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "rollout", help="blue-green moves as stack-file edits: release, promote, rollback; and status",
+        description="Edit a stack file for the common blue-green moves, keeping its comments and formatting, and "
+                    "print what the next `pulumi up` will do. The edited file is validated by the settings before "
+                    "it is written. Exit 0: done (or nothing to change); 2: refused or bad usage, file unchanged.")
+    moves = parser.add_subparsers(dest="move", required=True, metavar="MOVE")
+
+    def move(name: str, help_text: str, *, workload_required: bool = True) -> argparse.ArgumentParser:
+        sub = moves.add_parser(name, help=help_text, description=help_text)
+        which = sub.add_mutually_exclusive_group(required=True)
+        which.add_argument("--stack", help="stack name: edits Pulumi.NAME.yaml in the project's stack config dir")
+        which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
+        sub.add_argument("--workload", required=workload_required, help="the workload's name")
+        if name != "status":
+            sub.add_argument("--dry-run", action="store_true", help="print the change without writing the file")
+        return sub
+
+    release = move("release", "put an image (by digest) on the idle slot; traffic does not move")
+    release.add_argument("--image", required=True, metavar="REF@sha256:DIGEST", help="the image, pinned by digest")
+    release.add_argument("--slot", help="the slot you expect to receive it (must be the idle one); default: the idle slot")
+    move("promote", "make the idle slot live (after `pulumi up` has run its gate)")
+    move("rollback", "make the previous slot live again (it is still on the idle slot)")
+    status = move("status", "slots, digests and which is live, per workload", workload_required=False)
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(handler=rollout)
+
+
+def rollout(args: argparse.Namespace) -> int:
+    try:
+        file = StackFile.read(resolve_stack_file(args.stack, args.stack_file))
+        if args.move == "status":
+            statuses = rollout_moves.status(file, args.workload)
+            print(report.dumps(rollout_moves.status_json(file.path, statuses)) if args.format == "json"
+                  else rollout_moves.status_table(file.path, statuses))
+            return EXIT_OK
+        if args.move == "release":
+            result = rollout_moves.release(file, args.workload, args.image, args.slot)
+        else:
+            result = rollout_moves.promote(file, args.workload) if args.move == "promote" \
+                else rollout_moves.rollback(file, args.workload)
+        if isinstance(result, str):
+            print(result)
+            return EXIT_OK
+        if not args.dry_run:
+            write_atomically(result.path, result.text)
+        print(result.describe(written=not args.dry_run))
+        return EXIT_OK
+    except RolloutRefused as error:
+        print(f"nhi rollout {args.move}: refused: {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:  # unreadable file, full disk: the file is untouched (written atomically)
+        print(f"nhi rollout {args.move}: {error}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     _preflight_parser(commands)
     _inventory_parser(commands)
     _access_diff_parser(commands)
+    _rollout_parser(commands)
     return parser
 
 

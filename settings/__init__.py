@@ -27,14 +27,16 @@ from .model import (
     OidcProviderMode,
     ProbeKind,
     Rollout,
+    RolloutGate,
     Slot,
     StackSettings,
     WorkloadSettings,
 )
 
 __all__ = [
-    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment", "HealthChecks",
-    "IdentityMode", "IngressFlow", "NodeGroupSettings", "OidcProviderMode", "ProbeKind", "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings",
+    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment",
+    "HealthChecks", "IdentityMode", "IngressFlow", "NodeGroupSettings", "OidcProviderMode", "ProbeKind",
+    "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings", "RolloutGate",
     "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
 ]
 
@@ -42,6 +44,7 @@ __all__ = [
 STRUCTURED_KEYS = frozenset({
     "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
     f"{PROJECT}:ci", "aws:defaultTags",
+    f"{PROJECT}:rolloutGate",
 })
 _KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from components.access_catalog import grant_problems
 
@@ -14,6 +14,7 @@ from .errors import Problem
 from .model import DIGEST_REF_RE, ENVIRONMENT_TAG, PROJECT, instance_architecture
 
 WORKLOADS = f"{PROJECT}:workloads"
+ROLLOUT_GATE = f"{PROJECT}:rolloutGate"
 CLUSTER = f"{PROJECT}:cluster"
 CI = f"{PROJECT}:ci"
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -99,26 +100,111 @@ def access_grants_in_catalog(config: dict[str, Any]) -> Iterator[Problem]:
                 yield Problem(f"{path}.{sub_path}", message)
 
 
-def images_from_allowed_registries(config: dict[str, Any]) -> Iterator[Problem]:
+def allowed_registries(config: Mapping[str, Any]) -> list[str] | None:
+    """`allowedRegistries`, else this account's ECR registry in the region; None when neither is readable."""
     allowed = config.get(f"{PROJECT}:allowedRegistries")
     if not allowed:
         accounts = config.get("aws:allowedAccountIds")
         region = config.get("aws:region")
         if not (isinstance(accounts, list) and accounts and isinstance(region, str)):
-            return
+            return None
         allowed = [f"{accounts[0]}.dkr.ecr.{region}.amazonaws.com"]
-    if not isinstance(allowed, list):
+    return allowed if isinstance(allowed, list) else None
+
+
+def registry_problem(image: Any, allowed: list[str]) -> str | None:
+    """Why a digest reference comes from a registry outside `allowed` (None: allowed, or not a digest)."""
+    match = DIGEST_REF_RE.match(image) if isinstance(image, str) else None
+    if match and match.group("registry") not in allowed:
+        return (f"expected an image from an allowed registry ({', '.join(allowed)}), "
+                f"got one from {match.group('registry')!r}")
+    return None
+
+
+def images_from_allowed_registries(config: dict[str, Any]) -> Iterator[Problem]:
+    allowed = allowed_registries(config)
+    if allowed is None:
         return
     for index, workload in _workloads(config):
         rollout = workload.get("rollout")
         if not isinstance(rollout, dict):
             continue
         for slot in ("blue", "green"):
-            match = DIGEST_REF_RE.match(rollout.get(slot) or "") if isinstance(rollout.get(slot), str) else None
-            if match and match.group("registry") not in allowed:
-                yield Problem(f"{WORKLOADS}[{index}].rollout.{slot}",
-                              f"expected an image from an allowed registry ({', '.join(allowed)}), "
-                              f"got one from {match.group('registry')!r}")
+            message = registry_problem(rollout.get(slot), allowed)
+            if message:
+                yield Problem(f"{WORKLOADS}[{index}].rollout.{slot}", message)
+    gate = config.get(ROLLOUT_GATE)
+    message = registry_problem(gate.get("image"), allowed) if isinstance(gate, dict) else None
+    if message:
+        yield Problem(f"{ROLLOUT_GATE}.image", message)
+
+
+# --- Rollout ---------------------------------------------------------------------------------------------
+GATE_REQUIRED = ("required when the stack declares workloads: {image: REGISTRY/REPOSITORY@sha256:<64 hex>}, "
+                 "the image of the health gate that smoke-tests each release before traffic moves "
+                 "(curl and nc on its PATH; README: Releases)")
+IDLE_ABOVE_REPLICAS = "expected at most replicas ({replicas}) on the idle slot, got {idle}"
+NAME_COLLIDES = ("{name!r} collides with the names the rollout of workload {base!r} uses ({base}-preview Service, "
+                 "{base}-gate ServiceAccount and gate pods): choose another name")
+RELEASE_ONTO_LIVE = ("the image of the live slot {slot!r} changed: a release goes onto the idle slot "
+                     "({idle!r}, `nhi rollout release`), and traffic moves with `nhi rollout promote` once its "
+                     "gate has passed")
+RELEASE_WITH_PROMOTE = ("{slot!r} becomes live and gets a new image in the same change: release onto {slot!r} "
+                        "first (`pulumi up` runs its gate), then promote it")
+ROLLOUT_SUFFIXES = ("preview", "gate")
+
+
+def rollout_gate_declared(config: dict[str, Any]) -> Iterator[Problem]:
+    """Every rollout is gated, so the gate's image is required as soon as there is a workload to roll out."""
+    if _workloads(config) and config.get(ROLLOUT_GATE) is None:
+        yield Problem(ROLLOUT_GATE, GATE_REQUIRED)
+
+
+def idle_replicas_within_replicas(config: dict[str, Any]) -> Iterator[Problem]:
+    """An idle slot larger than the live one is a typo: the rollback target never needs more than full size."""
+    for index, workload in _workloads(config):
+        rollout, replicas = workload.get("rollout"), workload.get("replicas")
+        idle = rollout.get("idleReplicas") if isinstance(rollout, dict) else None
+        if isinstance(idle, int) and isinstance(replicas, int) and idle > replicas:
+            yield Problem(f"{WORKLOADS}[{index}].rollout.idleReplicas",
+                          IDLE_ABOVE_REPLICAS.format(replicas=replicas, idle=idle))
+
+
+def rollout_names_do_not_collide(config: dict[str, Any]) -> Iterator[Problem]:
+    """`X-preview` and `X-gate` belong to workload X's rollout: a workload with such a name would share its
+    Service, ServiceAccount or (worse) have its NetworkPolicy select X's gate pods."""
+    names = {w.get("name") for _, w in _workloads(config) if isinstance(w.get("name"), str)}
+    for index, workload in _workloads(config):
+        name = workload.get("name")
+        if not isinstance(name, str):
+            continue
+        for suffix in ROLLOUT_SUFFIXES:
+            base = name.removesuffix(f"-{suffix}")
+            if base != name and base in names:
+                yield Problem(f"{WORKLOADS}[{index}].name", NAME_COLLIDES.format(name=name, base=base))
+
+
+def rollout_transition(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Problem]:
+    """Problems of moving a stack from config `before` to config `after` (raw configs, paths into `after`).
+
+    One rule: the slot that is live after the change keeps the image it had. Otherwise either the live slot
+    is patched in place (a release onto the live slot) or traffic moves to an image whose gate has not run
+    (a release and a promote in one step: the gate would test the preview Service while it flips away)."""
+    previous = {w.get("name"): w.get("rollout") for _, w in _dicts(before.get(WORKLOADS))}
+    problems = []
+    for index, workload in _workloads(dict(after)):
+        old, new = previous.get(workload.get("name")), workload.get("rollout")
+        if not (isinstance(old, dict) and isinstance(new, dict)):
+            continue  # a new workload: nothing is live yet
+        live = new.get("active")
+        if live not in ("blue", "green") or old.get(live) == new.get(live):
+            continue
+        if old.get("active") == live:
+            message = RELEASE_ONTO_LIVE.format(slot=live, idle="green" if live == "blue" else "blue")
+        else:
+            message = RELEASE_WITH_PROMOTE.format(slot=live)
+        problems.append(Problem(f"{WORKLOADS}[{index}].rollout.{live}", message))
+    return problems
 
 
 def node_group_sizes(config: dict[str, Any]) -> Iterator[Problem]:
@@ -236,6 +322,9 @@ CHECKS: tuple[Check, ...] = (
     flows_name_known_workloads,
     access_grants_in_catalog,
     images_from_allowed_registries,
+    rollout_gate_declared,
+    idle_replicas_within_replicas,
+    rollout_names_do_not_collide,
     node_group_sizes,
     prod_margins,
     endpoint_cidrs_are_not_the_vpc,

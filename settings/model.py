@@ -340,13 +340,38 @@ class ClusterSettings(_Model):
 
 
 class Rollout(_Model):
-    """Blue-green slots: each pinned to a digest; `active` receives the traffic."""
+    """Blue-green slots: each pinned to a digest; `active` receives the traffic (Service `<name>`), the other
+    slot is idle (Service `<name>-preview`): a release puts a new digest on the idle slot, a promote flips
+    `active`, a rollback flips it back (`nhi rollout`, README: Releases)."""
 
     active: Slot
+    """The live slot: `blue` or `green`."""
     blue: ImageDigest
+    """Image of the blue slot, REGISTRY/REPOSITORY@sha256:<64 hex>."""
     green: ImageDigest
-    idle_replicas: Annotated[int, Field(ge=0)] | None = None
-    """Replicas kept on the idle slot. Default: full size in prod (instant rollback), 1 elsewhere."""
+    """Image of the green slot, REGISTRY/REPOSITORY@sha256:<64 hex>."""
+    idle_replicas: Annotated[int, Field(ge=0, le=500)] | None = None
+    """Replicas kept on the idle slot, at most `replicas`. Default: full size in prod (a rollback is a
+    selector flip), 1 elsewhere. 0 saves the pods but drops the health gate (nothing runs to test) and makes
+    a rollback wait for the old slot to start."""
+
+    @property
+    def idle(self) -> Slot:
+        """The slot that receives releases and that the preview Service selects."""
+        return self.active.other
+
+    def image(self, slot: Slot) -> str:
+        return self.blue if slot is Slot.BLUE else self.green
+
+
+class RolloutGate(_Model):
+    """The health gate of every workload's rollout: a Job per slot that smoke-tests the idle slot through the
+    preview Service before traffic may move to it (`components.rollout`)."""
+
+    image: ImageDigest
+    """The gate's image, by digest from an allowed registry. It must provide `curl` (HTTP GET of the
+    readiness path, for `probe: http`) and `nc` with `-z` (TCP connect, for `probe: tcp`) on its PATH, and
+    run as any non-root user with a read-only root filesystem."""
 
 
 class AccessGrant(_Model):
@@ -519,6 +544,8 @@ class StackSettings(_Model):
     """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag."""
     ci: Annotated[CiSettings | None, Field(alias=f"{PROJECT}:ci")] = None
     """The pipeline's identity (GitHub Actions OIDC). None: no pipeline roles; deploy from a workstation."""
+    rollout_gate: Annotated[RolloutGate | None, Field(alias=f"{PROJECT}:rolloutGate")] = None
+    """The health gate's image; required when the stack has workloads (settings.crosscheck)."""
 
     @property
     def account_id(self) -> str:
@@ -533,6 +560,11 @@ class StackSettings(_Model):
         if self.allowed_registries:
             return tuple(self.allowed_registries)
         return (f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com",)
+
+    @property
+    def gate_image(self) -> str | None:
+        """The rollout health gate's image (settings.crosscheck requires it when there are workloads)."""
+        return self.rollout_gate.image if self.rollout_gate is not None else None
 
     @property
     def availability_zone_count(self) -> int:
@@ -587,6 +619,7 @@ class StackSettings(_Model):
         return ci_role_arn(region=self.region, account_id=self.account_id, name=ci_role_names(self.environment)[1])
 
     def idle_replicas(self, workload: WorkloadSettings) -> int:
+        """Replicas of the idle slot: the workload's `rollout.idleReplicas`, else full size in prod, 1 elsewhere."""
         if workload.rollout.idle_replicas is not None:
             return workload.rollout.idle_replicas
         return workload.replicas if self.is_prod else 1

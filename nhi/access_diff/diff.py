@@ -78,8 +78,12 @@ def _identity_changes(old: Identity, new: Identity) -> list[Change]:
                             set(new.kubernetes_groups), str)
     principal = {p.key: p for p in (*old.trusted, *new.trusted)}
     what = "runs in pods of" if new.kind == SERVICE_ACCOUNT else "trusted principal"
+    # New pods under a service account widen access only if the account carries some: a binding to an IAM
+    # role or a mounted API token. A replaced run-to-completion Job (a new name per release) under an
+    # account with neither gains nothing.
+    carries_access = new.kind != SERVICE_ACCOUNT or bool(new.bindings) or new.credential.type != "none"
     changes += _set_changes(TRUST, name, what, {p.key for p in old.trusted}, {p.key for p in new.trusted},
-                            lambda key: principal[key].describe())
+                            lambda key: principal[key].describe(), widen_added=carries_access)
     # A binding is reported on its service account's row; on a role's row only when it has no such row.
     binding_key = lambda b: (b.mechanism, b.subject, b.role.split(":", 1)[1])  # noqa: E731
     own = lambda i: {binding_key(b) for b in i.bindings if i.kind == SERVICE_ACCOUNT or b.namespace is None}  # noqa: E731

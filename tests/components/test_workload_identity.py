@@ -13,6 +13,7 @@ from components.access_catalog import CATALOG
 from components.identity import (
     IRSA_ACTION, IRSA_AUDIENCE, MAX_SESSION_SECONDS, POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL,
 )
+from components import labels
 from components.labels import IRSA_ROLE_ANNOTATION
 from settings import IdentityMode
 from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
@@ -50,7 +51,11 @@ def roles_by_service_account(stack: str) -> dict[tuple[str, str], dict]:
 def test_one_role_per_service_account_and_one_service_account_per_workload(stack: str) -> None:
     declared = stack_settings(stack)
     capture = capture_workloads(stack)
-    service_accounts = {(m["metadata"]["namespace"], m["metadata"]["name"]) for m in manifests(capture, SERVICE_ACCOUNT)}
+    accounts = {(m["metadata"]["namespace"], m["metadata"]["name"]): m for m in manifests(capture, SERVICE_ACCOUNT)}
+    # The rollout's health gates have accounts of their own, bound to no role (components/rollout.py).
+    gates = {key for key, m in accounts.items() if m["metadata"]["labels"].get(labels.COMPONENT) == labels.GATE_COMPONENT}
+    assert gates == {(w.namespace, f"{w.name}-gate") for w in declared.workloads}
+    service_accounts = set(accounts) - gates
     assert service_accounts == {(w.namespace, w.name) for w in declared.workloads}
     bound = roles_by_service_account(stack)
     assert set(bound) == service_accounts

@@ -119,12 +119,13 @@ def test_each_workload_has_a_deployment_per_slot_pinned_to_that_slots_digest(sta
 def test_the_stable_service_selects_the_active_slot_on_the_workload_port(stack: str) -> None:
     declared = stack_settings(stack)
     services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in manifests(capture_workloads(stack), SERVICE)}
-    assert set(services) == {(w.namespace, w.name) for w in declared.workloads}
+    assert set(services) == {(w.namespace, f"{w.name}{suffix}") for w in declared.workloads for suffix in ("", "-preview")}
     for w in declared.workloads:
-        spec = services[(w.namespace, w.name)]["spec"]
-        assert spec["selector"] == {labels.NAME: w.name, labels.SLOT: w.rollout.active.value}
-        assert spec["type"] == "ClusterIP"
-        assert spec["ports"] == [{"name": PORT_NAME, "port": w.port, "targetPort": PORT_NAME, "protocol": "TCP"}]
+        for name, slot in ((w.name, w.rollout.active), (f"{w.name}-preview", w.rollout.idle)):
+            spec = services[(w.namespace, name)]["spec"]
+            assert spec["selector"] == {labels.NAME: w.name, labels.SLOT: slot.value}
+            assert spec["type"] == "ClusterIP"
+            assert spec["ports"] == [{"name": PORT_NAME, "port": w.port, "targetPort": PORT_NAME, "protocol": "TCP"}]
 
 
 def test_promoting_green_changes_only_the_service_selector_and_replica_counts(tmp_path: Path) -> None:
@@ -137,8 +138,8 @@ def test_promoting_green_changes_only_the_service_selector_and_replica_counts(tm
     assert set(before) == set(after)
     differing = {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]}
     # Staging keeps 1 idle replica, so the two slots' replica counts swap as well.
-    assert differing == {f"workloads-{name}-rollout-service", f"workloads-{name}-rollout-blue",
-                         f"workloads-{name}-rollout-green"}
+    assert differing == {f"workloads-{name}-rollout-service", f"workloads-{name}-rollout-preview",
+                         f"workloads-{name}-rollout-blue", f"workloads-{name}-rollout-green"}
     blue = next(r for r in changed.resources if r.name == f"workloads-{name}-rollout-blue").inputs
     old_blue = before[next(r.urn for r in changed.resources if r.name == f"workloads-{name}-rollout-blue")]
     assert blue["spec"]["template"] == old_blue["spec"]["template"]
@@ -183,7 +184,7 @@ def test_pinned_image_refuses_tags_and_foreign_registries() -> None:
     assert str(foreign.value) == REFUSED_REGISTRY.format(allowed=registry, registry="docker.io")
 
 
-def test_in_prod_promoting_changes_only_the_stable_service(tmp_path: Path) -> None:
+def test_in_prod_promoting_changes_only_the_service_selectors(tmp_path: Path) -> None:
     """Prod keeps the idle slot at full size, so a promote is a selector flip and nothing else (issue 5)."""
     config = stack_file_config("prod")
     workload = next(w for w in config["nhi-platform:workloads"] if w["name"] == "payments")
@@ -192,6 +193,9 @@ def test_in_prod_promoting_changes_only_the_stable_service(tmp_path: Path) -> No
     before = {r.urn: r.inputs for r in capture_workloads("prod").resources}
     after = {r.urn: r.inputs for r in changed.resources}
     assert set(before) == set(after)
-    assert {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]} == {"workloads-payments-rollout-service"}
+    assert {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]} == \
+        {"workloads-payments-rollout-service", "workloads-payments-rollout-preview"}
     service = next(r for r in changed.resources if r.name == "workloads-payments-rollout-service").inputs
     assert service["spec"]["selector"] == {labels.NAME: "payments", labels.SLOT: "green"}
+    preview = next(r for r in changed.resources if r.name == "workloads-payments-rollout-preview").inputs
+    assert preview["spec"]["selector"] == {labels.NAME: "payments", labels.SLOT: "blue"}

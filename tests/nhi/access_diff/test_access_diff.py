@@ -115,10 +115,15 @@ def test_a_rollout_touches_no_access(capture_config: Callable[..., Capture]) -> 
 
     diff = diff_of(capture_config, roll)
     old_blue = next(i for i in dev().by_id()["k8s-service-account:payments/fraud"].images if "acaeb743" in i)
-    assert summary(diff) == {
+    gate_runs = {c for c in summary(diff) if c[2] == "payments/fraud-gate"}
+    assert summary(diff) - gate_runs == {
         (OTHER, "added", "payments/fraud", "image", new, False),
         (OTHER, "removed", "payments/fraud", "image", old_blue, False),
     }
+    # The release replaces the blue slot's gate Job (its name carries the digest); the gate's account has
+    # no role and no token, so the new Job is reported and does not widen access.
+    assert {(c[1], c[3], c[4].split("/")[1], c[5]) for c in gate_runs} == {
+        ("added", "runs in pods of", "Job", False), ("removed", "runs in pods of", "Job", False)}
     assert not diff.widens
     assert "Access does not widen" in report.to_markdown(diff)
 
@@ -173,3 +178,29 @@ def test_a_missing_against_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["access-diff", "--stack", "dev"])
     assert stopped.value.code == 2
+
+
+# --- new pods under a service account ------------------------------------------------------------------------
+
+def _account(*pods: str, bound: bool = False, token: bool = False) -> Any:
+    from nhi.access_diff.diff import _identity_changes
+    from nhi.inventory.model import SERVICE_ACCOUNT, Binding, Credential, Identity, Principal
+
+    identity = Identity(
+        id="k8s-service-account:apps/api", kind=SERVICE_ACCOUNT, name="apps/api", category="workload",
+        namespace="apps", trusted=tuple(Principal("Pods", p) for p in pods),
+        bindings=(Binding("pod-identity", "apps", "api", "role:api", "association"),) if bound else (),
+        credential=Credential("kubernetes-token", "API token") if token else Credential("none", "no API token"))
+    return identity, _identity_changes
+
+
+@pytest.mark.parametrize(("bound", "token", "widens"), [
+    (True, False, True),    # new code runs with the account's IAM role
+    (False, True, True),    # new code holds the account's Kubernetes API token
+    (False, False, False),  # the account carries no access: a replaced Job gains nothing
+])
+def test_new_pods_widen_only_when_the_account_carries_access(bound: bool, token: bool, widens: bool) -> None:
+    old, changes = _account("apps/Job/api-gate-1", bound=bound, token=token)
+    new, _ = _account("apps/Job/api-gate-2", bound=bound, token=token)
+    added = [c for c in changes(old, new) if c.change == "added" and c.what == "runs in pods of"]
+    assert [(c.detail, c.widens) for c in added] == [("apps/Job/api-gate-2", widens)]

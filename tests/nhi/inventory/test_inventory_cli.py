@@ -14,9 +14,10 @@ def test_json_on_stdout_and_markdown_to_a_file(tmp_path: Path, capsys: pytest.Ca
     assert main(["inventory", "--stack", "dev", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["stack"] == "dev"
-    assert {i["name"] for i in data["identities"] if i["kind"] == "k8s-service-account"} == {
-        "edge/gateway", "shop/checkout", "shop/cart", "payments/payments", "payments/ledger", "payments/fraud",
-        "kube-system/aws-node"}
+    workloads = {"edge/gateway", "shop/checkout", "shop/cart", "payments/payments", "payments/ledger", "payments/fraud"}
+    # Each workload's own account, its rollout gate's account, and the VPC CNI add-on's.
+    assert {i["name"] for i in data["identities"] if i["kind"] == "k8s-service-account"} == (
+        workloads | {f"{w}-gate" for w in workloads} | {"kube-system/aws-node"})
     out = tmp_path / "inventory.md"
     assert main(["inventory", "--stack", "dev", "--format", "markdown", "--output", str(out)]) == 0
     # The Markdown counts the same identities the JSON lists.

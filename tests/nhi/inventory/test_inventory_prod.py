@@ -13,7 +13,7 @@ from nhi.inventory.build import build
 from nhi.inventory.model import ACCESS_ENTRY, IAM_ROLE, SERVICE_ACCOUNT, Identity, Inventory
 from nhi.preflight.capture import Capture
 from nhi.preflight.manifests import manifest
-from tests.conftest import capture_stack
+from tests.conftest import capture_stack, stack_file_config
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -52,7 +52,10 @@ def test_one_row_per_role_and_service_account_of_the_capture() -> None:
     assert {i.name for i in inventory.identities if i.kind == IAM_ROLE} == roles
     # The add-on's service account is not a resource of the stack, but its Pod Identity binding names it.
     assert {i.name for i in inventory.identities if i.kind == SERVICE_ACCOUNT} == accounts | {"kube-system/aws-node"}
-    assert {i.name for i in inventory.identities if i.kind == ACCESS_ENTRY} == {"prod-core: platform-admins"}
+    # One access entry per admin role of the stack file (the platform admins, and CI's deploy role).
+    admins = {arn.rsplit("/", 1)[-1] for arn in stack_file_config("prod")["nhi-platform:cluster"]["adminRoleArns"]}
+    assert {i.name for i in inventory.identities if i.kind == ACCESS_ENTRY} == {f"prod-core: {a}" for a in admins}
+    assert "platform-admins" in admins
 
 
 def test_every_workload_roles_grants_are_its_policy_documents() -> None:
@@ -106,11 +109,16 @@ def test_a_workload_with_no_egress_shows_none_and_one_with_egress_shows_its_peer
 def test_who_can_reach_whom_including_address_ranges() -> None:
     _, inventory = prod()
     gateway = identity(inventory, SERVICE_ACCOUNT, "edge/gateway")
-    assert {(f.peer_kind, f.peer, f.port) for f in gateway.ingress} == {("cidr", "10.40.0.0/16", "8080")}
+    # The load balancer's range, and the rollout's health gate (which probes the idle slot before a promote).
+    assert {(f.peer_kind, f.peer, f.port) for f in gateway.ingress} == {
+        ("cidr", "10.40.0.0/16", "8080"), ("identity", "edge/gateway-gate", "8080")}
     ledger = identity(inventory, SERVICE_ACCOUNT, "payments/ledger")
-    assert {f.peer for f in ledger.ingress} == {"payments/payments", "data/reporting"}
+    assert {f.peer for f in ledger.ingress} == {"payments/payments", "data/reporting", "payments/ledger-gate"}
+    gate = identity(inventory, SERVICE_ACCOUNT, "payments/ledger-gate")
+    assert {(f.peer, f.port) for f in gate.egress if not f.is_dns} == {("payments/ledger", "5432")}
+    assert gate.ingress == () and gate.bindings == ()  # the gate reaches its workload only, and holds no role
     notifier = identity(inventory, SERVICE_ACCOUNT, "notifications/notifier")
-    assert notifier.ingress == () and formats.row(notifier)["REACHED BY"] == ["none"]
+    assert {f.peer for f in notifier.ingress} == {"notifications/notifier-gate"}
     mailer = identity(inventory, IAM_ROLE, "workloads-mailer-identity-role")  # the role inherits its pods' reach
     assert {(f.peer_kind, f.peer, f.port) for f in mailer.egress if not f.is_dns} == {("cidr", "10.40.0.0/16", "443")}
 
@@ -139,10 +147,12 @@ def test_credentials_are_short_lived_and_images_are_the_deployments_digests() ->
     assert {(r.credential.type, r.credential.max_session_seconds, r.credential.static) for r in roles} == {
         ("sts", 3600, False)}
     assert not any(i.credential.static for i in inventory.identities)
-    deployments = list(map(manifest, capture.of_type(DEPLOYMENT)))
+    # Workload pods run in Deployments, the rollout's health gate in Jobs.
+    templates = list(map(manifest, capture.of_type(DEPLOYMENT) + capture.of_type("kubernetes:batch/v1:Job")))
+    assert any(t["kind"] == "Job" for t in templates)
     for account in (i for i in inventory.identities if i.kind == SERVICE_ACCOUNT and i.workloads):
         namespace, name = account.name.split("/")
-        expected = {c["image"] for d in deployments if d["metadata"]["namespace"] == namespace
+        expected = {c["image"] for d in templates if d["metadata"]["namespace"] == namespace
                     and d["spec"]["template"]["spec"]["serviceAccountName"] == name
                     for c in d["spec"]["template"]["spec"]["containers"]}
         assert set(account.images) == expected and all("@sha256:" in i for i in expected), account.name
