@@ -2,10 +2,11 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from nhi_rules.lib import shared_properties, warmup
+from nhi_rules.lib import dispatch, shared_properties, warmup
 from nhi_rules.registry import POLICIES
 
 shared_properties.install()  # convert each resource's properties once per call, not once per policy
+dispatch.install()  # run only the policies that judge a resource's type
 warmup.start()  # the IAM database and secret detectors load while the engine still runs the program
 
 PolicyPack(

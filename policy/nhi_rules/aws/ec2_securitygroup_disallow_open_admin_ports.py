@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.network import INGRESS_TYPES, ingress_rules
+from nhi_rules.lib.network import INGRESS_TYPES, Ingress, ingress_rules
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ec2-securitygroup-disallow-open-admin-ports"
@@ -25,14 +25,16 @@ CONFIG = {
 }
 
 
+def _judge(rule: Ingress, admin_ports: list[int]) -> Iterator[str]:
+    for port in admin_ports:
+        if rule.covers(port):  # CIDRs are read only for rules that reach an admin port
+            for path in rule.world:
+                yield MSG_OPEN_ADMIN_PORT.format(path=path, port=port)
+
+
 def check(subject: Subject) -> Iterator[str]:
-    for rule in ingress_rules(subject.type, subject.props):
-        if not rule.world:
-            continue
-        for port in subject.config["adminPorts"]:
-            if rule.covers(port):
-                for path in rule.world:
-                    yield MSG_OPEN_ADMIN_PORT.format(path=path, port=port)
+    for read in ingress_rules(subject.type, subject.props, subject.known_strings):
+        yield from subject.apart(lambda read=read: _judge(read(), subject.config["adminPorts"]))
 
 
 POLICY = resource_rule(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.network import INGRESS_TYPES, ingress_rules
+from nhi_rules.lib.network import INGRESS_TYPES, Ingress, ingress_rules
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ec2-securitygroup-disallow-open-all-ports"
@@ -16,11 +16,15 @@ MSG_OPEN_ALL = ("{path} opens all ports (protocol {protocol!r}) to the internet:
                 "listens on, from the CIDRs or security groups that need them")
 
 
+def _judge(rule: Ingress) -> Iterator[str]:
+    if rule.all_ports:
+        for path in rule.world:
+            yield MSG_OPEN_ALL.format(path=path, protocol=rule.protocol)
+
+
 def check(subject: Subject) -> Iterator[str]:
-    for rule in ingress_rules(subject.type, subject.props):
-        if rule.world and rule.all_ports:
-            for path in rule.world:
-                yield MSG_OPEN_ALL.format(path=path, protocol=rule.protocol)
+    for read in ingress_rules(subject.type, subject.props, subject.known_strings):
+        yield from subject.apart(lambda read=read: _judge(read()))
 
 
 POLICY = resource_rule(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.props import as_str, get
+from nhi_rules.lib.props import get, present
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-nodegroup-require-launch-template"
@@ -21,7 +21,8 @@ def check(subject: Subject) -> Iterator[str]:
     template = get(subject.props, "launchTemplate")
     if template is None:
         yield MSG_NO_TEMPLATE
-    elif not as_str(get(template, "version")):
+    elif not present(template, "version"):
+        # An unknown version is the template's latest_version during a first preview: it will be set.
         yield MSG_NO_VERSION
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.iam import PERMISSION_TYPES, parsed_statements, permission_documents
+from nhi_rules.lib.iam import PERMISSION_TYPES, Document, parsed_statements, permission_documents
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "iam-policy-disallow-privilege-escalation"
@@ -35,19 +35,24 @@ def _broad(resource: str) -> bool:
     return text == "*" or text.endswith(":role/*") or text.endswith(":*") or ":*:" in text
 
 
+def _judge(document: Document) -> Iterator[str]:
+    for statement in parsed_statements(document):
+        for action in ESCALATION_ACTIONS:
+            if statement.grants(action):
+                yield MSG_ESCALATION.format(path=statement.path, action=action)
+        for action in STAR_ONLY_ACTIONS:
+            if statement.grants(action):
+                for resource in statement.resources:
+                    if _broad(resource):
+                        yield MSG_STAR_PASS.format(path=statement.path, action=action, resource=resource)
+                if statement.not_resources:
+                    yield MSG_STAR_PASS.format(path=statement.path, action=action, resource="NotResource")
+
+
 def check(subject: Subject) -> Iterator[str]:
     for document in permission_documents(subject.type, subject.props):
-        for statement in parsed_statements(document):
-            for action in ESCALATION_ACTIONS:
-                if statement.grants(action):
-                    yield MSG_ESCALATION.format(path=statement.path, action=action)
-            for action in STAR_ONLY_ACTIONS:
-                if statement.grants(action):
-                    for resource in statement.resources:
-                        if _broad(resource):
-                            yield MSG_STAR_PASS.format(path=statement.path, action=action, resource=resource)
-                    if statement.not_resources:
-                        yield MSG_STAR_PASS.format(path=statement.path, action=action, resource="NotResource")
+        # One unknown document (built with `apply`) does not hide what the others grant.
+        yield from subject.apart(lambda document=document: _judge(document))
 
 
 POLICY = resource_rule(

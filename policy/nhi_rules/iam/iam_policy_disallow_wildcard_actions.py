@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.iam import PERMISSION_TYPES, parsed_statements, permission_documents
+from nhi_rules.lib.iam import PERMISSION_TYPES, Document, parsed_statements, permission_documents
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "iam-policy-disallow-wildcard-actions"
@@ -17,17 +17,22 @@ MSG_NOT_ACTION = ("{path}.NotAction with Effect Allow grants every action except
                   "replace it with an Action list of what the workload calls")
 
 
+def _judge(document: Document) -> Iterator[str]:
+    for statement in parsed_statements(document):
+        if not statement.allows:
+            continue
+        for action in statement.actions:
+            service, _, verb = action.strip().partition(":")
+            if action.strip() == "*" or verb.strip() == "*":
+                yield MSG_STAR_ACTION.format(path=statement.path, action=action)
+        if statement.not_actions:
+            yield MSG_NOT_ACTION.format(path=statement.path)
+
+
 def check(subject: Subject) -> Iterator[str]:
     for document in permission_documents(subject.type, subject.props):
-        for statement in parsed_statements(document):
-            if not statement.allows:
-                continue
-            for action in statement.actions:
-                service, _, verb = action.strip().partition(":")
-                if action.strip() == "*" or verb.strip() == "*":
-                    yield MSG_STAR_ACTION.format(path=statement.path, action=action)
-            if statement.not_actions:
-                yield MSG_NOT_ACTION.format(path=statement.path)
+        # One unknown document (built with `apply`) does not hide what the others grant.
+        yield from subject.apart(lambda document=document: _judge(document))
 
 
 POLICY = resource_rule(

@@ -10,6 +10,7 @@ from nhi_rules.lib import iamdb
 from nhi_rules.lib.frameworks import eks_bp
 from nhi_rules.lib.iam import (
     PERMISSION_TYPES,
+    Document,
     InvalidDocument,
     parse_document,
     permission_documents,
@@ -36,32 +37,37 @@ def _documents(subject: Subject):
             yield trust
 
 
+def _judge(document: Document) -> Iterator[str]:
+    try:
+        parsed = parse_document(document.value)
+    except InvalidDocument as error:
+        yield MSG_INVALID_DOCUMENT.format(path=document.path, problem=str(error))
+        return
+    for statement in statements(parsed, f"{document.path}."):
+        if statement.effect not in ("Allow", "Deny"):
+            yield MSG_BAD_EFFECT.format(path=statement.path, effect=statement.effect)
+        for pattern in statement.actions + statement.not_actions:
+            text = pattern.strip()
+            if text == "*":
+                continue
+            service, _, name = text.partition(":")
+            if not iamdb.known_service(service):
+                yield MSG_UNKNOWN_SERVICE.format(path=statement.path, action=pattern, service=service)
+                continue
+            matched = iamdb.expand(text)
+            if not matched:
+                yield MSG_UNKNOWN_ACTION.format(path=statement.path, action=pattern, service=service)
+            elif len(matched) == 1 and "*" not in name and statement.resources:
+                action = matched[0]
+                if not any(iamdb.resource_matches(action, resource) for resource in statement.resources):
+                    yield MSG_RESOURCE_MISMATCH.format(path=statement.path, resource=statement.resources[0],
+                                                       action=action.full_name)
+
+
 def check(subject: Subject) -> Iterator[str]:
     for document in _documents(subject):
-        try:
-            parsed = parse_document(document.value)
-        except InvalidDocument as error:
-            yield MSG_INVALID_DOCUMENT.format(path=document.path, problem=str(error))
-            continue
-        for statement in statements(parsed, f"{document.path}."):
-            if statement.effect not in ("Allow", "Deny"):
-                yield MSG_BAD_EFFECT.format(path=statement.path, effect=statement.effect)
-            for pattern in statement.actions + statement.not_actions:
-                text = pattern.strip()
-                if text == "*":
-                    continue
-                service, _, name = text.partition(":")
-                if not iamdb.known_service(service):
-                    yield MSG_UNKNOWN_SERVICE.format(path=statement.path, action=pattern, service=service)
-                    continue
-                matched = iamdb.expand(text)
-                if not matched:
-                    yield MSG_UNKNOWN_ACTION.format(path=statement.path, action=pattern, service=service)
-                elif len(matched) == 1 and "*" not in name and statement.resources:
-                    action = matched[0]
-                    if not any(iamdb.resource_matches(action, resource) for resource in statement.resources):
-                        yield MSG_RESOURCE_MISMATCH.format(path=statement.path, resource=statement.resources[0],
-                                                           action=action.full_name)
+        # One unknown document (built with `apply`) does not hide what the others grant.
+        yield from subject.apart(lambda document=document: _judge(document))
 
 
 POLICY = resource_rule(

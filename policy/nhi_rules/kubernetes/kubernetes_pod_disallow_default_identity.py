@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, namespace_of, pod_template
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, PodTemplate, namespace_of, pod_template
 from nhi_rules.lib.props import as_str, get
 from nhi_rules.lib.rule import Subject, resource_rule
 
@@ -23,9 +23,18 @@ def check(subject: Subject) -> Iterator[str]:
     template = pod_template(subject.type, subject.props)
     if template is None:
         return
+    # The namespace and the ServiceAccount are judged apart: either may be another resource's output.
+    yield from subject.apart(lambda: _namespace(subject))
+    yield from subject.apart(lambda: _service_account(template))
+
+
+def _namespace(subject: Subject) -> Iterator[str]:
     namespace = namespace_of(subject.props)
     if namespace in (None, "", "default"):
         yield MSG_DEFAULT_NAMESPACE.format(value=repr(namespace) if namespace else "not set")
+
+
+def _service_account(template: PodTemplate) -> Iterator[str]:
     account = as_str(get(template.spec, "serviceAccountName"))
     if account in (None, "", "default"):
         yield MSG_DEFAULT_SA.format(path=template.path, value=repr(account) if account else "not set")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, containers, pod_template
-from nhi_rules.lib.props import as_str, get, maps
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, Container, containers, pod_template
+from nhi_rules.lib.props import as_str, get, is_list
 from nhi_rules.lib.rule import Subject, resource_rule
 from nhi_rules.lib.secrets import secret_reason
 
@@ -23,13 +23,23 @@ def check(subject: Subject) -> Iterator[str]:
     if template is None:
         return
     for container in containers(template):
-        for index, variable in maps(get(container.value, "env")):
-            name = as_str(get(variable, "name")) or ""
-            value = as_str(get(variable, "value"))
-            if value:
-                reason = secret_reason(name, value)
-                if reason:
-                    yield MSG_ENV_SECRET.format(path=container.path, index=index, name=name, reason=reason)
+        yield from subject.apart(lambda container=container: _container(subject, container))
+
+
+def _container(subject: Subject, container: Container) -> Iterator[str]:
+    variables = get(container.value, "env")
+    for index in range(len(variables)) if is_list(variables) else ():
+        # Each variable apart: a value from an output (unknown) does not hide a plaintext secret next to it.
+        yield from subject.apart(lambda index=index: _variable(container, index, variables[index]))
+
+
+def _variable(container: Container, index: int, variable: object) -> Iterator[str]:
+    name = as_str(get(variable, "name")) or ""
+    value = as_str(get(variable, "value"))
+    if value:
+        reason = secret_reason(name, value)
+        if reason:
+            yield MSG_ENV_SECRET.format(path=container.path, index=index, name=name, reason=reason)
 
 
 POLICY = resource_rule(

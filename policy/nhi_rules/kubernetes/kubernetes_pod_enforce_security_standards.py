@@ -8,7 +8,7 @@ from pulumi_policy import Severity
 
 from nhi_rules.lib import pss
 from nhi_rules.lib.frameworks import pss as pss_framework
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, pod_template
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, PodTemplate, pod_template
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-enforce-security-standards"
@@ -31,7 +31,14 @@ def check(subject: Subject) -> Iterator[str]:
         yield MSG_NO_SPEC.format(path=template.path)
         return
     level = subject.config["level"]
-    for control, paths in pss.violations(template, level):
+    for control in pss.controls(level):
+        # Controls are independent: an unknown field one control reads does not hide another's violation.
+        yield from subject.apart(lambda control=control: _control(template, control, level))
+
+
+def _control(template: PodTemplate, control: str, level: str) -> Iterator[str]:
+    paths = pss.offending_paths(template, control, level)
+    if paths:
         detail = pss.MESSAGES[control].format(paths=", ".join(paths[:5]) + (" ..." if len(paths) > 5 else ""))
         yield MSG_CONTROL.format(level=level, control=control, detail=detail)
 

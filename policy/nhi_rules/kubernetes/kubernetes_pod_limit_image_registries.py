@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, containers, pod_template
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, Container, containers, pod_template
 from nhi_rules.lib.props import as_str, get
 from nhi_rules.lib.rule import Subject, resource_rule
 
@@ -38,12 +38,17 @@ def check(subject: Subject) -> Iterator[str]:
         return
     allowed = [pattern.lower() for pattern in subject.config["allowedRegistries"]]
     for container in containers(template):
-        image = as_str(get(container.value, "image"))
-        if image is None:
-            continue  # kubernetes-pod-require-image-digest reports a missing image
-        registry = registry_of(image)
-        if not any(fnmatch.fnmatchcase(registry, pattern) for pattern in allowed):
-            yield MSG_REGISTRY.format(path=container.path, registry=registry, allowed=", ".join(allowed))
+        # Each container apart: an image built from an output (unknown) does not hide a foreign one in another.
+        yield from subject.apart(lambda container=container: _judge(container, allowed))
+
+
+def _judge(container: Container, allowed: list[str]) -> Iterator[str]:
+    image = as_str(get(container.value, "image"))
+    if image is None:
+        return  # kubernetes-pod-require-image-digest reports a missing image
+    registry = registry_of(image)
+    if not any(fnmatch.fnmatchcase(registry, pattern) for pattern in allowed):
+        yield MSG_REGISTRY.format(path=container.path, registry=registry, allowed=", ".join(allowed))
 
 
 POLICY = resource_rule(

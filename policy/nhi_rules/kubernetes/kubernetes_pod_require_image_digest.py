@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, containers, pod_template
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, Container, containers, pod_template
 from nhi_rules.lib.props import as_str, get
 from nhi_rules.lib.rule import Subject, resource_rule
 
@@ -24,11 +24,16 @@ def check(subject: Subject) -> Iterator[str]:
     if template is None:
         return
     for container in containers(template):
-        image = as_str(get(container.value, "image"))
-        if image is None:
-            yield MSG_NO_IMAGE.format(path=container.path)
-        elif not DIGEST_RE.search(image.strip()):
-            yield MSG_NOT_PINNED.format(path=container.path, image=image)
+        # Each container apart: an image built from an output (unknown) does not hide a tag in another.
+        yield from subject.apart(lambda container=container: _judge(container))
+
+
+def _judge(container: Container) -> Iterator[str]:
+    image = as_str(get(container.value, "image"))
+    if image is None:
+        yield MSG_NO_IMAGE.format(path=container.path)
+    elif not DIGEST_RE.search(image.strip()):
+        yield MSG_NOT_PINNED.format(path=container.path, image=image)
 
 
 POLICY = resource_rule(

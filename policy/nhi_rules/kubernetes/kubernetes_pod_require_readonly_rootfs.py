@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, containers, pod_template
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, Container, containers, pod_template
 from nhi_rules.lib.props import as_bool, get
 from nhi_rules.lib.rule import Subject, resource_rule
 
@@ -22,8 +22,12 @@ def check(subject: Subject) -> Iterator[str]:
     if template is None:
         return
     for container in containers(template, ("containers", "initContainers")):
-        if as_bool(get(container.value, "securityContext", "readOnlyRootFilesystem")) is not True:
-            yield MSG_WRITABLE_ROOT.format(path=container.path)
+        yield from subject.apart(lambda container=container: _judge(container))
+
+
+def _judge(container: Container) -> Iterator[str]:
+    if as_bool(get(container.value, "securityContext", "readOnlyRootFilesystem")) is not True:
+        yield MSG_WRITABLE_ROOT.format(path=container.path)
 
 
 POLICY = resource_rule(

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.k8s import WORKLOAD_TYPES, containers, pod_template
-from nhi_rules.lib.props import get
+from nhi_rules.lib.k8s import WORKLOAD_TYPES, Container, containers, pod_template
+from nhi_rules.lib.props import present
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-require-resource-limits"
@@ -30,8 +30,13 @@ def check(subject: Subject) -> Iterator[str]:
     for container in containers(template, ("containers", "initContainers")):
         for kind in ("requests", "limits"):
             for resource in subject.config[kind]:
-                if get(container.value, "resources", kind, resource) in (None, ""):
-                    yield MSG_MISSING.format(path=container.path, kind=kind, resource=resource)
+                # An unknown quantity (from config resolved later) is set; each is judged apart.
+                yield from subject.apart(lambda c=container, k=kind, r=resource: _judge(c, k, r))
+
+
+def _judge(container: Container, kind: str, resource: str) -> Iterator[str]:
+    if not present(container.value, "resources", kind, resource):
+        yield MSG_MISSING.format(path=container.path, kind=kind, resource=resource)
 
 
 POLICY = resource_rule(

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 from nhi_rules.lib.props import as_str, get, is_list, is_map, maps, strings
 
 ROLE = "aws:iam/role:Role"
@@ -129,27 +131,47 @@ def statements(document: Any, prefix: str = "") -> Iterator[Statement]:
 
 @dataclass(frozen=True)
 class Document:
+    """A policy document a resource carries, read on use: an unknown document (a JSON string built with
+    `apply`) raises UnknownValueError only where a rule reads it, so a rule can judge the others apart."""
+
     path: str
     """Property path of the document, e.g. `policy` or `inlinePolicies[0].policy`."""
-    value: Any
+    holder: Any
+    key: str
+
+    @property
+    def value(self) -> Any:
+        return self.holder[self.key]
+
+
+def _document(holder: Any, key: str, path: str) -> Document | None:
+    """The document at holder[key] unless it is absent or null; an unknown one counts as present."""
+    if not is_map(holder) or key not in list(iter(holder)):
+        return None
+    try:
+        if holder[key] is None:
+            return None
+    except UnknownValueError:
+        pass
+    return Document(path, holder, key)
 
 
 def permission_documents(resource_type: str, props: Any) -> Iterator[Document]:
     """Permission documents a resource carries (a Role's trust policy is not one: see trust_document)."""
+    found: Document | None
     if resource_type == ROLE:
         for index, inline in maps(get(props, "inlinePolicies")):
-            document = get(inline, "policy")
-            if document is not None:
-                yield Document(f"inlinePolicies[{index}].policy", document)
+            found = _document(inline, "policy", f"inlinePolicies[{index}].policy")
+            if found is not None:
+                yield found
     elif resource_type in PERMISSION_TYPES:
-        document = get(props, "policy")
-        if document is not None:
-            yield Document("policy", document)
+        found = _document(props, "policy", "policy")
+        if found is not None:
+            yield found
 
 
 def trust_document(props: Any) -> Document | None:
-    document = get(props, "assumeRolePolicy")
-    return Document("assumeRolePolicy", document) if document is not None else None
+    return _document(props, "assumeRolePolicy", "assumeRolePolicy")
 
 
 def parsed_statements(document: Document) -> list[Statement]:

@@ -1,18 +1,26 @@
-"""Security group ingress in its three Pulumi shapes, reduced to (path, protocol, ports, world-open CIDRs)."""
+"""Security group ingress in its Pulumi shapes, reduced to (path, protocol, ports, world-open CIDRs).
+
+`ingress_rules` yields one reader per rule, so that a rule can judge each apart (an unknown port in one rule
+does not hide another), and CIDRs are read only when a rule asks for them, through the reader it passes
+(`Subject.known_strings` sets unknown CIDRs aside: a VPC's CIDR output next to 0.0.0.0/0 hides nothing).
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from nhi_rules.lib.props import as_int, as_str, get, maps, strings
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+# The VPC's default group has the same inline `ingress` shape; opening it opens every resource left in it.
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-INGRESS_TYPES = (SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE)
+INGRESS_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE)
 
 _ALL_PROTOCOLS = {"-1", "all"}
 _PORTED_PROTOCOLS = {"tcp", "udp", "6", "17"}
@@ -26,14 +34,35 @@ def is_world(cidr: str) -> bool:
         return False
 
 
+StringsReader = Callable[[Any], list[str]]
+
+
 @dataclass(frozen=True)
 class Ingress:
     path: str
     protocol: str
     from_port: int | None
     to_port: int | None
-    world: tuple[str, ...]
-    """Paths of the CIDR values that open this rule to the whole internet."""
+    source: Any
+    """The mapping that holds the CIDR keys."""
+    cidr_keys: tuple[str, ...]
+    read_strings: StringsReader
+
+    @cached_property
+    def world(self) -> tuple[str, ...]:
+        """Paths of the CIDR values that open this rule to the whole internet (read on first use)."""
+        prefix = f"{self.path}." if self.path else ""
+        found: list[str] = []
+        for key in self.cidr_keys:
+            value = get(self.source, key)
+            if isinstance(value, str):
+                if is_world(value):
+                    found.append(f"{prefix}{key}")
+            else:
+                for index, cidr in enumerate(self.read_strings(value)):
+                    if is_world(cidr):
+                        found.append(f"{prefix}{key}[{index}]")
+        return tuple(found)
 
     @property
     def all_traffic(self) -> bool:
@@ -66,30 +95,18 @@ def _protocol(value: Any) -> str:
     return text.strip().lower()
 
 
-def _world(prefix: str, props: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
-    found: list[str] = []
-    for key in keys:
-        value = get(props, key)
-        if isinstance(value, str):
-            if is_world(value):
-                found.append(f"{prefix}{key}")
-        else:
-            for index, cidr in enumerate(strings(value)):
-                if is_world(cidr):
-                    found.append(f"{prefix}{key}[{index}]")
-    return tuple(found)
+def ingress_rules(resource_type: str, props: Any,
+                  read_strings: StringsReader = strings) -> Iterator[Callable[[], Ingress]]:
+    """One reader per ingress rule of a security group, rule or VPC ingress rule resource."""
+    def build(path: str, rule: Any, protocol: str, keys: tuple[str, ...]) -> Callable[[], Ingress]:
+        return lambda: Ingress(path, _protocol(get(rule, protocol)), as_int(get(rule, "fromPort")),
+                               as_int(get(rule, "toPort")), rule, keys, read_strings)
 
-
-def ingress_rules(resource_type: str, props: Any) -> Iterator[Ingress]:
-    if resource_type == SECURITY_GROUP:
+    if resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         for index, rule in maps(get(props, "ingress")):
-            prefix = f"ingress[{index}]."
-            yield Ingress(prefix.rstrip("."), _protocol(get(rule, "protocol")), as_int(get(rule, "fromPort")),
-                          as_int(get(rule, "toPort")), _world(prefix, rule, ("cidrBlocks", "ipv6CidrBlocks")))
+            yield build(f"ingress[{index}]", rule, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
     elif resource_type == SECURITY_GROUP_RULE:
         if as_str(get(props, "type")) == "ingress":
-            yield Ingress("", _protocol(get(props, "protocol")), as_int(get(props, "fromPort")),
-                          as_int(get(props, "toPort")), _world("", props, ("cidrBlocks", "ipv6CidrBlocks")))
+            yield build("", props, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
     elif resource_type == VPC_INGRESS_RULE:
-        yield Ingress("", _protocol(get(props, "ipProtocol")), as_int(get(props, "fromPort")),
-                      as_int(get(props, "toPort")), _world("", props, ("cidrIpv4", "cidrIpv6")))
+        yield build("", props, "ipProtocol", ("cidrIpv4", "cidrIpv6"))

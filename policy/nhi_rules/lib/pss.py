@@ -241,10 +241,18 @@ CHECKS: dict[str, Callable[[PodTemplate, bool], list[str]]] = {
 }
 
 
+def controls(level: str) -> tuple[str, ...]:
+    return RESTRICTED_CONTROLS if level == "restricted" else BASELINE_CONTROLS
+
+
+def offending_paths(template: PodTemplate, control: str, level: str) -> list[str]:
+    """Paths that break one control at `level`; [] when the control holds."""
+    return CHECKS[control](template, level == "restricted")
+
+
 def violations(template: PodTemplate, level: str) -> Iterator[tuple[str, list[str]]]:
     """(control, offending paths) for each broken control of the level."""
-    restricted = level == "restricted"
-    for control in (RESTRICTED_CONTROLS if restricted else BASELINE_CONTROLS):
-        paths = CHECKS[control](template, restricted)
+    for control in controls(level):
+        paths = offending_paths(template, control, level)
         if paths:
             yield control, paths

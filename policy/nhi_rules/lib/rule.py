@@ -6,8 +6,8 @@ A rule module calls `resource_rule(...)` or `stack_rule(...)` with a `check` gen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import (
@@ -25,6 +25,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from nhi_rules.lib.exemptions import find_exemption
+from nhi_rules.lib.props import is_list
 
 ALLOW_EXEMPTIONS = "allowExemptions"
 _EXEMPTION_SCHEMA = {
@@ -44,6 +45,35 @@ class Subject:
     urn: str
     props: Mapping[str, Any]
     config: Mapping[str, Any]
+    set_aside: list[UnknownValueError] = field(default_factory=list, repr=False, compare=False)
+    """Unknown values met in parts judged apart; after the check the verdict is "could not run" if any."""
+
+    def apart(self, judge: Callable[[], Iterable[str]]) -> Iterator[str]:
+        """The messages of one independent part (a container, a document, an ingress rule, an element).
+
+        An unknown value inside the part is set aside instead of stopping the rule, so the other parts are still
+        judged: a known violation is reported whatever the unknown turns out to be, and with no violation the
+        verdict stays "could not run". Only for parts whose verdicts do not depend on each other.
+        """
+        try:
+            yield from judge()
+        except UnknownValueError as error:
+            self.set_aside.append(error)
+
+    def known_strings(self, value: Any) -> list[str]:
+        """The known string elements of a list (or a lone string); unknown elements are set aside."""
+        if isinstance(value, str):
+            return [value]
+        found: list[str] = []
+        for index in range(len(value)) if is_list(value) else ():
+            try:
+                element = value[index]
+            except UnknownValueError as error:
+                self.set_aside.append(error)
+                continue
+            if isinstance(element, str):
+                found.append(element)
+        return found
 
 
 ResourceCheck = Callable[[Subject], Iterable[str]]
@@ -139,6 +169,8 @@ class NhiResourcePolicy(ResourceValidationPolicy, _Metadata):
                 messages.append(message)
         except UnknownValueError as error:
             pending = error  # report what is already certain, then let the SDK say "could not run"
+        if pending is None and subject.set_aside:
+            pending = subject.set_aside[0]  # the known parts are judged; the unknown ones still leave it open
         if messages:
             exemption = find_exemption(args.props, self.name, bool(config.get(ALLOW_EXEMPTIONS)))
             if exemption.granted:

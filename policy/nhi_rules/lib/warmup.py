@@ -13,7 +13,7 @@ from . import iamdb, secrets
 
 
 def _load() -> None:
-    iamdb.database()
+    iamdb.load()  # the compact extract; services are indexed when a rule first asks for one
     secrets._detectors()
     secrets._entropy()
 
