@@ -70,6 +70,7 @@ class PackResult:
     not_run: list[NotRun] = field(default_factory=list)
     start_seconds: float = 0.0
     analyze_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 class PackProcess:
@@ -155,19 +156,32 @@ class PackProcess:
                 self.process.wait()
 
 
-def pack_environment(project: str, config: StackConfig) -> dict[str, str]:
+# Linux refuses to start a process whose single environment value exceeds 128 KiB (MAX_ARG_STRLEN).
+ENV_VALUE_LIMIT = 120 * 1024
+
+
+def pack_environment(project: str, config: StackConfig) -> tuple[dict[str, str], list[str]]:
+    """The environment analyzers get, and warnings. A stack config too large for one environment value is
+    left out of PULUMI_CONFIG (packs still receive it through ConfigureStack) instead of failing the start."""
     import json
 
     env = dict(os.environ)
+    warnings: list[str] = []
+    encoded = json.dumps(config.values)
+    if len(encoded.encode()) <= ENV_VALUE_LIMIT:
+        env["PULUMI_CONFIG"] = encoded
+    else:
+        env.pop("PULUMI_CONFIG", None)
+        warnings.append(f"the stack config ({len(encoded.encode()) // 1024} KiB) is too large for the packs' "
+                        "PULUMI_CONFIG environment variable; packs receive it through ConfigureStack only")
     env.update({
-        "PULUMI_CONFIG": json.dumps(config.values),
         "PULUMI_CONFIG_SECRET_KEYS": json.dumps(list(config.secret_keys)),
         "PULUMI_PROJECT": project,
         "PULUMI_STACK": config.name,
         "PULUMI_DRY_RUN": "true",
         "PULUMI_ORGANIZATION": "organization",
     })
-    return env
+    return env, warnings
 
 
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
@@ -238,7 +252,8 @@ class StartedPack:
 
     def __init__(self, directory: Path, project: str, config: StackConfig, pack_config: PolicyPackConfig | None,
                  startup_timeout: float = 30.0) -> None:
-        self.process = PackProcess(directory, pack_environment(project, config), startup_timeout)
+        environment, self.warnings = pack_environment(project, config)
+        self.process = PackProcess(directory, environment, startup_timeout)
         started = time.perf_counter()
         try:
             self.stub = self.process.start()
@@ -263,6 +278,7 @@ class StartedPack:
                                  SEVERITIES.get(p.severity, "unspecified"), tuple(p.tags), p.remediation_steps,
                                  p.framework.name) for p in info.policies],
         )
+        result.warnings = [f"pack {info.name}: {w}" for w in self.warnings]
         analysis = _Analysis(stub, capture, pack.directory)
         analyzed_at = time.perf_counter()
         with ThreadPoolExecutor(max_workers=workers) as pool:

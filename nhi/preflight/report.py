@@ -79,7 +79,8 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
             "unknowns": capture.unknowns,
             "peakMemoryMiB": _peak_memory_mib(),
         },
-        "warnings": capture.warnings + [f"no mock answer for invoke {token}" for token in capture.unanswered_calls],
+        "warnings": capture.warnings + [f"no mock answer for invoke {token}" for token in capture.unanswered_calls]
+                    + [w for pack in verdict.packs for w in pack.warnings],
     }
 
 
@@ -189,9 +190,10 @@ def to_table(verdict: Verdict, strict: bool) -> str:
             by_policy[(n.pack, n.policy)].append(n)
         for (pack, policy), items in sorted(by_policy.items()):
             lines.append(f"  {pack}/{policy}: {len(items)} resource(s), e.g. {_short(items[0].urn)}")
-    warnings = capture.warnings + [f"no mock answer for invoke {t} (returned empty)" for t in capture.unanswered_calls]
+    warnings = (capture.warnings + [f"no mock answer for invoke {t} (returned empty)" for t in capture.unanswered_calls]
+                + [w for pack in verdict.packs for w in pack.warnings])
     if warnings:
-        lines += ["", "Program warnings:"] + [f"  {w}" for w in warnings]
+        lines += ["", "Warnings:"] + [f"  {w}" for w in warnings]
     lines.append("")
     mandatory, advisory = len(verdict.mandatory), len(verdict.advisory)
     if verdict.exit_code(strict):

@@ -174,3 +174,18 @@ def test_manifests_are_written_for_kubernetes_objects_only(capsys: pytest.Captur
     import yaml
     configmap = yaml.safe_load((out_dir / names[1]).read_text())
     assert (configmap["apiVersion"], configmap["kind"], configmap["data"]) == ("v1", "ConfigMap", {"mode": "blue"})
+
+
+def test_a_stack_config_too_large_for_the_environment_still_reaches_the_pack(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Linux caps one environment value at 128 KiB; a large stack's config must not stop the pack."""
+    from nhi.preflight.analyzer import ENV_VALUE_LIMIT
+
+    stack = tmp_path / "Pulumi.big.yaml"
+    blob = "x" * (ENV_VALUE_LIMIT + 1024)  # a config value the program ignores
+    stack.write_text(f"config:\n  aws:region: us-west-2\n  open-world:sshCidr: 0.0.0.0/0\n  open-world:notes: {blob}\n")
+    code, report = json_preflight(capsys, "--program", str(OPEN_WORLD), "--stack-file", str(stack),
+                                  "--policy-pack", str(SIMPLE_PACK))
+    assert code == 1  # analysed: the violations are found
+    assert {d["policy"] for d in report["diagnostics"]} == {"no-ssh-from-world", "no-star-action"}
+    assert any("too large for the packs' PULUMI_CONFIG" in w for w in report["warnings"])
