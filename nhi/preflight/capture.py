@@ -20,7 +20,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pulumi
 from google.protobuf import json_format
@@ -222,7 +222,7 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
 
     waiting = contextlib.nullcontext() if sdk_wait else linear_wait.installed()
     failure: PreflightError | None = None
-    with _program_environment(program), waiting:
+    with _program_environment(program), waiting, _fewer_collections():
         try:
             contextvars.copy_context().run(run)
         except pulumi.RunError as error:
@@ -264,6 +264,22 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         asyncio.set_event_loop(None)
         loop.close()
         gc.collect()  # finalise the run's garbage now, while nothing else is running
+
+
+# A program's run makes hundreds of thousands of short-lived objects (outputs, futures); CPython's default
+# thresholds (700, 10, 10) then collect the whole heap over and over. Measured on 2,236 and 8,701 resources:
+# 30-35% less time, 2-3% more memory.
+GC_THRESHOLDS = (50_000, 50, 50)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _collect_quietly() -> None:
