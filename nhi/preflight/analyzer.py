@@ -206,11 +206,16 @@ def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions
 class _Analysis:
     """One pack's conversation with the engine's requests for one capture."""
 
-    def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub, capture: Capture, directory: Path) -> None:
+    def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub | None, capture: Capture | None,
+                 directory: Path) -> None:
         self.stub = stub
         self.capture = capture
         self.directory = directory
-        self.by_urn = capture.by_urn()
+        self.by_urn: dict[str, CapturedResource] = capture.by_urn() if capture else {}
+
+    def add(self, resource: CapturedResource) -> None:
+        """Know a resource as it arrives (providers arrive before the resources that use them)."""
+        self.by_urn[resource.urn] = resource
 
     def _provider(self, resource: CapturedResource) -> analyzer_pb2.AnalyzerProviderResource | None:
         provider = self.by_urn.get(resource.provider_urn or "")
@@ -224,9 +229,9 @@ class _Analysis:
                                            name=resource.name, options=_options(resource),
                                            provider=self._provider(resource))
 
-    def stack_request(self) -> analyzer_pb2.AnalyzeStackRequest:
+    def stack_request(self, capture: Capture | None = None) -> analyzer_pb2.AnalyzeStackRequest:
         resources = []
-        for resource in self.capture.resources:
+        for resource in (capture or self.capture).resources:  # type: ignore[union-attr]
             resources.append(analyzer_pb2.AnalyzerResource(
                 type=resource.type, properties=_struct(resource.outputs), urn=resource.urn, name=resource.name,
                 options=_options(resource), provider=self._provider(resource), parent=resource.parent or "",
@@ -237,7 +242,7 @@ class _Analysis:
         return analyzer_pb2.AnalyzeStackRequest(resources=resources)
 
 
-def _call(what: str, pack: PackProcess, method: Any, request: Any) -> Any:
+def _call(what: str, pack: PackProcess, method: Any, request: Any = None) -> Any:
     try:
         return method(request, timeout=CALL_TIMEOUT_SECONDS)
     except grpc.RpcError as error:
@@ -269,30 +274,70 @@ class StartedPack:
             raise
         self.info = info
 
+    def stream(self, workers: int = 4) -> "PackStream":
+        """Analyze resources as they are registered, as the engine hands each step to analyzers."""
+        return PackStream(self, workers)
+
     def analyze(self, capture: Capture, workers: int = 4) -> PackResult:
-        """Analyze every resource, then the stack. Raises PreflightError when the pack fails."""
-        info, stub, pack = self.info, self.stub, self.process
-        result = PackResult(
-            name=info.name, version=info.version or "0.0.0", directory=pack.directory, start_seconds=self.start_seconds,
-            policies=[PolicyInfo(p.name, p.description, level_name(self.policy_config[p.name].level),
-                                 SEVERITIES.get(p.severity, "unspecified"), tuple(p.tags), p.remediation_steps,
-                                 p.framework.name) for p in info.policies],
-        )
-        result.warnings = [f"pack {info.name}: {w}" for w in self.warnings]
-        analysis = _Analysis(stub, capture, pack.directory)
-        analyzed_at = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            responses = list(pool.map(
-                lambda r: (r, _call(f"Analyze of {r.urn}", pack, stub.Analyze, analysis.analyze_request(r))),
-                capture.resources))
-        for resource, response in responses:
-            _collect(result, response, default_urn=resource.urn)
-        _collect(result, _call("AnalyzeStack", pack, stub.AnalyzeStack, analysis.stack_request()), default_urn="")
-        result.analyze_seconds = time.perf_counter() - analyzed_at
-        return result
+        """Analyze a finished capture: every resource, then the stack."""
+        stream = self.stream(workers)
+        for resource in capture.resources:
+            stream.submit(resource)
+        return stream.finish(capture)
 
     def stop(self) -> None:
         self.process.stop()
+
+
+class PackStream:
+    """One pack's Analyze calls, sent while the program still runs; AnalyzeStack once it has finished.
+
+    Each call is started with gRPC's future API from the thread that registered the resource: gRPC's core
+    carries it without holding the GIL, so the pack works on the other core while the program runs (a pool
+    of blocking calls here got ~10% of its requests answered before the program ended)."""
+
+    def __init__(self, pack: StartedPack, workers: int = 4) -> None:
+        self.pack = pack
+        self.analysis = _Analysis(pack.stub, None, pack.process.directory)
+        self.pending: list[tuple[CapturedResource, Any]] = []
+        self._lock = threading.Lock()
+
+    def submit(self, resource: CapturedResource) -> None:
+        self.analysis.add(resource)
+        call = self.pack.stub.Analyze.future(self.analysis.analyze_request(resource), timeout=CALL_TIMEOUT_SECONDS)
+        with self._lock:
+            self.pending.append((resource, call))
+
+    def finish(self, capture: Capture) -> PackResult:
+        """Collect every Analyze answer, then run AnalyzeStack on the whole capture. Raises PreflightError."""
+        pack, info = self.pack, self.pack.info
+        finishing = time.perf_counter()
+        result = PackResult(
+            name=info.name, version=info.version or "0.0.0", directory=pack.process.directory,
+            start_seconds=pack.start_seconds,
+            policies=[PolicyInfo(p.name, p.description, level_name(pack.policy_config[p.name].level),
+                                 SEVERITIES.get(p.severity, "unspecified"), tuple(p.tags), p.remediation_steps,
+                                 p.framework.name) for p in info.policies],
+            warnings=[f"pack {info.name}: {w}" for w in pack.warnings],
+        )
+        try:
+            with self._lock:
+                pending = list(self.pending)
+            for resource, call in pending:
+                _collect(result, _call(f"Analyze of {resource.urn}", pack.process, lambda *_, **__: call.result()),
+                         default_urn=resource.urn)
+            stack = _call("AnalyzeStack", pack.process, pack.stub.AnalyzeStack, self.analysis.stack_request(capture))
+            _collect(result, stack, default_urn="")
+        finally:
+            self.cancel()
+        result.analyze_seconds = time.perf_counter() - finishing
+        return result
+
+    def cancel(self) -> None:
+        with self._lock:
+            pending = list(self.pending)
+        for _, call in pending:
+            call.cancel()
 
 
 def run_pack(directory: Path, capture: Capture, config: StackConfig, pack_config: PolicyPackConfig | None, *,

@@ -18,9 +18,9 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pulumi
 from google.protobuf import json_format
@@ -79,10 +79,13 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping what `Mocks.new_resource` is not told (URN, parent, provider,
     dependencies, options) and the inputs before deserialisation (so unknowns keep their wire form)."""
 
-    def __init__(self, mocks: PreflightMocks) -> None:
+    def __init__(self, mocks: PreflightMocks, providers: "DefaultProviders | None" = None,
+                 listener: Callable[[CapturedResource], None] | None = None) -> None:
         super().__init__(mocks)
         self.records: list[CapturedResource] = []
         self._lock = threading.Lock()
+        self.providers = providers
+        self.listener = listener
         # The SDK's handlers give each executor thread an event loop of its own and never close it.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
 
@@ -145,9 +148,21 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                 outputs=outputs,
                 options=_options(request),
             )
+        if self.providers is not None and record.custom and record.provider is None:
+            provider, created = self.providers.for_type(record.type)
+            if provider is not None:
+                if created:
+                    self._publish(provider)
+                record = replace(record, provider=f"{provider.urn}::{stable_uuid(provider.urn)}")
+        self._publish(record)
+        return response
+
+    def _publish(self, record: CapturedResource) -> None:
+        """Keep the record and hand it on at once, as the engine hands each step to analyzers."""
         with self._lock:
             self.records.append(record)
-        return response
+        if self.listener is not None:
+            self.listener(record)
 
 
 def _options(request: Any) -> dict[str, Any]:
@@ -187,12 +202,13 @@ def cloud_context(config: StackConfig) -> CloudContext:
     return CloudContext(account=account, region=region if isinstance(region, str) else CloudContext.region)
 
 
-def capture_program(program: Program, config: StackConfig, *, unknowns: bool = False,
-                    sdk_wait: bool = False) -> Capture:
-    """Run `program` with `config` under mocks and return what it registered. Raises PreflightError."""
+def capture_program(program: Program, config: StackConfig, *, unknowns: bool = False, sdk_wait: bool = False,
+                    on_resource: Callable[[CapturedResource], None] | None = None) -> Capture:
+    """Run `program` with `config` under mocks and return what it registered. `on_resource` receives each
+    resource as it is registered (from the SDK's worker threads). Raises PreflightError."""
     started = time.perf_counter()
     mocks = PreflightMocks(cloud_context(config), unknowns)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, DefaultProviders(program.project, config), on_resource)
     collector = _LogCollector()
     logger = logging.getLogger(f"nhi.preflight.program.{id(monitor)}")
     logger.propagate = False
@@ -243,7 +259,7 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
         _collect_quietly()
         raise failure
 
-    resources = _with_default_providers(monitor.records, program.project, config)
+    resources = _ordered(monitor.records)
     return Capture(program.project, config.name, unknowns, resources, collector.messages,
                    sorted(mocks.unanswered_calls), time.perf_counter() - started)
 
@@ -324,34 +340,44 @@ def _program_frame(error: BaseException, directory: Path) -> str:
     return f" at {Path(last.filename).relative_to(directory)}:{last.lineno}"
 
 
-def _with_default_providers(records: list[CapturedResource], project: str,
-                            config: StackConfig) -> list[CapturedResource]:
-    """Add the default providers the engine would create for resources that name no provider, and point
-    those resources at them, so packs see the same graph as under `pulumi preview`."""
-    stack = next((r for r in records if r.type == STACK_TYPE), None)
-    stack_name = config.name
-    providers: dict[str, CapturedResource] = {}
-    out: list[CapturedResource] = []
-    for record in records:
-        package = record.type.split(":")[0]
-        if record.custom and record.provider is None and package not in ("pulumi",):
-            provider = providers.get(package)
-            if provider is None:
-                version = _package_version(package)
-                name = f"default_{version.replace('.', '_')}" if version else "default"
-                urn = f"urn:pulumi:{stack_name}::{project}::pulumi:providers:{package}::{name}"
-                properties = {key.split(":", 1)[1]: value for key, value in config.values.items()
-                              if key.startswith(f"{package}:")}
-                if version:
-                    properties["version"] = version
-                provider = CapturedResource(urn, f"pulumi:providers:{package}", name, None, True, None, (), {},
-                                            properties, dict(properties))
-                providers[package] = provider
-            record = CapturedResource(**{**record.__dict__, "provider": f"{provider.urn}::{stable_uuid(provider.urn)}"})
-        out.append(record)
-    # The SDK registers from a thread pool, so arrival order varies between runs; URN order does not.
-    rest = sorted((r for r in out if r.type != STACK_TYPE), key=lambda r: r.urn)
-    return ([stack] if stack else []) + list(providers.values()) + rest
+class DefaultProviders:
+    """The default providers the engine creates for resources that name no provider, made on first use, so
+    that packs see the same graph as under `pulumi preview`."""
+
+    def __init__(self, project: str, config: StackConfig) -> None:
+        self.project = project
+        self.config = config
+        self.made: dict[str, CapturedResource] = {}
+        self._lock = threading.Lock()
+
+    def for_type(self, type_token: str) -> tuple[CapturedResource | None, bool]:
+        package = type_token.split(":")[0]
+        if package == "pulumi":
+            return None, False
+        with self._lock:
+            if package in self.made:
+                return self.made[package], False
+            version = _package_version(package)
+            name = f"default_{version.replace('.', '_')}" if version else "default"
+            urn = f"urn:pulumi:{self.config.name}::{self.project}::pulumi:providers:{package}::{name}"
+            properties = {key.split(":", 1)[1]: value for key, value in self.config.values.items()
+                          if key.startswith(f"{package}:")}
+            if version:
+                properties["version"] = version
+            provider = CapturedResource(urn, f"pulumi:providers:{package}", name, None, True, None, (), {},
+                                        properties, dict(properties))
+            self.made[package] = provider
+            return provider, True
+
+
+def _ordered(records: list[CapturedResource]) -> list[CapturedResource]:
+    """The stack, then default providers, then the rest in URN order: the SDK registers from a thread pool,
+    so arrival order varies between runs; URN order does not."""
+    stacks = [r for r in records if r.type == STACK_TYPE]
+    defaults = sorted((r for r in records if r.type.startswith("pulumi:providers:") and r.name.startswith("default")
+                       and r.parent is None), key=lambda r: r.urn)
+    rest = sorted((r for r in records if r not in stacks and r not in defaults), key=lambda r: r.urn)
+    return stacks + defaults + rest
 
 
 def _package_version(package: str) -> str | None:

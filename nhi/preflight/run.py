@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analyzer import StartedPack
-from .capture import capture_program
+from .analyzer import PackStream, StartedPack
+from .capture import CapturedResource, capture_program
 from .errors import PreflightError
 from .pack_config import PolicyPackConfig, load_pack_config
 from .program import load_program, stack_config
@@ -39,6 +40,30 @@ def _pair_configs(options: PreflightOptions) -> list[PolicyPackConfig | None]:
     return configs + [None] * (len(options.packs) - len(configs))
 
 
+class Fanout:
+    """Hands each registered resource to every pack stream exactly once: streams attached late (a pack still
+    starting when the program began) first receive what was registered before them."""
+
+    def __init__(self) -> None:
+        self.records: list[CapturedResource] = []
+        self.streams: list[PackStream] = []
+        self._lock = threading.Lock()
+
+    def publish(self, record: CapturedResource) -> None:
+        with self._lock:
+            self.records.append(record)
+            streams = list(self.streams)
+        for stream in streams:
+            stream.submit(record)
+
+    def attach(self, stream: PackStream) -> None:
+        with self._lock:
+            backlog = list(self.records)
+            self.streams.append(stream)
+        for record in backlog:
+            stream.submit(record)
+
+
 def run_preflight(options: PreflightOptions) -> Verdict:
     started = time.perf_counter()
     for pack in options.packs:
@@ -47,32 +72,37 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     pack_configs = _pair_configs(options)
     program = load_program(options.program)
     config = stack_config(program, options.stack, options.stack_file)
-    # Packs start while the program runs, as the engine starts analyzers beside the language host.
+    fanout = Fanout()
+
+    def start(directory: Path, pack_config: PolicyPackConfig | None) -> PackStream:
+        stream = StartedPack(directory, program.project, config, pack_config, options.startup_timeout).stream()
+        fanout.attach(stream)
+        return stream
+
+    # Packs start while the program runs and analyze each resource as it is registered, as the engine
+    # starts analyzers beside the language host and hands them every step.
     with ThreadPoolExecutor(max_workers=max(1, len(options.packs))) as pool:
-        starting = [pool.submit(StartedPack, directory, program.project, config, pack_config, options.startup_timeout)
+        starting = [pool.submit(start, directory, pack_config)
                     for directory, pack_config in zip(options.packs, pack_configs)]
         try:
             # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
             with contextlib.redirect_stdout(sys.stderr):
-                capture = capture_program(program, config, unknowns=options.unknowns)
+                capture = capture_program(program, config, unknowns=options.unknowns, on_resource=fanout.publish)
             program_seconds = time.perf_counter() - started
-            packs = [future.result() for future in starting]
-        except BaseException:
+            ready = [future.result() for future in starting]
+            analyzed = time.perf_counter()
+            results = list(pool.map(lambda stream: stream.finish(capture), ready))
+        finally:
             for future in starting:
                 _stop_when_started(future)
-            raise
-        analyzed = time.perf_counter()
-        try:
-            results = list(pool.map(lambda pack: pack.analyze(capture), packs))
-        finally:
-            for pack in packs:
-                pack.stop()
     finished = time.perf_counter()
     return Verdict(capture, results, program_seconds, finished - analyzed, finished - started, config.source)
 
 
-def _stop_when_started(future: Future[StartedPack]) -> None:
+def _stop_when_started(future: Future[PackStream]) -> None:
     try:
-        future.result().stop()
+        stream = future.result()
     except BaseException:  # noqa: BLE001 a pack that failed to start has already stopped itself
-        pass
+        return
+    stream.cancel()
+    stream.pack.stop()
