@@ -48,6 +48,7 @@ benchmarks/.venv-checkov/bin/checkov: benchmarks/requirements-checkov.txt
 
 bench-scale: install bench-setup
 	$(PY) benchmarks/scale_bench.py
+	$(PY) benchmarks/checkov_compare.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
