@@ -72,7 +72,7 @@ def generate(count: int, *, seed: int = 7, environment: str = "prod") -> dict[st
         "aws:allowedAccountIds": [ACCOUNT],
         "nhi-platform:environment": environment,
         "nhi-platform:cluster": {
-            "name": "bench", "kubernetesVersion": "1.33", "vpcCidr": VPC, "publicEndpointCidrs": [],
+            "name": "bench", "kubernetesVersion": "1.34", "vpcCidr": VPC, "publicEndpointCidrs": [],
             "adminRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/platform-admins"],
             "nodeGroups": [{"name": "general", "instanceTypes": ["m7i.large"], "minSize": 3, "desiredSize": 3,
                             "maxSize": 30, "bottlerocketRelease": "1.41.0-2b4c1d53"}],

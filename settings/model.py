@@ -43,8 +43,10 @@ GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
 # Every role and policy of the pipeline lives under this path, so that grants and denies can name them all.
 CI_ROLE_PATH = "/nhi-platform/ci/"
 
-# Kubernetes versions in EKS standard support that this platform is tested against.
-SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34")
+# Kubernetes versions in EKS standard support that this platform is tested against. The EKS calendar ends
+# standard support for 1.31-1.33 by 2026-07-29 and for 1.34 on 2026-12-02: add 1.35 (with its verified add-on
+# versions below) before then.
+SUPPORTED_KUBERNETES_VERSIONS = ("1.34",)
 
 
 class Environment(str, Enum):
@@ -90,9 +92,6 @@ class AddonVersions:
 # and the pod identity agent release of the same period. Pinned so that an `up` never upgrades an add-on by
 # itself; bump them here (or per stack with `cluster.addonVersions`) and let the preview show the change.
 DEFAULT_ADDON_VERSIONS: dict[str, AddonVersions] = {
-    "1.31": AddonVersions("v1.20.4-eksbuild.1", "v1.11.4-eksbuild.24", "v1.31.13-eksbuild.2", "v1.3.9-eksbuild.3"),
-    "1.32": AddonVersions("v1.20.4-eksbuild.1", "v1.11.4-eksbuild.24", "v1.32.9-eksbuild.2", "v1.3.9-eksbuild.3"),
-    "1.33": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.33.5-eksbuild.2", "v1.3.9-eksbuild.3"),
     "1.34": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.34.1-eksbuild.2", "v1.3.9-eksbuild.3"),
 }
 

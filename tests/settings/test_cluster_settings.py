@@ -98,8 +98,8 @@ def test_an_unpinned_addon_version_is_refused() -> None:
 
 def test_a_kube_proxy_for_another_kubernetes_version_is_refused() -> None:
     problems = problems_of(lambda c: cluster(c).update(addonVersions={"kubeProxy": "v1.32.9-eksbuild.2"}))
-    assert problems == [f"{CLUSTER}.addonVersions.kubeProxy: expected a kube-proxy version for Kubernetes 1.33 "
-                        "(v1.33.x-eksbuild.N), got 'v1.32.9-eksbuild.2'"]
+    assert problems == [f"{CLUSTER}.addonVersions.kubeProxy: expected a kube-proxy version for Kubernetes 1.34 "
+                        "(v1.34.x-eksbuild.N), got 'v1.32.9-eksbuild.2'"]
 
 
 def test_an_unknown_addon_is_refused() -> None:
@@ -149,10 +149,10 @@ def test_addon_versions_default_per_kubernetes_version_and_can_be_pinned_per_sta
     for version, pins in DEFAULT_ADDON_VERSIONS.items():
         assert pins.kube_proxy.startswith(f"v{version}.")  # the defaults pass their own cross-check
     config = stack_file_config("dev")
-    cluster(config).update(kubernetesVersion="1.32", addonVersions={"coredns": "v1.11.4-eksbuild.2"})
+    cluster(config).update(kubernetesVersion="1.34", addonVersions={"coredns": "v1.12.4-eksbuild.2"})
     chosen = settings.parse_config(config).addon_versions
-    assert chosen.coredns == "v1.11.4-eksbuild.2"
-    assert chosen.kube_proxy == DEFAULT_ADDON_VERSIONS["1.32"].kube_proxy
+    assert chosen.coredns == "v1.12.4-eksbuild.2"
+    assert chosen.kube_proxy == DEFAULT_ADDON_VERSIONS["1.34"].kube_proxy
 
 
 @pytest.mark.parametrize("instance_type, architecture", [

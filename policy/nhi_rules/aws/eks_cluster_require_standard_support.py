@@ -25,7 +25,7 @@ CONFIG = {
     # version has 14 months of standard support. End dates: 1.33 2026-07-29, 1.34 2026-12-02, 1.35 2027-03-27.
     # Review this list (and the environments' configs) when one passes.
     "standardSupportVersions": {
-        "type": "array", "items": {"type": "string"}, "default": ["1.33", "1.34", "1.35"],
+        "type": "array", "items": {"type": "string"}, "default": ["1.34", "1.35"],
         "description": "Kubernetes minor versions in EKS standard support (from the EKS release calendar).",
     },
 }

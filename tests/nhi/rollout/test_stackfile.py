@@ -50,7 +50,7 @@ config:
   aws:region: eu-west-1   # region
   aws:allowedAccountIds: ["111122223333"]
   nhi-platform:environment: dev
-  nhi-platform:cluster: {name: c, kubernetesVersion: "1.33", vpcCidr: 10.20.0.0/16, adminRoleArns: [arn:aws:iam::111122223333:role/a],
+  nhi-platform:cluster: {name: c, kubernetesVersion: "1.34", vpcCidr: 10.20.0.0/16, adminRoleArns: [arn:aws:iam::111122223333:role/a],
     nodeGroups: [{name: g, instanceTypes: [t3.large], minSize: 1, desiredSize: 1, maxSize: 2, bottlerocketRelease: "1.41.0-2b4c1d53"}]}
   nhi-platform:rolloutGate: {image: "REG/gate@sha256:GATE"}
   nhi-platform:workloads:
