@@ -32,7 +32,9 @@ def _preflight_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
     parser.add_argument("--policy-pack", type=Path, action="append", dest="packs",
                         help="policy pack directory, repeatable (default: this repository's policy/)")
     parser.add_argument("--policy-pack-config", type=Path, action="append", dest="pack_configs", default=[],
-                        help="the JSON `pulumi preview --policy-pack-config` takes; pairs with --policy-pack in order")
+                        help="the JSON `pulumi preview --policy-pack-config` takes; pairs with --policy-pack in "
+                             "order (default with this repository's pack and --stack NAME: policy/config/NAME.json "
+                             "when it exists)")
     parser.add_argument("--unknowns", action="store_true",
                         help="leave computed outputs unknown, as in a first preview, and send them to packs as unknowns")
     parser.add_argument("--format", choices=("table", "json", "sarif"), default="table")
@@ -47,10 +49,17 @@ def _preflight_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
 
 
 def preflight(args: argparse.Namespace) -> int:
+    pack_configs = tuple(args.pack_configs)
+    environment_config = REPO_ROOT / "policy" / "config" / f"{args.stack}.json"
+    if not pack_configs and not args.packs and args.stack and environment_config.is_file():
+        # Our pack judges each environment with its own config, as `make preflight` and CI do.
+        pack_configs = (environment_config,)
+        print(f"Policy pack config: {environment_config.relative_to(REPO_ROOT)} (the {args.stack} environment's)",
+              file=sys.stderr)
     options = PreflightOptions(
         program=args.program, stack=args.stack, stack_file=args.stack_file,
         packs=tuple(args.packs) if args.packs else (REPO_ROOT / "policy",),
-        pack_configs=tuple(args.pack_configs), unknowns=args.unknowns, startup_timeout=args.pack_timeout,
+        pack_configs=pack_configs, unknowns=args.unknowns, startup_timeout=args.pack_timeout,
     )
     verdict = run_preflight(options)
     if args.manifests:

@@ -189,3 +189,13 @@ def test_a_stack_config_too_large_for_the_environment_still_reaches_the_pack(
     assert code == 1  # analysed: the violations are found
     assert {d["policy"] for d in report["diagnostics"]} == {"no-ssh-from-world", "no-star-action"}
     assert any("too large for the packs' PULUMI_CONFIG" in w for w in report["warnings"])
+
+
+def test_our_pack_judges_a_named_stack_with_its_environments_config(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = preflight(capsys, "--stack", "dev")
+    assert "Policy pack config: policy/config/dev.json (the dev environment's)" in err
+    assert code == 0 and "Verdict: PASSED" in out
+    # An explicit config still wins, and another pack gets none implicitly.
+    strict = Path(__file__).resolve().parents[3] / "policy" / "config" / "prod.json"
+    code, _, err = preflight(capsys, "--stack", "dev", "--policy-pack-config", str(strict))
+    assert "Policy pack config:" not in err
