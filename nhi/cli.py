@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -243,5 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point (`nhi`, `python -m nhi`)."""
+    code = main()
+    # A preflight leaves a large heap behind (measured: tearing it down costs 0.6 s at 2,000 resources). By
+    # now every report is written and every pack process stopped, so leave without the teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -199,3 +199,20 @@ def test_our_pack_judges_a_named_stack_with_its_environments_config(capsys: pyte
     strict = Path(__file__).resolve().parents[3] / "policy" / "config" / "prod.json"
     code, _, err = preflight(capsys, "--stack", "dev", "--policy-pack-config", str(strict))
     assert "Policy pack config:" not in err
+
+
+def test_the_console_command_writes_everything_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    """`python -m nhi` leaves without interpreter teardown: its output must still be complete."""
+    import subprocess
+    import sys
+
+    sarif = tmp_path / "out.sarif"
+    done = subprocess.run([sys.executable, "-m", "nhi", "preflight", "--program", str(OPEN_WORLD), "--stack", "test",
+                           "--policy-pack", str(SIMPLE_PACK), "--format", "json"],
+                          capture_output=True, text=True, check=False, cwd=TESTS.parent)
+    assert done.returncode == 1
+    assert {d["policy"] for d in json.loads(done.stdout)["diagnostics"]} == {"no-ssh-from-world", "no-star-action"}
+    done = subprocess.run([sys.executable, "-m", "nhi", "preflight", "--program", str(TIDY), "--stack", "test",
+                           "--policy-pack", str(SIMPLE_PACK), "--format", "sarif", "--output", str(sarif)],
+                          capture_output=True, text=True, check=False, cwd=TESTS.parent)
+    assert done.returncode == 0 and json.loads(sarif.read_text())["version"] == "2.1.0"
