@@ -19,17 +19,22 @@ from .rollout.stackfile import StackFile, resolve_stack_file, write_atomically
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
+def _program_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which program and stack to run: the same for every command that runs a program."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
+    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT,
+                        help="the Pulumi Python project to run (default: this repository)")
+
+
 def _preflight_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
         "preflight", help="offline preview: the plan and the policy verdict of a stack, with no cloud account",
         description="Run a Pulumi Python program under the SDK's mock engine and send every resource to each "
                     "policy pack over the Analyzer gRPC protocol, as `pulumi preview --policy-pack` does. "
                     "Exit 0: no mandatory violation; 1: at least one; 2: bad usage, config, program or pack.")
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
-    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT,
-                        help="the Pulumi Python project to run (default: this repository)")
+    _program_arguments(parser)
     parser.add_argument("--policy-pack", type=Path, action="append", dest="packs",
                         help="policy pack directory, repeatable (default: this repository's policy/)")
     parser.add_argument("--policy-pack-config", type=Path, action="append", dest="pack_configs", default=[],
@@ -87,11 +92,7 @@ def _inventory_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
                     "accounts): who can assume it, its credentials, its actions by IAM access level, its network "
                     "reach from the rendered NetworkPolicies, and the images that run under it. "
                     "Exit 0: done; 2: bad usage, config or program.")
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
-    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT,
-                        help="the Pulumi Python project to run (default: this repository)")
+    _program_arguments(parser)
     parser.add_argument("--format", choices=("table", "json", "markdown"),
                         help="the report's format (default: table; none with --graph unless asked)")
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
@@ -136,14 +137,10 @@ def _access_diff_parser(commands: argparse._SubParsersAction) -> None:  # type: 
                     "Both sides run this working tree's program. Exit 0: access does not widen; 3: it widens "
                     "(a new identity, action or resource, trust principal or binding, flow...); 2: bad usage, "
                     "config, program or git ref.")
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
-    which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
+    _program_arguments(parser)
     against = parser.add_mutually_exclusive_group(required=True)
     against.add_argument("--against", metavar="REF", help="git ref (branch, tag, commit) to compare the file with")
     against.add_argument("--against-file", type=Path, metavar="PATH", help="the stack file before the change")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT,
-                        help="the Pulumi Python project to run (default: this repository)")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")

@@ -10,10 +10,9 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import grpc
 import yaml
@@ -274,13 +273,13 @@ class StartedPack:
             raise
         self.info = info
 
-    def stream(self, workers: int = 4) -> "PackStream":
+    def stream(self) -> "PackStream":
         """Analyze resources as they are registered, as the engine hands each step to analyzers."""
-        return PackStream(self, workers)
+        return PackStream(self)
 
-    def analyze(self, capture: Capture, workers: int = 4) -> PackResult:
+    def analyze(self, capture: Capture) -> PackResult:
         """Analyze a finished capture: every resource, then the stack."""
-        stream = self.stream(workers)
+        stream = self.stream()
         for resource in capture.resources:
             stream.submit(resource)
         return stream.finish(capture)
@@ -296,7 +295,7 @@ class PackStream:
     carries it without holding the GIL, so the pack works on the other core while the program runs (a pool
     of blocking calls here got ~10% of its requests answered before the program ended)."""
 
-    def __init__(self, pack: StartedPack, workers: int = 4) -> None:
+    def __init__(self, pack: StartedPack) -> None:
         self.pack = pack
         self.analysis = _Analysis(pack.stub, None, pack.process.directory)
         self.pending: list[tuple[CapturedResource, Any]] = []
@@ -340,16 +339,6 @@ class PackStream:
             call.cancel()
 
 
-def run_pack(directory: Path, capture: Capture, config: StackConfig, pack_config: PolicyPackConfig | None, *,
-             startup_timeout: float = 30.0, workers: int = 4) -> PackResult:
-    """Start one pack, analyze one capture with it, stop it."""
-    pack = StartedPack(directory, capture.project, config, pack_config, startup_timeout)
-    try:
-        return pack.analyze(capture, workers)
-    finally:
-        pack.stop()
-
-
 def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config: StackConfig) -> None:
     request = analyzer_pb2.AnalyzerStackConfigureRequest(
         stack=config.name, project=project, organization="organization", dry_run=True,
@@ -372,8 +361,3 @@ def _collect(result: PackResult, response: analyzer_pb2.AnalyzeResponse, default
         result.diagnostics.append(Diagnostic(result.name, diagnostic.policyName, level,
                                              SEVERITIES.get(diagnostic.severity, "unspecified"), urn,
                                              diagnostic.message))
-
-
-
-def all_policies(results: Iterable[PackResult]) -> list[tuple[str, PolicyInfo]]:
-    return [(r.name, p) for r in results for p in r.policies]

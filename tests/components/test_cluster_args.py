@@ -3,7 +3,6 @@ even for programs that do not go through our settings."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest

@@ -5,7 +5,6 @@ order `pulumi up` follows: the stable Service waits for the gate of the slot it 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest

@@ -17,9 +17,8 @@ import settings
 from components import labels
 from nhi.cli import main
 from nhi.preflight.capture import Capture
-from settings import Slot
 from tests.conftest import REPO, capture_stack_file
-from tests.components.workload_views import capture_workloads, manifests
+from tests.components.workload_views import capture_workloads
 from tests.policy.harness import build_stack, run_resource, run_stack
 
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"

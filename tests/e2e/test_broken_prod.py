@@ -10,7 +10,6 @@ import json
 import re
 import sys
 from collections import defaultdict
-from pathlib import Path
 from types import ModuleType
 
 import pytest

@@ -137,6 +137,15 @@ class _Metadata:
     resource_types: tuple[str, ...]
     config_properties: Mapping[str, Mapping[str, Any]]
 
+    def _set_up(self, kind: str, resource_types: Sequence[str], check: Any,
+                config: Mapping[str, Mapping[str, Any]] | None) -> PolicyConfigSchema:
+        """Record what the index generator reads; return the SDK's config schema (with the exemption switch)."""
+        self.kind = kind
+        self.resource_types = tuple(resource_types)
+        self.config_properties = _schema(config)
+        self._check = check
+        return PolicyConfigSchema(properties=self.config_properties)
+
 
 def _schema(config: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
     properties = {key: dict(value) for key, value in (config or {}).items()}
@@ -149,13 +158,9 @@ class NhiResourcePolicy(ResourceValidationPolicy, _Metadata):
                  severity: Severity, framework: PolicyComplianceFramework, tags: list[str], remediation_steps: str,
                  config: Mapping[str, Mapping[str, Any]] | None = None,
                  enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY) -> None:
-        self.kind = "resource"
-        self.resource_types = tuple(resource_types)
-        self.config_properties = _schema(config)
-        self._check = check
+        schema = self._set_up("resource", resource_types, check, config)
         super().__init__(name=name, description=description, validate=self._validate,
-                         enforcement_level=enforcement_level,
-                         config_schema=PolicyConfigSchema(properties=self.config_properties),
+                         enforcement_level=enforcement_level, config_schema=schema,
                          severity=severity, framework=framework, tags=tags, remediation_steps=remediation_steps)
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -186,13 +191,9 @@ class NhiStackPolicy(StackValidationPolicy, _Metadata):
                  severity: Severity, framework: PolicyComplianceFramework, tags: list[str], remediation_steps: str,
                  config: Mapping[str, Mapping[str, Any]] | None = None,
                  enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY) -> None:
-        self.kind = "stack"
-        self.resource_types = tuple(resource_types)
-        self.config_properties = _schema(config)
-        self._check = check
+        schema = self._set_up("stack", resource_types, check, config)
         super().__init__(name=name, description=description, validate=self._validate,
-                         enforcement_level=enforcement_level,
-                         config_schema=PolicyConfigSchema(properties=self.config_properties),
+                         enforcement_level=enforcement_level, config_schema=schema,
                          severity=severity, framework=framework, tags=tags, remediation_steps=remediation_steps)
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:

@@ -58,7 +58,7 @@ def test_release_writes_one_line_and_names_the_gate_job_the_program_renders(
     job = next(r for r in capture_stack_file(prod).resources if r.name == "workloads-payments-rollout-gate-green")
     assert f"Job payments/{job.inputs['metadata']['name']} (curl)" in out
     assert "Service payments/payments keeps sending traffic to blue." in out
-    assert f"then `nhi rollout promote --stack prod --workload payments`" in out
+    assert "then `nhi rollout promote --stack prod --workload payments`" in out
 
 
 def test_a_dry_run_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
