@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .preflight import report
+from .preflight import capture, report
 from .preflight.errors import PreflightError
 from .preflight.manifests import write_manifests
 from .preflight.run import REPO_ROOT, PreflightOptions, run_preflight
@@ -242,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point (`nhi`, `python -m nhi`)."""
+    capture.process_exits_after_run()
     code = main()
     # A preflight leaves a large heap behind (measured: tearing it down costs 0.6 s at 2,000 resources). By
     # now every report is written and every pack process stopped, so leave without the teardown.

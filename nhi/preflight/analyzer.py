@@ -19,6 +19,7 @@ import yaml
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from . import relay
 from .capture import Capture, CapturedResource
 from .errors import PreflightError
 from .pack_config import PolicyPackConfig, level_name, resolve_policy_config
@@ -84,6 +85,7 @@ class PackProcess:
         self.stderr = tempfile.TemporaryFile()
         self.process: subprocess.Popen[bytes] | None = None
         self.channel: grpc.Channel | None = None
+        self.target = ""
 
     def python(self) -> str:
         """The pack's own virtualenv when it has one (as the CLI would create), else this interpreter."""
@@ -107,7 +109,8 @@ class PackProcess:
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr,
         )
         port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.target = f"127.0.0.1:{port}"
+        self.channel = grpc.insecure_channel(self.target)
         try:
             grpc.channel_ready_future(self.channel).result(timeout=self.startup_timeout)
         except grpc.FutureTimeoutError:
@@ -211,34 +214,51 @@ class _Analysis:
         self.capture = capture
         self.directory = directory
         self.by_urn: dict[str, CapturedResource] = capture.by_urn() if capture else {}
+        self._providers: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
 
     def add(self, resource: CapturedResource) -> None:
         """Know a resource as it arrives (providers arrive before the resources that use them)."""
         self.by_urn[resource.urn] = resource
 
     def _provider(self, resource: CapturedResource) -> analyzer_pb2.AnalyzerProviderResource | None:
-        provider = self.by_urn.get(resource.provider_urn or "")
-        if provider is None:
-            return None
-        return analyzer_pb2.AnalyzerProviderResource(type=provider.type, properties=_struct(provider.inputs),
-                                                     urn=provider.urn, name=provider.name)
+        urn = resource.provider_urn or ""
+        message = self._providers.get(urn)  # one message per provider, not one per resource that uses it
+        if message is None:
+            provider = self.by_urn.get(urn)
+            if provider is None:
+                return None
+            message = self._providers[urn] = analyzer_pb2.AnalyzerProviderResource(
+                type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name)
+        return message
 
     def analyze_request(self, resource: CapturedResource) -> analyzer_pb2.AnalyzeRequest:
-        return analyzer_pb2.AnalyzeRequest(type=resource.type, properties=_struct(resource.inputs), urn=resource.urn,
-                                           name=resource.name, options=_options(resource),
-                                           provider=self._provider(resource))
+        request = analyzer_pb2.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name,
+                                              options=_options(resource), provider=self._provider(resource))
+        _set_properties(request.properties, resource.inputs, resource.wire_inputs)
+        return request
 
     def stack_request(self, capture: Capture | None = None) -> analyzer_pb2.AnalyzeStackRequest:
-        resources = []
+        request = analyzer_pb2.AnalyzeStackRequest()
         for resource in (capture or self.capture).resources:  # type: ignore[union-attr]
-            resources.append(analyzer_pb2.AnalyzerResource(
-                type=resource.type, properties=_struct(resource.outputs), urn=resource.urn, name=resource.name,
-                options=_options(resource), provider=self._provider(resource), parent=resource.parent or "",
+            entry = request.resources.add(
+                type=resource.type, urn=resource.urn, name=resource.name, options=_options(resource),
+                provider=self._provider(resource), parent=resource.parent or "",
                 dependencies=list(resource.dependencies),
                 propertyDependencies={key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
                                       for key, urns in resource.property_dependencies.items()},
-            ))
-        return analyzer_pb2.AnalyzeStackRequest(resources=resources)
+            )
+            _set_properties(entry.properties, resource.outputs, resource.wire_outputs)
+        return request
+
+
+def _set_properties(target: struct_pb2.Struct, values: dict[str, Any], wire_form: bytes | None) -> None:
+    """The properties as the program's registration carried them: its own bytes when it had no resource
+    references to lower (the same Struct, parsed in C), else built from the lowered values."""
+    target.SetInParent()
+    if wire_form is not None:
+        target.MergeFromString(wire_form)
+    else:
+        target.update(values)
 
 
 def _call(what: str, pack: PackProcess, method: Any, request: Any = None) -> Any:
@@ -291,21 +311,35 @@ class StartedPack:
 class PackStream:
     """One pack's Analyze calls, sent while the program still runs; AnalyzeStack once it has finished.
 
-    Each call is started with gRPC's future API from the thread that registered the resource: gRPC's core
-    carries it without holding the GIL, so the pack works on the other core while the program runs (a pool
-    of blocking calls here got ~10% of its requests answered before the program ended)."""
+    The calls go through a relay process (nhi/preflight/relay.py), as the engine, a process of its own,
+    calls analyzers: each registered resource is serialised and written to the relay, which starts the
+    call at once, so gRPC's client work runs on the other core instead of taking the program's GIL."""
 
     def __init__(self, pack: StartedPack) -> None:
         self.pack = pack
         self.analysis = _Analysis(pack.stub, None, pack.process.directory)
-        self.pending: list[tuple[CapturedResource, Any]] = []
+        self.submitted: list[CapturedResource] = []
         self._lock = threading.Lock()
+        self._relay_error = tempfile.TemporaryFile()
+        self.relay = subprocess.Popen(
+            [sys.executable, str(RELAY_SCRIPT), pack.process.target, ANALYZE_METHOD, str(CALL_TIMEOUT_SECONDS)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._relay_error, bufsize=RELAY_BUFFER_BYTES)
+        _widen_pipe(self.relay.stdin)
+        self._broken: OSError | None = None
 
     def submit(self, resource: CapturedResource) -> None:
+        request = self.analysis.analyze_request(resource)  # also knows the resource (providers come first)
         self.analysis.add(resource)
-        call = self.pack.stub.Analyze.future(self.analysis.analyze_request(resource), timeout=CALL_TIMEOUT_SECONDS)
+        payload = relay.ANALYZE + request.SerializeToString()
         with self._lock:
-            self.pending.append((resource, call))
+            if self._broken is not None:
+                return
+            try:
+                relay.write_frame(self.relay.stdin, payload)  # type: ignore[arg-type]
+            except OSError as error:  # the relay is gone: reported by finish(), not from the program's thread
+                self._broken = error
+                return
+            self.submitted.append(resource)
 
     def finish(self, capture: Capture) -> PackResult:
         """Collect every Analyze answer, then run AnalyzeStack on the whole capture. Raises PreflightError."""
@@ -320,11 +354,8 @@ class PackStream:
             warnings=[f"pack {info.name}: {w}" for w in pack.warnings],
         )
         try:
-            with self._lock:
-                pending = list(self.pending)
-            for resource, call in pending:
-                _collect(result, _call(f"Analyze of {resource.urn}", pack.process, lambda *_, **__: call.result()),
-                         default_urn=resource.urn)
+            for resource, answer in zip(self.submitted, self._answers(), strict=True):
+                _collect(result, self._analyze_response(resource, answer), default_urn=resource.urn)
             stack = _call("AnalyzeStack", pack.process, pack.stub.AnalyzeStack, self.analysis.stack_request(capture))
             _collect(result, stack, default_urn="")
         finally:
@@ -332,11 +363,72 @@ class PackStream:
         result.analyze_seconds = time.perf_counter() - finishing
         return result
 
-    def cancel(self) -> None:
+    def _answers(self) -> list[bytes]:
+        """Tell the relay the program has finished and read its answers, one per submitted resource."""
         with self._lock:
-            pending = list(self.pending)
-        for _, call in pending:
-            call.cancel()
+            broken = self._broken
+            if broken is None:
+                try:
+                    relay.write_frame(self.relay.stdin, relay.END)  # type: ignore[arg-type]
+                    self.relay.stdin.close()  # type: ignore[union-attr]
+                except OSError as error:
+                    broken = error
+        answers: list[bytes] = []
+        while broken is None and len(answers) < len(self.submitted):
+            frame = relay.read_frame(self.relay.stdout)  # type: ignore[arg-type]
+            if frame is None:
+                break
+            answers.append(frame)
+        if len(answers) < len(self.submitted):
+            raise self._relay_failure(broken)
+        return answers
+
+    def _analyze_response(self, resource: CapturedResource, answer: bytes) -> analyzer_pb2.AnalyzeResponse:
+        kind, body = answer[:1], answer[1:]
+        if kind == relay.RESPONSE:
+            return analyzer_pb2.AnalyzeResponse.FromString(body)
+        code, _, details = body.decode(errors="replace").partition("\n")
+        process = self.pack.process
+        crashed = process.process is not None and process.process.poll() is not None
+        status = f"exited with status {process.process.returncode}" if crashed else "failed"  # type: ignore[union-attr]
+        raise process.failure(f"{status} during Analyze of {resource.urn}: {code}: {details}")
+
+    def _relay_failure(self, broken: OSError | None) -> PreflightError:
+        self.cancel()
+        self._relay_error.seek(0)
+        tail = "\n".join(self._relay_error.read().decode(errors="replace").strip().splitlines()[-12:])
+        cause = f" ({broken})" if broken is not None else f" (exit status {self.relay.returncode})"
+        detail = f"\nIts error output ends with:\n{tail}" if tail else ""
+        return PreflightError(f"The relay carrying Analyze calls to policy pack {self.pack.process.directory} "
+                              f"stopped before answering{cause}.{detail}")
+
+    def cancel(self) -> None:
+        """Stop the relay (its calls still in flight are abandoned with it)."""
+        if self.relay.poll() is None:
+            self.relay.kill()
+        self.relay.wait()
+        for stream in (self.relay.stdin, self.relay.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+
+RELAY_SCRIPT = Path(relay.__file__)
+ANALYZE_METHOD = "/pulumirpc.Analyzer/Analyze"
+RELAY_BUFFER_BYTES = 1 << 16
+F_SETPIPE_SZ = 1031  # Linux's fcntl for a pipe's capacity
+
+
+def _widen_pipe(stream: Any) -> None:
+    """Give the pipe to the relay 1 MiB (Linux), so that a burst of registrations rarely waits for it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, OSError):
+        pass  # another system, or a lower limit: the default capacity is only slower
 
 
 def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config: StackConfig) -> None:

@@ -28,7 +28,7 @@ from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import settings as sdk_settings
 from pulumi.runtime.stack import run_in_stack
 
-from . import linear_wait, wire
+from . import linear_wait, source_positions, wire
 from .errors import PreflightError
 from .mocks import CloudContext, PreflightMocks, stable_uuid
 from .program import Program, StackConfig
@@ -52,6 +52,11 @@ class CapturedResource:
     outputs: dict[str, Any]
     """The resource's state after the (mock) step: inputs plus computed outputs that are known."""
     options: dict[str, Any] = field(default_factory=dict)
+    wire_inputs: bytes | None = field(default=None, compare=False, repr=False)
+    """The registration's serialised input Struct when it needed no lowering (`inputs` is its value): packs
+    are sent these bytes rather than a Struct rebuilt from `inputs`."""
+    wire_outputs: bytes | None = field(default=None, compare=False, repr=False)
+    """The same for `outputs`."""
 
     @property
     def provider_urn(self) -> str | None:
@@ -133,6 +138,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         else:
             inputs = wire.lower_references(json_format.MessageToDict(request.object))
             outputs = wire.lower_references(json_format.MessageToDict(response.object))
+            wire_inputs, wire_outputs = request.object.SerializeToString(), response.object.SerializeToString()
             record = CapturedResource(
                 urn=urn,
                 type=request.type,
@@ -147,6 +153,8 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                 inputs=inputs,
                 outputs=outputs,
                 options=_options(request),
+                wire_inputs=None if wire.has_references(wire_inputs) else wire_inputs,
+                wire_outputs=None if wire.has_references(wire_outputs) else wire_outputs,
             )
         if self.providers is not None and record.custom and record.provider is None:
             provider, created = self.providers.for_type(record.type)
@@ -238,7 +246,7 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
 
     waiting = contextlib.nullcontext() if sdk_wait else linear_wait.installed()
     failure: PreflightError | None = None
-    with _program_environment(program), waiting, _fewer_collections():
+    with _program_environment(program), waiting, source_positions.installed(), _fewer_collections():
         try:
             contextvars.copy_context().run(run)
         except pulumi.RunError as error:
@@ -264,6 +272,19 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
                    sorted(mocks.unanswered_calls), time.perf_counter() - started)
 
 
+# Whether a run's garbage is finalised as soon as it ends. A process that exits without interpreter teardown
+# once its reports are written (the `nhi` command) never meets that garbage again, and collecting a large
+# heap costs (measured: 0.45 s at 2,236 resources, 2.2 s at 8,701); it freezes the heap instead, so that
+# the collections of what follows do not scan it either.
+_finalise_run_garbage = True
+
+
+def process_exits_after_run() -> None:
+    """Tell the capture that this process exits without teardown after its runs: skip the final collection."""
+    global _finalise_run_garbage  # noqa: PLW0603 a property of the whole process
+    _finalise_run_garbage = False
+
+
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Close the run's loop as asyncio.run does: a failed run can leave tasks pending, and a pending
     coroutine finalised later by the garbage collector runs code at an arbitrary point (CPython 3.11 then
@@ -279,7 +300,10 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-        gc.collect()  # finalise the run's garbage now, while nothing else is running
+        if _finalise_run_garbage:
+            gc.collect()  # finalise the run's garbage now, while nothing else is running
+        else:
+            gc.freeze()  # later collections (building the packs' requests, the report) need not scan the run's heap
 
 
 # A program's run makes hundreds of thousands of short-lived objects (outputs, futures); CPython's default

@@ -69,6 +69,8 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     for pack in options.packs:
         if not pack.is_dir():
             raise PreflightError(f"Policy pack directory {pack} does not exist.")
+    # Resolved here, before any thread starts: the capture runs the program in its own directory.
+    packs = tuple(pack.resolve() for pack in options.packs)
     pack_configs = _pair_configs(options)
     program = load_program(options.program)
     config = stack_config(program, options.stack, options.stack_file)
@@ -83,7 +85,7 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     # starts analyzers beside the language host and hands them every step.
     with ThreadPoolExecutor(max_workers=max(1, len(options.packs))) as pool:
         starting = [pool.submit(start, directory, pack_config)
-                    for directory, pack_config in zip(options.packs, pack_configs)]
+                    for directory, pack_config in zip(packs, pack_configs)]
         try:
             # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
             with contextlib.redirect_stdout(sys.stderr):

@@ -16,6 +16,12 @@ OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 REDACTED = "[secret]"
 
 
+def has_references(serialised: bytes) -> bool:
+    """Whether a serialised Struct may hold a resource reference or an output value (a string that merely
+    contains a signature counts too: the caller then takes the slower, always correct path)."""
+    return RESOURCE_SIG.encode() in serialised or OUTPUT_SIG.encode() in serialised
+
+
 def lower_references(value: Any) -> Any:
     """Replace resource references and output values by plain values, keeping unknowns and secrets."""
     if isinstance(value, list):

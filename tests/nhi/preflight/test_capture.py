@@ -116,3 +116,25 @@ def test_a_failing_output_still_fails_the_run_with_the_linear_wait(tmp_path: Pat
     program = load_program(tmp_path)
     with pytest.raises(PreflightError, match="ValueError: cannot derive a name from apps"):
         capture_program(program, stack_config(program, "dev"))
+
+
+def test_a_process_that_exits_after_its_run_freezes_the_heap_instead_of_collecting_it() -> None:
+    import subprocess
+
+    script = (
+        "import gc, json, sys\n"
+        "from pathlib import Path\n"
+        "from nhi.preflight import capture\n"
+        "from nhi.preflight.program import load_program, stack_config\n"
+        "program = load_program(Path(sys.argv[1]))\n"
+        "before = gc.get_freeze_count()\n"
+        "capture.process_exits_after_run()\n"
+        "run = capture.capture_program(program, stack_config(program, 'test'))\n"
+        "print(json.dumps([before, gc.get_freeze_count(), [r.urn for r in run.resources]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(OPEN_WORLD)], capture_output=True, text=True,
+                          cwd=TESTS.parent, check=False)
+    assert done.returncode == 0, done.stderr
+    before, after, urns = json.loads(done.stdout.splitlines()[-1])
+    assert before == 0 and after > 0
+    assert urns == [r.urn for r in _capture(OPEN_WORLD).resources]

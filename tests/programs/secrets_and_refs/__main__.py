@@ -11,3 +11,5 @@ k8s.core.v1.Secret("token", metadata={"namespace": "apps", "name": "token"},
 k8s.core.v1.ConfigMap("greeting", metadata={"namespace": namespace.metadata["name"], "name": "greeting"},
                       data={"greeting": config.get("greeting") or ""})
 pulumi.export("namespace", namespace.metadata["name"])
+# A resource passed where a value is expected travels as a resource reference: packs get its ID.
+k8s.core.v1.ConfigMap("reference", metadata={"namespace": "apps", "name": "reference"}, data={"namespace": namespace})
