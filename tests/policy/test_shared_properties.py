@@ -46,3 +46,18 @@ def test_shared_and_unshared_analysis_agree(servicer: sdk._PolicyAnalyzerService
 def test_the_switch_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(shared_properties.SWITCH, "0")
     assert shared_properties.install() is False
+
+
+@pytest.mark.parametrize("unknowns", [False, True])
+def test_the_stack_built_once_is_judged_as_the_sdk_judges_it(servicer: sdk._PolicyAnalyzerServicer,
+                                                              unknowns: bool) -> None:
+    from nhi.preflight.capture import capture_program
+    from nhi.preflight.program import load_program, stack_config
+
+    program = load_program(REPO / "tests" / "programs" / "broken_prod")  # violates every stack rule it can
+    capture = capture_program(program, stack_config(program, "prod"), unknowns=unknowns)
+    stack_request = _Analysis(None, capture, REPO / "policy").stack_request()  # type: ignore[arg-type]
+    ours = _as_dict(servicer.AnalyzeStack(stack_request, None))
+    assert ours == _as_dict(sdk._PolicyAnalyzerServicer._nhi_unshared["AnalyzeStack"](servicer, stack_request, None))
+    stack_policies = {p.name for p in POLICIES if isinstance(p, sdk.StackValidationPolicy)}
+    assert {d["policyName"] for d in ours.get("diagnostics", [])} & stack_policies

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 
-from . import iamdb, secrets
+from . import collection, iamdb, secrets
 
 
 def _load() -> None:
     iamdb.load()  # the compact extract; services are indexed when a rule first asks for one
     secrets._detectors()
     secrets._entropy()
+    collection.freeze_loaded()  # long-lived from here on: later collections need not scan it
 
 
 def start() -> threading.Thread:
