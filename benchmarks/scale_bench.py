@@ -53,14 +53,31 @@ def preflight(stack_file: Path, manifests: Path | None) -> dict[str, float]:
             "memory": max(memory.get("preflight", 0.0), memory.get("packs", 0.0))}
 
 
-def checkov(directory: Path) -> float | None:
+# The command, as a user types it (its full text report goes to a pipe, as in CI), and a leaner
+# variant (failures only, JSON, no mapping download attempt) that is about 15% faster: both are reported.
+CHECKOV_AS_GIVEN: tuple[str, ...] = ()
+CHECKOV_LEAN = ("--quiet", "--compact", "-o", "json")
+
+
+def checkov(directory: Path, extra: tuple[str, ...]) -> float | None:
     if not CHECKOV.exists():
         return None
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
+    if extra:
+        env["BC_SKIP_MAPPING"] = "TRUE"
     started = time.perf_counter()
-    subprocess.run([str(CHECKOV), "--skip-download", "--framework", "kubernetes", "-d", str(directory), "--quiet",
-                    "--compact", "-o", "json"], env=env, capture_output=True, text=True, check=False)
+    subprocess.run([str(CHECKOV), "--skip-download", "--framework", "kubernetes", "-d", str(directory), *extra],
+                   env=env, capture_output=True, text=True, check=False)
     return time.perf_counter() - started
+
+
+def _median_checkov(directory: Path, extra: tuple[str, ...], runs: int) -> float | None:
+    seconds = [checkov(directory, extra) for _ in range(runs)]
+    return None if None in seconds else statistics.median(seconds)  # type: ignore[type-var]
+
+
+def _ratio(command: float, checkov_seconds: float | None) -> str:
+    return "n/a" if checkov_seconds is None else f"{command / checkov_seconds:.2f}"
 
 
 def main() -> int:
@@ -69,7 +86,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     header = ("N", "resources", "program s", "packs after s", "total s", "command s", "packs after ms/res", "peak MiB",
-              "checkov s", "preflight/checkov")
+              "checkov s", "command/checkov", "checkov lean s", "command/lean")
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
@@ -78,13 +95,13 @@ def main() -> int:
             manifests = Path(scratch) / f"manifests-{size}"
             runs = [preflight(stack_file, manifests if i == 0 else None) for i in range(args.runs)]
             median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-            checkov_runs = [checkov(manifests) for _ in range(args.runs)]
-            checkov_seconds = None if None in checkov_runs else statistics.median(checkov_runs)  # type: ignore[type-var]
+            as_given = _median_checkov(manifests, CHECKOV_AS_GIVEN, args.runs)
+            lean = _median_checkov(manifests, CHECKOV_LEAN, args.runs)
             rows.append((size, f"{median['resources']:.0f}", f"{median['program']:.2f}", f"{median['packs']:.2f}",
                          f"{median['total']:.2f}", f"{median['command']:.2f}",
                          f"{1000 * median['packs'] / max(median['resources'], 1):.2f}", f"{median['memory']:.0f}",
-                         "n/a" if checkov_seconds is None else f"{checkov_seconds:.2f}",
-                         "n/a" if checkov_seconds is None else f"{median['command'] / checkov_seconds:.2f}"))
+                         "n/a" if as_given is None else f"{as_given:.2f}", _ratio(median["command"], as_given),
+                         "n/a" if lean is None else f"{lean:.2f}", _ratio(median["command"], lean)))
     print_table(f"Preflight at scale, median of {args.runs} runs (command = the whole `nhi preflight` process):", header, rows)
     return 0
 

@@ -12,9 +12,6 @@ from .preflight import capture, report
 from .preflight.errors import PreflightError
 from .preflight.manifests import write_manifests
 from .preflight.run import REPO_ROOT, PreflightOptions, run_preflight
-from .rollout import moves as rollout_moves
-from .rollout.errors import RolloutRefused
-from .rollout.stackfile import StackFile, resolve_stack_file, write_atomically
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -187,6 +184,12 @@ def _rollout_parser(commands: argparse._SubParsersAction) -> None:  # type: igno
 
 
 def rollout(args: argparse.Namespace) -> int:
+    # Imported here, as the other commands' modules are: they bring this platform's components and settings,
+    # which `nhi preflight` of another program has no use for.
+    from .rollout import moves as rollout_moves
+    from .rollout.errors import RolloutRefused
+    from .rollout.stackfile import StackFile, resolve_stack_file, write_atomically
+
     try:
         file = StackFile.read(resolve_stack_file(args.stack, args.stack_file))
         if args.move == "status":
