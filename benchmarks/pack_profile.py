@@ -3,7 +3,7 @@ preflight sends over gRPC (Analyze per resource, AnalyzeStack once), with no ser
 numbers are the pack's own cost. Prints per-resource cost, the slowest rules, and cProfile's top entries.
 
     .venv/bin/python benchmarks/pack_profile.py [--stack prod | --stack-file F] [--repeat 3] [--top 15]
-    NHI_POLICY_SHARED_PROPERTIES=0 NHI_POLICY_DISPATCH=0 .venv/bin/python benchmarks/pack_profile.py   # the SDK's own
+    NHI_POLICY_SHARED_PROPERTIES=0 NHI_POLICY_DISPATCH=0 NHI_POLICY_GC=0 .venv/bin/python benchmarks/pack_profile.py   # the SDK's own
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pulumi_policy import policy as sdk  # noqa: E402
 from nhi.preflight.analyzer import _Analysis  # noqa: E402
 from nhi.preflight.capture import capture_program  # noqa: E402
 from nhi.preflight.program import load_program, stack_config  # noqa: E402
-from nhi_rules.lib import dispatch, shared_properties  # noqa: E402
+from nhi_rules.lib import collection, dispatch, shared_properties  # noqa: E402
 from nhi_rules.registry import POLICIES  # noqa: E402
 from table import print_table  # noqa: E402
 
@@ -39,7 +39,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
 
-    active = shared_properties.install()  # as policy/__main__.py does
+    tuned = collection.tune()  # as policy/__main__.py does
+    active = shared_properties.install()
     dispatching = dispatch.install()
     program = load_program(REPO)
     config = stack_config(program, None if args.stack_file else args.stack, args.stack_file)
@@ -67,6 +68,7 @@ def main() -> int:
         servicer.AnalyzeStack(stack_request, None)
 
     analyze_all()  # warm: lazy databases load on first use
+    collection.freeze_loaded()  # as the pack's warm-up does once its data has loaded
     per_rule.clear()
     started = time.perf_counter()
     for _ in range(args.repeat):
@@ -76,7 +78,7 @@ def main() -> int:
         policy.validate = originals[policy.name]  # type: ignore[method-assign]
 
     print(f"{len(capture.resources)} resources, {len(POLICIES)} policies, shared properties "
-          f"{'on' if active else 'off'}, dispatch {'on' if dispatching else 'off'}: {seconds:.3f} s per analysis, "
+          f"{'on' if active else 'off'}, dispatch {'on' if dispatching else 'off'}, gc tuning {'on' if tuned else 'off'}: {seconds:.3f} s per analysis, "
           f"{1000 * seconds / len(capture.resources):.3f} ms per resource\n")
     slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:10]
     print_table("Slowest rules (their own validate, per analysis):", ("rule", "ms", "µs/resource"),
