@@ -109,3 +109,22 @@ def test_answers_come_back_in_the_order_resources_were_sent() -> None:
     # Each violation is attributed to the resource whose answer it came in (the simple pack names no URN).
     assert sorted((d.policy, d.urn.rsplit("::", 1)[1]) for d in result.diagnostics) == [
         ("no-ssh-from-world", "bastion"), ("no-star-action", "everything")]
+
+
+def test_two_packs_each_get_every_resource_through_their_own_relay(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["preflight", "--program", str(OPEN_WORLD), "--stack", "test", "--format", "json",
+                 "--policy-pack", str(SIMPLE_PACK), "--policy-pack", str(REPO / "policy")])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    import json
+
+    report = json.loads(out)
+    urns = {r["urn"] for r in report["resources"]}
+    by_pack: dict[str, set[str]] = {}
+    for diagnostic in report["diagnostics"]:
+        assert diagnostic["urn"] in urns
+        by_pack.setdefault(diagnostic["pack"], set()).add(diagnostic["policy"])
+    assert by_pack["simple-test-pack"] == {"no-ssh-from-world", "no-star-action"}
+    # Ours judges the same program independently: the wildcard policy and the SSH rule among its findings.
+    assert {"iam-policy-disallow-wildcard-actions", "ec2-securitygroup-disallow-open-admin-ports"} \
+        <= by_pack["nhi-platform"], by_pack["nhi-platform"]
