@@ -50,5 +50,11 @@ bench-scale: install bench-setup
 	$(PY) benchmarks/scale_bench.py
 	$(PY) benchmarks/checkov_compare.py
 
+# Where the preflight's process holds the interpreter lock (py-spy, pinned; needs ptrace: root or sudo).
+.PHONY: profile
+profile: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-profile.txt
+	$(PY) benchmarks/gil_profile.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache
