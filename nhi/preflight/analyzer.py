@@ -328,9 +328,8 @@ class PackStream:
         self._broken: OSError | None = None
 
     def submit(self, resource: CapturedResource) -> None:
-        request = self.analysis.analyze_request(resource)  # also knows the resource (providers come first)
-        self.analysis.add(resource)
-        payload = relay.ANALYZE + request.SerializeToString()
+        self.analysis.add(resource)  # providers arrive before the resources that use them
+        payload = relay.ANALYZE + self.analysis.analyze_request(resource).SerializeToString()
         with self._lock:
             if self._broken is not None:
                 return
