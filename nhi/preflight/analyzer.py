@@ -265,7 +265,7 @@ def _call(what: str, pack: PackProcess, method: Any, request: Any = None) -> Any
     try:
         return method(request, timeout=CALL_TIMEOUT_SECONDS)
     except grpc.RpcError as error:
-        crashed = pack.process is not None and pack.process.poll() is not None
+        crashed = pack.process is not None and _exited(pack.process)
         status = f"exited with status {pack.process.returncode}" if crashed else "failed"
         raise pack.failure(f"{status} during {what}: {error.code().name}: {error.details()}") from None
 
@@ -388,7 +388,7 @@ class PackStream:
             return analyzer_pb2.AnalyzeResponse.FromString(body)
         code, _, details = body.decode(errors="replace").partition("\n")
         process = self.pack.process
-        crashed = process.process is not None and process.process.poll() is not None
+        crashed = process.process is not None and _exited(process.process)
         status = f"exited with status {process.process.returncode}" if crashed else "failed"  # type: ignore[union-attr]
         raise process.failure(f"{status} during Analyze of {resource.urn}: {code}: {details}")
 
@@ -412,6 +412,16 @@ class PackStream:
                     stream.close()
             except OSError:
                 pass
+
+
+def _exited(process: subprocess.Popen[bytes], grace: float = 2.0) -> bool:
+    """Whether the pack's process has ended: its socket closes a moment before the process is gone, so a
+    call that failed because it is dying waits a little for the exit status instead of calling it alive."""
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 RELAY_SCRIPT = Path(relay.__file__)

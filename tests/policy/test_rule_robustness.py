@@ -101,7 +101,9 @@ def _judge(policy: Any, spec: dict) -> None:
     """Runs the rule; only UnknownValueError (-> unknown) and not-applicable may leave it (the harness catches
     exactly those), so any other exception fails the test."""
     if policy.kind == "stack":
-        resources = [r for r in spec.get("resources", []) if isinstance(r, dict)] if isinstance(spec, dict) else []
+        # The mutation may replace the list itself (None, a number): the harness then builds an empty stack.
+        listed = spec.get("resources") if isinstance(spec, dict) else None
+        resources = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
         clean = [{"type": r.get("type") if isinstance(r.get("type"), str) else "x:y:Z",
                   "name": f"r{i}", "props": r.get("props") if isinstance(r.get("props"), dict) else {},
                   "dependencies": [f"r{j}" for j in range(len(resources)) if j != i][:2],
