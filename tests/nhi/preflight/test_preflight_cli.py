@@ -216,3 +216,18 @@ def test_the_console_command_writes_everything_and_keeps_the_exit_code(tmp_path:
                            "--policy-pack", str(SIMPLE_PACK), "--format", "sarif", "--output", str(sarif)],
                           capture_output=True, text=True, check=False, cwd=TESTS.parent)
     assert done.returncode == 0 and json.loads(sarif.read_text())["version"] == "2.1.0"
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly() -> None:
+    """`nhi ... | head`: the closed pipe ends the command with SIGPIPE's status and no traceback."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "nhi", "preflight", "--program", str(OPEN_WORLD), "--stack",
+                                "test", "--policy-pack", str(SIMPLE_PACK), "--format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=TESTS.parent)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before a byte is written
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in error and "BrokenPipeError" not in error
