@@ -136,14 +136,13 @@ class PackProcess:
 
     def failure(self, what: str) -> PreflightError:
         self.stop()
-        tail = self.stderr_tail()
-        detail = f"\nIts error output ends with:\n{tail}" if tail else ""
-        return PreflightError(f"Policy pack {self.directory} {what}.{detail}")
+        return PreflightError(f"Policy pack {self.directory} {what}.{error_output(self.stderr)}")
 
-    def stderr_tail(self, lines: int = 12) -> str:
-        self.stderr.seek(0)
-        text = self.stderr.read().decode(errors="replace").strip().splitlines()
-        return "\n".join(text[-lines:])
+    def call_failure(self, what: str, code: str, details: str) -> PreflightError:
+        """A call that failed: said as the pack's death when the pack has exited."""
+        crashed = self.process is not None and _exited(self.process)
+        status = f"exited with status {self.process.returncode}" if crashed else "failed"  # type: ignore[union-attr]
+        return self.failure(f"{status} during {what}: {code}: {details}")
 
     def stop(self) -> None:
         if self.channel is not None:
@@ -156,6 +155,13 @@ class PackProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def error_output(stderr: Any, lines: int = 12) -> str:
+    """The end of a child process's captured error output, as a sentence to append (empty when silent)."""
+    stderr.seek(0)
+    tail = "\n".join(stderr.read().decode(errors="replace").strip().splitlines()[-lines:])
+    return f"\nIts error output ends with:\n{tail}" if tail else ""
 
 
 # Linux refuses to start a process whose single environment value exceeds 128 KiB (MAX_ARG_STRLEN).
@@ -265,9 +271,7 @@ def _call(what: str, pack: PackProcess, method: Any, request: Any = None) -> Any
     try:
         return method(request, timeout=CALL_TIMEOUT_SECONDS)
     except grpc.RpcError as error:
-        crashed = pack.process is not None and _exited(pack.process)
-        status = f"exited with status {pack.process.returncode}" if crashed else "failed"
-        raise pack.failure(f"{status} during {what}: {error.code().name}: {error.details()}") from None
+        raise pack.call_failure(what, error.code().name, error.details()) from None
 
 
 class StartedPack:
@@ -387,19 +391,13 @@ class PackStream:
         if kind == relay.RESPONSE:
             return analyzer_pb2.AnalyzeResponse.FromString(body)
         code, _, details = body.decode(errors="replace").partition("\n")
-        process = self.pack.process
-        crashed = process.process is not None and _exited(process.process)
-        status = f"exited with status {process.process.returncode}" if crashed else "failed"  # type: ignore[union-attr]
-        raise process.failure(f"{status} during Analyze of {resource.urn}: {code}: {details}")
+        raise self.pack.process.call_failure(f"Analyze of {resource.urn}", code, details)
 
     def _relay_failure(self, broken: OSError | None) -> PreflightError:
         self.cancel()
-        self._relay_error.seek(0)
-        tail = "\n".join(self._relay_error.read().decode(errors="replace").strip().splitlines()[-12:])
         cause = f" ({broken})" if broken is not None else f" (exit status {self.relay.returncode})"
-        detail = f"\nIts error output ends with:\n{tail}" if tail else ""
         return PreflightError(f"The relay carrying Analyze calls to policy pack {self.pack.process.directory} "
-                              f"stopped before answering{cause}.{detail}")
+                              f"stopped before answering{cause}.{error_output(self._relay_error)}")
 
     def cancel(self) -> None:
         """Stop the relay (its calls still in flight are abandoned with it)."""

@@ -23,6 +23,8 @@ import struct
 import sys
 from typing import Any, BinaryIO
 
+import grpc
+
 LENGTH = struct.Struct(">I")
 ANALYZE, END = b"A", b"E"
 RESPONSE, FAILED = b"R", b"F"
@@ -46,8 +48,6 @@ def write_frame(stream: BinaryIO, payload: bytes) -> None:
 
 
 def _answer(call: Any) -> bytes:
-    import grpc
-
     try:
         return RESPONSE + call.result()
     except grpc.RpcError as error:
@@ -55,8 +55,6 @@ def _answer(call: Any) -> bytes:
 
 
 def relay(target: str, method: str, timeout: float, requests: BinaryIO, answers: BinaryIO) -> int:
-    import grpc
-
     with grpc.insecure_channel(target) as channel:
         # No serialisers: the bytes the preflight wrote go out as they are, and answers come back as bytes.
         call = channel.unary_unary(method, request_serializer=None, response_deserializer=None)
