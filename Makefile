@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 REQUIREMENTS := requirements.txt policy/requirements.txt requirements-dev.txt
 
-.PHONY: install preflight test bench bench-setup bench-scale clean
+.PHONY: install preflight test lint bench bench-setup bench-scale clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,15 @@ preflight: install
 
 test: install graphviz
 	$(PY) -m pytest -q
+
+# Lint and format (ruff) and types (mypy), configured in pyproject.toml. The root program and the pack are each a
+# `__main__` module, so each gets its own mypy run (the pack with policy/ as its import root, as Pulumi runs it).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy __main__.py
+	cd policy && ../$(VENV)/bin/mypy --config-file ../pyproject.toml __main__.py nhi_rules
 
 # Graphviz's `dot` draws `nhi inventory --graph` (its tests render pictures): Debian's package, installed when
 # missing (CI runs as root; elsewhere through sudo). On other systems install Graphviz first (brew install graphviz).

@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from table import print_table  # noqa: E402
+from table import print_table
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKOV = REPO / "benchmarks" / ".venv-checkov" / "bin" / "checkov"
@@ -27,25 +27,58 @@ PSS = "kubernetes-pod-enforce-security-standards"
 
 # Checkov's Kubernetes checks and the rule of ours that judges the same thing.
 COVERED_BY = {
-    "CKV_K8S_10": "kubernetes-pod-require-resource-limits", "CKV_K8S_11": "kubernetes-pod-require-resource-limits",
-    "CKV_K8S_12": "kubernetes-pod-require-resource-limits", "CKV_K8S_13": "kubernetes-pod-require-resource-limits",
-    "CKV_K8S_14": "kubernetes-pod-require-image-digest", "CKV_K8S_43": "kubernetes-pod-require-image-digest",
-    "CKV_K8S_16": PSS, "CKV_K8S_17": PSS, "CKV_K8S_18": PSS, "CKV_K8S_19": PSS, "CKV_K8S_20": PSS,
-    "CKV_K8S_23": PSS, "CKV_K8S_25": PSS, "CKV_K8S_26": PSS, "CKV_K8S_28": PSS, "CKV_K8S_31": PSS,
-    "CKV_K8S_32": PSS, "CKV_K8S_37": PSS, "CKV_K8S_39": PSS,
+    "CKV_K8S_10": "kubernetes-pod-require-resource-limits",
+    "CKV_K8S_11": "kubernetes-pod-require-resource-limits",
+    "CKV_K8S_12": "kubernetes-pod-require-resource-limits",
+    "CKV_K8S_13": "kubernetes-pod-require-resource-limits",
+    "CKV_K8S_14": "kubernetes-pod-require-image-digest",
+    "CKV_K8S_43": "kubernetes-pod-require-image-digest",
+    "CKV_K8S_16": PSS,
+    "CKV_K8S_17": PSS,
+    "CKV_K8S_18": PSS,
+    "CKV_K8S_19": PSS,
+    "CKV_K8S_20": PSS,
+    "CKV_K8S_23": PSS,
+    "CKV_K8S_25": PSS,
+    "CKV_K8S_26": PSS,
+    "CKV_K8S_28": PSS,
+    "CKV_K8S_31": PSS,
+    "CKV_K8S_32": PSS,
+    "CKV_K8S_37": PSS,
+    "CKV_K8S_39": PSS,
     "CKV_K8S_22": "kubernetes-pod-require-readonly-rootfs",
     "CKV_K8S_35": "kubernetes-pod-disallow-env-secrets",
     "CKV_K8S_38": "kubernetes-pod-disallow-token-automount",
-    "CKV_K8S_21": "kubernetes-pod-disallow-default-identity", "CKV_K8S_41": "kubernetes-pod-disallow-default-identity",
+    "CKV_K8S_21": "kubernetes-pod-disallow-default-identity",
+    "CKV_K8S_41": "kubernetes-pod-disallow-default-identity",
     "CKV_K8S_42": "kubernetes-pod-disallow-default-identity",
 }
 
 
 def preflight(manifests: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
     """Rules that fired per object (`Kind.namespace.name`), and every object's URN."""
-    done = subprocess.run([sys.executable, "-m", "nhi", "preflight", "--program", "tests/programs/broken_prod",
-                           "--stack", "prod", "--policy-pack-config", "policy/config/prod.json", "--format", "json",
-                           "--manifests", str(manifests)], cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nhi",
+            "preflight",
+            "--program",
+            "tests/programs/broken_prod",
+            "--stack",
+            "prod",
+            "--policy-pack-config",
+            "policy/config/prod.json",
+            "--format",
+            "json",
+            "--manifests",
+            str(manifests),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 1:
         raise SystemExit(f"expected the broken copy to be blocked (exit 1), got {done.returncode}:\n{done.stderr}")
     report = json.loads(done.stdout)
@@ -65,8 +98,24 @@ def preflight(manifests: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
 def checkov(manifests: Path) -> dict[str, tuple[str, set[str]]]:
     """Checkov's failed checks: check id -> (name, objects)."""
     env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
-    done = subprocess.run([str(CHECKOV), "--skip-download", "--framework", "kubernetes", "-d", str(manifests),
-                           "-o", "json", "--quiet", "--compact"], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(CHECKOV),
+            "--skip-download",
+            "--framework",
+            "kubernetes",
+            "-d",
+            str(manifests),
+            "-o",
+            "json",
+            "--quiet",
+            "--compact",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     report = json.loads(done.stdout)
     report = report[0] if isinstance(report, list) else report
     failed: dict[str, tuple[str, set[str]]] = {}
@@ -94,11 +143,16 @@ def main() -> int:
             missed += len(objects - caught)
             verdict = f"caught {len(caught)}/{len(objects)}"
         rows.append((check_id, name[:58], len(objects), rule or "-", verdict))
-    print_table("Checkov on the broken copy of prod's manifests, and the preflight on the same objects:",
-                ("check", "Checkov finding", "objects", "our rule", "preflight"), rows)
+    print_table(
+        "Checkov on the broken copy of prod's manifests, and the preflight on the same objects:",
+        ("check", "Checkov finding", "objects", "our rule", "preflight"),
+        rows,
+    )
     ours = sorted({rule for rules in fired.values() for rule in rules})
-    print(f"\nThe preflight flagged {len(fired)} Kubernetes objects with {len(ours)} rules; Checkov flagged "
-          f"{len({o for _, objects in failed.values() for o in objects})} objects with {len(failed)} checks.")
+    print(
+        f"\nThe preflight flagged {len(fired)} Kubernetes objects with {len(ours)} rules; Checkov flagged "
+        f"{len({o for _, objects in failed.values() for o in objects})} objects with {len(failed)} checks."
+    )
     print("Our Kubernetes rules that fired:", ", ".join(ours))
     print(f"Covered checks whose objects we missed: {missed}")
     return 1 if missed else 0

@@ -25,8 +25,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stackgen import generate  # noqa: E402
-from table import print_table  # noqa: E402
+from stackgen import generate
+from table import print_table
 
 REPO = Path(__file__).resolve().parents[1]
 RATE = 250  # samples per second
@@ -57,13 +57,33 @@ def main() -> int:
     args = parser.parse_args()
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:
-        raise SystemExit("py-spy is not installed: make profile (or pip install -r benchmarks/requirements-profile.txt)")
+        raise SystemExit(
+            "py-spy is not installed: make profile (or pip install -r benchmarks/requirements-profile.txt)"
+        )
     with tempfile.TemporaryDirectory() as scratch:
         stack_file = Path(scratch) / f"Pulumi.bench{args.size}.yaml"
         stack_file.write_text(yaml.safe_dump(generate(args.size), sort_keys=False))
         raw = Path(scratch) / "profile.txt"
-        command = [py_spy, "record", "--gil", "--rate", str(RATE), "--format", "raw", "--output", str(raw), "--",
-                   sys.executable, "-m", "nhi", "preflight", "--stack-file", str(stack_file), "--format", "json"]
+        command = [
+            py_spy,
+            "record",
+            "--gil",
+            "--rate",
+            str(RATE),
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+            "--",
+            sys.executable,
+            "-m",
+            "nhi",
+            "preflight",
+            "--stack-file",
+            str(stack_file),
+            "--format",
+            "json",
+        ]
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
         if not raw.exists():
             raise SystemExit(f"py-spy recorded nothing ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -71,8 +91,10 @@ def main() -> int:
     seconds = total / RATE
     print(f"{args.size} workloads: the preflight's process held the GIL for {seconds:.2f} s ({total} samples)\n")
     for title, counter in (("Inclusive (the function and what it calls):", inclusive), ("Self:", own)):
-        rows = [(f"{count / RATE:.2f}", f"{100 * count / total:.1f}%", frame[:110])
-                for frame, count in counter.most_common(args.top)]
+        rows = [
+            (f"{count / RATE:.2f}", f"{100 * count / total:.1f}%", frame[:110])
+            for frame, count in counter.most_common(args.top)
+        ]
         print_table(title, ("s", "share", "function (file:line)"), rows)
         print()
     return 0

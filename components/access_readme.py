@@ -1,7 +1,7 @@
 """Writes the README's access-level table from the access catalog (the single source).
 
-    python -m components.access_readme          # rewrite the table in README.md
-    python -m components.access_readme --check  # exit 1 when README.md is out of date
+python -m components.access_readme          # rewrite the table in README.md
+python -m components.access_readme --check  # exit 1 when README.md is out of date
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def render() -> str:
-    lines = [BEGIN, "", "| service | level | allows | actions and resources | `resources` lists |", "|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        "| service | level | allows | actions and resources | `resources` lists |",
+        "|---|---|---|---|---|",
+    ]
     for service, level, summary, actions, noun in levels_table():
         lines.append(f"| `{service}` | `{level}` | {summary} | {actions} | {noun} |")
     return "\n".join([*lines, "", END])

@@ -5,9 +5,9 @@ to become Ready, and CoreDNS, which needs nodes to run on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -66,8 +66,10 @@ class ClusterAddonsArgs:
     """Tags for the add-ons and the VPC CNI role."""
 
     def __post_init__(self) -> None:
-        needed = {AddonPhase.NODE_BOOTSTRAP: ("vpc_cni_version", "kube_proxy_version", "pod_identity_agent_version"),
-                  AddonPhase.SCHEDULED: ("coredns_version",)}[self.phase]
+        needed = {
+            AddonPhase.NODE_BOOTSTRAP: ("vpc_cni_version", "kube_proxy_version", "pod_identity_agent_version"),
+            AddonPhase.SCHEDULED: ("coredns_version",),
+        }[self.phase]
         missing = [name for name in needed if not getattr(self, name)]
         if missing:
             raise ValueError(f"phase {self.phase.value} installs pinned add-ons only; set {', '.join(missing)}")
@@ -75,18 +77,25 @@ class ClusterAddonsArgs:
 
 def vpc_cni_configuration(mode: NetworkPolicyMode) -> str:
     """The vpc-cni add-on's configurationValues: NetworkPolicy enforcement on (values are strings)."""
-    return json.dumps({"enableNetworkPolicy": "true", "env": {"NETWORK_POLICY_ENFORCING_MODE": mode.value}},
-                      sort_keys=True)
+    return json.dumps(
+        {"enableNetworkPolicy": "true", "env": {"NETWORK_POLICY_ENFORCING_MODE": mode.value}}, sort_keys=True
+    )
 
 
 def vpc_cni_trust(account_id: str, cluster_arn: str) -> str:
     """Pod Identity trust for aws-node in kube-system of this cluster only (session tags set by EKS)."""
-    return service_trust("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"), {"StringEquals": {
-        "aws:SourceAccount": account_id,
-        "aws:RequestTag/eks-cluster-arn": cluster_arn,
-        "aws:RequestTag/kubernetes-namespace": CNI_NAMESPACE,
-        "aws:RequestTag/kubernetes-service-account": CNI_SERVICE_ACCOUNT,
-    }})
+    return service_trust(
+        "pods.eks.amazonaws.com",
+        ("sts:AssumeRole", "sts:TagSession"),
+        {
+            "StringEquals": {
+                "aws:SourceAccount": account_id,
+                "aws:RequestTag/eks-cluster-arn": cluster_arn,
+                "aws:RequestTag/kubernetes-namespace": CNI_NAMESPACE,
+                "aws:RequestTag/kubernetes-service-account": CNI_SERVICE_ACCOUNT,
+            }
+        },
+    )
 
 
 class ClusterAddons(pulumi.ComponentResource):
@@ -102,13 +111,21 @@ class ClusterAddons(pulumi.ComponentResource):
         tags = dict(args.tags)
         self.vpc_cni_role_arn = None
 
-        def addon(addon_name: str, version: str, opts: pulumi.ResourceOptions = child,
-                  **extra: object) -> aws.eks.Addon:
+        def addon(
+            addon_name: str, version: str, opts: pulumi.ResourceOptions = child, **extra: object
+        ) -> aws.eks.Addon:
             return aws.eks.Addon(
-                f"{name}-{addon_name}", cluster_name=args.cluster_name, addon_name=addon_name, addon_version=version,
+                f"{name}-{addon_name}",
+                cluster_name=args.cluster_name,
+                addon_name=addon_name,
+                addon_version=version,
                 # The add-on owns its objects: drift made by hand is overwritten, never kept.
-                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
-                tags=tags, opts=opts, **extra)
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                tags=tags,
+                opts=opts,
+                **extra,
+            )
 
         if args.phase is AddonPhase.NODE_BOOTSTRAP:
             # The CNI's own identity, so that the node role never holds AmazonEKS_CNI_Policy.
@@ -116,18 +133,28 @@ class ClusterAddons(pulumi.ComponentResource):
                 f"{name}-vpc-cni-role",
                 description="VPC CNI (kube-system/aws-node) through EKS Pod Identity",
                 assume_role_policy=pulumi.Output.from_input(args.cluster_arn).apply(
-                    lambda arn: vpc_cni_trust(args.account_id, arn)),
-                tags=tags, opts=child)
+                    lambda arn: vpc_cni_trust(args.account_id, arn)
+                ),
+                tags=tags,
+                opts=child,
+            )
             policy = aws.iam.RolePolicyAttachment(
-                f"{name}-vpc-cni-policy", role=role.name,
-                policy_arn=managed_policy_arn(args.partition, "AmazonEKS_CNI_Policy"), opts=child)
+                f"{name}-vpc-cni-policy",
+                role=role.name,
+                policy_arn=managed_policy_arn(args.partition, "AmazonEKS_CNI_Policy"),
+                opts=child,
+            )
             agent = addon(POD_IDENTITY_AGENT, args.pod_identity_agent_version)
-            addon(VPC_CNI, args.vpc_cni_version,
-                  configuration_values=vpc_cni_configuration(args.network_policy_mode),
-                  pod_identity_associations=[aws.eks.AddonPodIdentityAssociationArgs(
-                      role_arn=role.arn, service_account=CNI_SERVICE_ACCOUNT)],
-                  # aws-node fetches its credentials from the agent, with its policy in place.
-                  opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[agent, policy])))
+            addon(
+                VPC_CNI,
+                args.vpc_cni_version,
+                configuration_values=vpc_cni_configuration(args.network_policy_mode),
+                pod_identity_associations=[
+                    aws.eks.AddonPodIdentityAssociationArgs(role_arn=role.arn, service_account=CNI_SERVICE_ACCOUNT)
+                ],
+                # aws-node fetches its credentials from the agent, with its policy in place.
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[agent, policy])),
+            )
             addon(KUBE_PROXY, args.kube_proxy_version)
             self.addon_names = [POD_IDENTITY_AGENT, VPC_CNI, KUBE_PROXY]
             self.vpc_cni_role_arn = role.arn

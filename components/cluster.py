@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -106,8 +106,9 @@ class ClusterArgs:
         if len(set(names)) != len(names):
             problems.append(f"node_groups: names must be unique, got {names}")
         if not self.kube_proxy_version.startswith(f"v{self.kubernetes_version}."):
-            problems.append(f"kube_proxy_version {self.kube_proxy_version!r} does not match Kubernetes "
-                            f"{self.kubernetes_version}")
+            problems.append(
+                f"kube_proxy_version {self.kube_proxy_version!r} does not match Kubernetes {self.kubernetes_version}"
+            )
         if problems:
             raise ValueError("unsafe or inconsistent cluster arguments: " + "; ".join(problems))
 
@@ -123,20 +124,43 @@ def cluster_arn(partition: str, region: str, account_id: str, name: str) -> str:
 
 def exec_kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, region: str) -> str:
     """A kubeconfig whose credentials are short-lived tokens from `aws eks get-token` (no static token)."""
-    return json.dumps({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster_name,
-                      "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority}}],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-        "current-context": cluster_name,
-        "users": [{"name": cluster_name, "user": {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1",
-            "command": "aws",
-            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
-            "interactiveMode": "Never",
-        }}}],
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority},
+                }
+            ],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": [
+                                "eks",
+                                "get-token",
+                                "--cluster-name",
+                                cluster_name,
+                                "--region",
+                                region,
+                                "--output",
+                                "json",
+                            ],
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 class Cluster(pulumi.ComponentResource):
@@ -165,37 +189,69 @@ class Cluster(pulumi.ComponentResource):
         part = args.partition
 
         def key(use: KeyUse) -> EncryptionKey:
-            return EncryptionKey(f"{name}-{use.value}", EncryptionKeyArgs(
-                use=use, account_id=args.account_id, region=args.region, partition=part, tags=tags), opts=child)
+            return EncryptionKey(
+                f"{name}-{use.value}",
+                EncryptionKeyArgs(use=use, account_id=args.account_id, region=args.region, partition=part, tags=tags),
+                opts=child,
+            )
 
         secrets_key, logs_key = key(KeyUse.KUBERNETES_SECRETS), key(KeyUse.LOGS)
         volumes_key, images_key = key(KeyUse.NODE_VOLUMES), key(KeyUse.IMAGES)
 
-        network = Network(f"{name}-network", NetworkArgs(
-            cidr=args.vpc_cidr, availability_zone_count=args.availability_zone_count, cluster_name=name,
-            account_id=args.account_id, region=args.region, partition=part, log_key_arn=logs_key.key_arn,
-            log_retention_days=args.log_retention_days, tags=tags), opts=child)
+        network = Network(
+            f"{name}-network",
+            NetworkArgs(
+                cidr=args.vpc_cidr,
+                availability_zone_count=args.availability_zone_count,
+                cluster_name=name,
+                account_id=args.account_id,
+                region=args.region,
+                partition=part,
+                log_key_arn=logs_key.key_arn,
+                log_retention_days=args.log_retention_days,
+                tags=tags,
+            ),
+            opts=child,
+        )
 
         # Control plane role: the EKS service, with the cluster policy and use of the secrets key only.
         cluster_role = aws.iam.Role(
-            f"{name}-cluster-role", description=f"EKS control plane of {name}",
+            f"{name}-cluster-role",
+            description=f"EKS control plane of {name}",
             assume_role_policy=service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-            tags=tags, opts=child)
+            tags=tags,
+            opts=child,
+        )
         cluster_policy = aws.iam.RolePolicyAttachment(
-            f"{name}-cluster-policy", role=cluster_role.name,
-            policy_arn=managed_policy_arn(part, "AmazonEKSClusterPolicy"), opts=child)
+            f"{name}-cluster-policy",
+            role=cluster_role.name,
+            policy_arn=managed_policy_arn(part, "AmazonEKSClusterPolicy"),
+            opts=child,
+        )
         secrets_key_use = aws.iam.RolePolicy(
-            f"{name}-cluster-secrets-key", role=cluster_role.id,
-            policy=secrets_key.key_arn.apply(lambda arn: document({
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
-                "Resource": arn,
-            })), opts=child)
+            f"{name}-cluster-secrets-key",
+            role=cluster_role.id,
+            policy=secrets_key.key_arn.apply(
+                lambda arn: document(
+                    {
+                        "Effect": "Allow",
+                        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+                        "Resource": arn,
+                    }
+                )
+            ),
+            opts=child,
+        )
 
         # Created before the cluster, so that EKS never makes an unencrypted group without retention.
         control_plane_logs = aws.cloudwatch.LogGroup(
-            f"{name}-control-plane-logs", name=f"/aws/eks/{name}/cluster",
-            retention_in_days=args.log_retention_days, kms_key_id=logs_key.key_arn, tags=tags, opts=child)
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{name}/cluster",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=logs_key.key_arn,
+            tags=tags,
+            opts=child,
+        )
 
         cluster = aws.eks.Cluster(
             f"{name}-eks",
@@ -210,15 +266,17 @@ class Cluster(pulumi.ComponentResource):
                 public_access_cidrs=list(args.public_endpoint_cidrs) if args.public_endpoint else None,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
-                resources=["secrets"],
-                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.key_arn)),
+                resources=["secrets"], provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key.key_arn)
+            ),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
             access_config=aws.eks.ClusterAccessConfigArgs(
-                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False
+            ),
             # No unmanaged aws-node/kube-proxy/CoreDNS: every add-on is a pinned, managed one.
             bootstrap_self_managed_addons=False,
             kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
-                ip_family="ipv4", service_ipv4_cidr=args.service_ipv4_cidr),
+                ip_family="ipv4", service_ipv4_cidr=args.service_ipv4_cidr
+            ),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             deletion_protection=args.deletion_protection,
             tags=tags,
@@ -229,60 +287,119 @@ class Cluster(pulumi.ComponentResource):
         for role_arn in args.admin_role_arns:
             role_name = role_arn.rsplit("/", 1)[-1]
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{role_name}", cluster_name=cluster.name, principal_arn=role_arn, type="STANDARD",
-                tags={**tags, "nhi-platform/access": "cluster-admin"}, opts=child)
-            admin_grants.append(aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{role_name}-policy", cluster_name=cluster.name, principal_arn=entry.principal_arn,
-                policy_arn=f"arn:{part}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}",
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"), opts=child))
+                f"{name}-admin-{role_name}",
+                cluster_name=cluster.name,
+                principal_arn=role_arn,
+                type="STANDARD",
+                tags={**tags, "nhi-platform/access": "cluster-admin"},
+                opts=child,
+            )
+            admin_grants.append(
+                aws.eks.AccessPolicyAssociation(
+                    f"{name}-admin-{role_name}-policy",
+                    cluster_name=cluster.name,
+                    principal_arn=entry.principal_arn,
+                    policy_arn=f"arn:{part}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}",
+                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                    opts=child,
+                )
+            )
 
-        issuer = cluster.identities.apply(lambda ids: ids[0]["oidcs"][0]["issuer"] if isinstance(ids[0], dict)
-                                          else ids[0].oidcs[0].issuer)
+        issuer = cluster.identities.apply(
+            lambda ids: ids[0]["oidcs"][0]["issuer"] if isinstance(ids[0], dict) else ids[0].oidcs[0].issuer
+        )
         oidc_provider = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=issuer, client_id_lists=[IRSA_AUDIENCE], tags=tags, opts=child)
+            f"{name}-oidc", url=issuer, client_id_lists=[IRSA_AUDIENCE], tags=tags, opts=child
+        )
 
         node_role = aws.iam.Role(
-            f"{name}-node-role", description=f"Bottlerocket nodes of {name}",
-            assume_role_policy=service_trust("ec2.amazonaws.com"), tags=tags, opts=child)
-        node_policies = [aws.iam.RolePolicyAttachment(f"{name}-node-{policy}", role=node_role.name,
-                                                      policy_arn=managed_policy_arn(part, policy), opts=child)
-                         for policy in NODE_POLICIES]
+            f"{name}-node-role",
+            description=f"Bottlerocket nodes of {name}",
+            assume_role_policy=service_trust("ec2.amazonaws.com"),
+            tags=tags,
+            opts=child,
+        )
+        node_policies = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}", role=node_role.name, policy_arn=managed_policy_arn(part, policy), opts=child
+            )
+            for policy in NODE_POLICIES
+        ]
 
         # EKS cluster ARNs are determined by partition, region, account and name. Using the derived value
         # (not the computed output) keeps trust policies known in a first preview, so the policy pack can
         # judge them before anything exists; ordering still comes from cluster.name where it matters.
         known_arn = pulumi.Output.from_input(cluster_arn(part, args.region, args.account_id, name))
 
-        bootstrap = ClusterAddons(f"{name}-bootstrap-addons", ClusterAddonsArgs(
-            phase=AddonPhase.NODE_BOOTSTRAP, cluster_name=cluster.name, cluster_arn=known_arn,
-            account_id=args.account_id, partition=part, vpc_cni_version=args.vpc_cni_version,
-            kube_proxy_version=args.kube_proxy_version, pod_identity_agent_version=args.pod_identity_agent_version,
-            network_policy_mode=args.network_policy_mode, tags=tags), opts=child)
+        bootstrap = ClusterAddons(
+            f"{name}-bootstrap-addons",
+            ClusterAddonsArgs(
+                phase=AddonPhase.NODE_BOOTSTRAP,
+                cluster_name=cluster.name,
+                cluster_arn=known_arn,
+                account_id=args.account_id,
+                partition=part,
+                vpc_cni_version=args.vpc_cni_version,
+                kube_proxy_version=args.kube_proxy_version,
+                pod_identity_agent_version=args.pod_identity_agent_version,
+                network_policy_mode=args.network_policy_mode,
+                tags=tags,
+            ),
+            opts=child,
+        )
 
-        groups = [NodeGroup(f"{name}-{spec.name}", NodeGroupArgs(
-            cluster_name=cluster.name, kubernetes_version=args.kubernetes_version, node_role_arn=node_role.arn,
-            subnet_ids=network.private_subnet_ids, volume_key_arn=volumes_key.key_arn,
-            bottlerocket_release=spec.bottlerocket_release, ami_type=spec.ami_type,
-            instance_types=spec.instance_types, min_size=spec.min_size, desired_size=spec.desired_size,
-            max_size=spec.max_size, data_volume_gib=spec.data_volume_gib,
-            max_unavailable_percentage=spec.max_unavailable_percentage, metadata_hop_limit=spec.metadata_hop_limit,
-            labels={"nhi-platform/node-group": spec.name}, tags=tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *node_policies]))
-            for spec in args.node_groups]
+        groups = [
+            NodeGroup(
+                f"{name}-{spec.name}",
+                NodeGroupArgs(
+                    cluster_name=cluster.name,
+                    kubernetes_version=args.kubernetes_version,
+                    node_role_arn=node_role.arn,
+                    subnet_ids=network.private_subnet_ids,
+                    volume_key_arn=volumes_key.key_arn,
+                    bottlerocket_release=spec.bottlerocket_release,
+                    ami_type=spec.ami_type,
+                    instance_types=spec.instance_types,
+                    min_size=spec.min_size,
+                    desired_size=spec.desired_size,
+                    max_size=spec.max_size,
+                    data_volume_gib=spec.data_volume_gib,
+                    max_unavailable_percentage=spec.max_unavailable_percentage,
+                    metadata_hop_limit=spec.metadata_hop_limit,
+                    labels={"nhi-platform/node-group": spec.name},
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *node_policies]),
+            )
+            for spec in args.node_groups
+        ]
 
-        ClusterAddons(f"{name}-addons", ClusterAddonsArgs(
-            phase=AddonPhase.SCHEDULED, cluster_name=cluster.name, cluster_arn=known_arn,
-            account_id=args.account_id, partition=part, coredns_version=args.coredns_version, tags=tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=groups))
+        ClusterAddons(
+            f"{name}-addons",
+            ClusterAddonsArgs(
+                phase=AddonPhase.SCHEDULED,
+                cluster_name=cluster.name,
+                cluster_arn=known_arn,
+                account_id=args.account_id,
+                partition=part,
+                coredns_version=args.coredns_version,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
+        )
 
-        registry = ImageRegistry(f"{name}-registry", ImageRegistryArgs(
-            repositories=list(args.repositories), key_arn=images_key.key_arn, tags=tags), opts=child)
+        registry = ImageRegistry(
+            f"{name}-registry",
+            ImageRegistryArgs(repositories=list(args.repositories), key_arn=images_key.key_arn, tags=tags),
+            opts=child,
+        )
 
         self.cluster_name = cluster.name
         self.cluster_arn = known_arn
         self.endpoint = cluster.endpoint
         self.certificate_authority = cluster.certificate_authority.apply(
-            lambda ca: ca["data"] if isinstance(ca, dict) else ca.data)
+            lambda ca: ca["data"] if isinstance(ca, dict) else ca.data
+        )
         self.oidc_issuer_url = issuer
         self.oidc_provider_arn = oidc_provider.arn
         self.node_role_arn = node_role.arn
@@ -291,12 +408,23 @@ class Cluster(pulumi.ComponentResource):
         self.vpc_id = network.vpc_id
         # Resolves after the admin grants: a provider built from it never calls an API it may not use yet.
         self.kubeconfig = pulumi.Output.all(
-            cluster.name, cluster.endpoint, self.certificate_authority, *[g.id for g in admin_grants],
+            cluster.name,
+            cluster.endpoint,
+            self.certificate_authority,
+            *[g.id for g in admin_grants],
         ).apply(lambda values: exec_kubeconfig(values[0], values[1], values[2], args.region))
-        self.register_outputs({
-            "cluster_name": self.cluster_name, "cluster_arn": self.cluster_arn, "endpoint": self.endpoint,
-            "certificate_authority": self.certificate_authority, "oidc_issuer_url": self.oidc_issuer_url,
-            "oidc_provider_arn": self.oidc_provider_arn, "node_role_arn": self.node_role_arn,
-            "registry_urls": self.registry_urls, "kubeconfig": self.kubeconfig,
-            "service_ipv4_cidr": self.service_ipv4_cidr, "vpc_id": self.vpc_id,
-        })
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "certificate_authority": self.certificate_authority,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "node_role_arn": self.node_role_arn,
+                "registry_urls": self.registry_urls,
+                "kubeconfig": self.kubeconfig,
+                "service_ipv4_cidr": self.service_ipv4_cidr,
+                "vpc_id": self.vpc_id,
+            }
+        )

@@ -51,29 +51,44 @@ class ClusterDnsPolicy(pulumi.ComponentResource):
         dns_ports = [k8s.networking.v1.NetworkPolicyPortArgs(port=DNS_PORT, protocol=p) for p in DNS_PROTOCOLS]
 
         def to(*cidrs: str) -> list[k8s.networking.v1.NetworkPolicyPeerArgs]:
-            return [k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=c))
-                    for c in cidrs]
+            return [
+                k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=c)) for c in cidrs
+            ]
 
         self.policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-coredns",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="coredns", namespace=DNS_NAMESPACE,
-                                                labels={labels.PART_OF: labels.PLATFORM,
-                                                        labels.MANAGED_BY: "pulumi"}),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="coredns",
+                namespace=DNS_NAMESPACE,
+                labels={labels.PART_OF: labels.PLATFORM, labels.MANAGED_BY: "pulumi"},
+            ),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(DNS_SELECTOR)),
                 policy_types=["Ingress", "Egress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
-                        namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
-                            k8s.meta.v1.LabelSelectorRequirementArgs(
-                                key=labels.NAMESPACE_NAME, operator="In", values=clients)]))],
-                    ports=dns_ports)],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_expressions=[
+                                        k8s.meta.v1.LabelSelectorRequirementArgs(
+                                            key=labels.NAMESPACE_NAME, operator="In", values=clients
+                                        )
+                                    ]
+                                )
+                            )
+                        ],
+                        ports=dns_ports,
+                    )
+                ],
                 egress=[
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(
                         to=to(api_server_ip(args.service_ipv4_cidr), args.vpc_cidr),
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=API_SERVER_PORT, protocol="TCP")]),
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=API_SERVER_PORT, protocol="TCP")],
+                    ),
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=to(vpc_resolver_ip(args.vpc_cidr), LINK_LOCAL_RESOLVER), ports=dns_ports),
+                        to=to(vpc_resolver_ip(args.vpc_cidr), LINK_LOCAL_RESOLVER), ports=dns_ports
+                    ),
                 ],
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -59,8 +59,10 @@ CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 # exemption is visible in every verdict, and each environment's pack config decides whether it is honoured.
 ESCALATION_RULE = "iam-policy-disallow-privilege-escalation"
 EXEMPTION_PREFIX = "exempt.policy.nhi-platform.io/"
-ESCALATION_REASON = ("pipeline deploy identity: creates and edits only this environment's roles, under a permissions "
-                     "boundary it cannot change (components/deployer_identity.py)")
+ESCALATION_REASON = (
+    "pipeline deploy identity: creates and edits only this environment's roles, under a permissions "
+    "boundary it cannot change (components/deployer_identity.py)"
+)
 
 
 class Access(str, Enum):
@@ -100,9 +102,16 @@ class Scope:
 
     def fill(self, value: Any) -> Any:
         if isinstance(value, str):
-            return value.format(p=self.partition, a=self.account_id, r=self.region, c=self.cluster_name,
-                                e=self.environment.value, ci=CI_ROLE_PATH, wl=WORKLOAD_ROLE_PATH,
-                                b=self.role_boundary_arn or "")
+            return value.format(
+                p=self.partition,
+                a=self.account_id,
+                r=self.region,
+                c=self.cluster_name,
+                e=self.environment.value,
+                ci=CI_ROLE_PATH,
+                wl=WORKLOAD_ROLE_PATH,
+                b=self.role_boundary_arn or "",
+            )
         if isinstance(value, (list, tuple)):
             return [self.fill(v) for v in value]
         if isinstance(value, Mapping):
@@ -119,17 +128,40 @@ STAYS_IN_ENVIRONMENT = {**THIS_ENVIRONMENTS, "StringEqualsIfExists": {f"aws:Requ
 KEEPS_ENVIRONMENT_TAG = {**THIS_ENVIRONMENTS, "ForAllValues:StringNotEquals": {"aws:TagKeys": [ENVIRONMENT_TAG]}}
 
 EC2 = "arn:{p}:ec2:{r}:{a}"
-EC2_CREATED = tuple(f"{EC2}:{kind}/*" for kind in (
-    "vpc", "subnet", "internet-gateway", "elastic-ip", "natgateway", "route-table", "vpc-flow-log", "launch-template"))
+EC2_CREATED = tuple(
+    f"{EC2}:{kind}/*"
+    for kind in (
+        "vpc",
+        "subnet",
+        "internet-gateway",
+        "elastic-ip",
+        "natgateway",
+        "route-table",
+        "vpc-flow-log",
+        "launch-template",
+    )
+)
 EC2_OWNED = (*EC2_CREATED, f"{EC2}:security-group/*")
-EC2_CREATE_ACTIONS = ("ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateInternetGateway", "ec2:AllocateAddress",
-                      "ec2:CreateNatGateway", "ec2:CreateRouteTable", "ec2:CreateFlowLogs", "ec2:CreateLaunchTemplate")
+EC2_CREATE_ACTIONS = (
+    "ec2:CreateVpc",
+    "ec2:CreateSubnet",
+    "ec2:CreateInternetGateway",
+    "ec2:AllocateAddress",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateFlowLogs",
+    "ec2:CreateLaunchTemplate",
+)
 EKS = "arn:{p}:eks:{r}:{a}"
 EKS_CLUSTER = f"{EKS}:cluster/{{c}}"
 # One '*' per ARN segment after the cluster name (IAM's '*' spans '/', but this form shows the type's shape).
 EKS_ASSOCIATIONS = f"{EKS}:podidentityassociation/{{c}}/*"
-EKS_CHILDREN = (f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", f"{EKS}:access-entry/{{c}}/*/*/*/*",
-                EKS_ASSOCIATIONS)
+EKS_CHILDREN = (
+    f"{EKS}:nodegroup/{{c}}/*/*",
+    f"{EKS}:addon/{{c}}/*/*",
+    f"{EKS}:access-entry/{{c}}/*/*/*/*",
+    EKS_ASSOCIATIONS,
+)
 IAM = "arn:{p}:iam::{a}"
 STACK_ROLES = (f"{IAM}:role/{{c}}-*", f"{IAM}:role{{wl}}*")
 PIPELINE_ROLES = f"{IAM}:role{{ci}}*"
@@ -145,117 +177,348 @@ DETECTORS = "arn:{p}:guardduty:{r}:{a}:detector/*"
 # object, secret, item or plaintext is readable (no s3:GetObject, secretsmanager:GetSecretValue, kms:Decrypt).
 READ_GRANTS = (
     # Resource '*': these Describe/List actions have no resource types in IAM; pinned to the stack's region.
-    Grant("DescribeWithoutResourceTypes", Access.READ, (
-        "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute",
-        "ec2:DescribeAvailabilityZones", "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways",
-        "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeLaunchTemplates", "ec2:DescribeNatGateways",
-        "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces", "ec2:DescribePrefixLists",
-        "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVpcs",
-        "eks:DescribeAddonVersions", "eks:DescribeAddonConfiguration", "kms:ListAliases", "logs:DescribeLogGroups",
-    ), ("*",), IN_REGION),
+    Grant(
+        "DescribeWithoutResourceTypes",
+        Access.READ,
+        (
+            "ec2:DescribeAccountAttributes",
+            "ec2:DescribeAddresses",
+            "ec2:DescribeAddressesAttribute",
+            "ec2:DescribeAvailabilityZones",
+            "ec2:DescribeFlowLogs",
+            "ec2:DescribeInternetGateways",
+            "ec2:DescribeLaunchTemplateVersions",
+            "ec2:DescribeLaunchTemplates",
+            "ec2:DescribeNatGateways",
+            "ec2:DescribeNetworkAcls",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribePrefixLists",
+            "ec2:DescribeRouteTables",
+            "ec2:DescribeSecurityGroupRules",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeTags",
+            "ec2:DescribeVpcs",
+            "eks:DescribeAddonVersions",
+            "eks:DescribeAddonConfiguration",
+            "kms:ListAliases",
+            "logs:DescribeLogGroups",
+        ),
+        ("*",),
+        IN_REGION,
+    ),
     Grant("ReadNetworkAttributes", Access.READ, ("ec2:DescribeVpcAttribute",), (f"{EC2}:vpc/*",)),
-    Grant("ReadTheCluster", Access.READ, (
-        "eks:DescribeCluster", "eks:DescribeUpdate", "eks:ListTagsForResource", "eks:ListNodegroups", "eks:ListAddons",
-        "eks:ListAccessEntries", "eks:ListPodIdentityAssociations", "eks:DescribeNodegroup", "eks:DescribeAddon",
-        "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:DescribePodIdentityAssociation",
-    ), (EKS_CLUSTER, *EKS_CHILDREN)),
-    Grant("ReadStackRoles", Access.READ, (
-        "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
-        "iam:ListInstanceProfilesForRole",
-    ), (*STACK_ROLES, PIPELINE_ROLES)),
-    Grant("ReadPipelinePoliciesAndProviders", Access.READ, (
-        "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListPolicyTags",
-        "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
-    ), (PIPELINE_POLICIES, GITHUB_PROVIDER, CLUSTER_PROVIDERS)),
-    Grant("ReadKeysLogsAndRepositories", Access.READ, (
-        "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
-        "logs:ListTagsForResource", "logs:ListTagsLogGroup",
-        "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource",
-    ), (KEYS, *LOG_GROUPS, REPOSITORIES)),
+    Grant(
+        "ReadTheCluster",
+        Access.READ,
+        (
+            "eks:DescribeCluster",
+            "eks:DescribeUpdate",
+            "eks:ListTagsForResource",
+            "eks:ListNodegroups",
+            "eks:ListAddons",
+            "eks:ListAccessEntries",
+            "eks:ListPodIdentityAssociations",
+            "eks:DescribeNodegroup",
+            "eks:DescribeAddon",
+            "eks:DescribeAccessEntry",
+            "eks:ListAssociatedAccessPolicies",
+            "eks:DescribePodIdentityAssociation",
+        ),
+        (EKS_CLUSTER, *EKS_CHILDREN),
+    ),
+    Grant(
+        "ReadStackRoles",
+        Access.READ,
+        (
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListRolePolicies",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListRoleTags",
+            "iam:ListInstanceProfilesForRole",
+        ),
+        (*STACK_ROLES, PIPELINE_ROLES),
+    ),
+    Grant(
+        "ReadPipelinePoliciesAndProviders",
+        Access.READ,
+        (
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
+            "iam:ListPolicyVersions",
+            "iam:ListPolicyTags",
+            "iam:GetOpenIDConnectProvider",
+            "iam:ListOpenIDConnectProviderTags",
+        ),
+        (PIPELINE_POLICIES, GITHUB_PROVIDER, CLUSTER_PROVIDERS),
+    ),
+    Grant(
+        "ReadKeysLogsAndRepositories",
+        Access.READ,
+        (
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus",
+            "kms:ListResourceTags",
+            "logs:ListTagsForResource",
+            "logs:ListTagsLogGroup",
+            "ecr:DescribeRepositories",
+            "ecr:GetLifecyclePolicy",
+            "ecr:GetRepositoryPolicy",
+            "ecr:ListTagsForResource",
+        ),
+        (KEYS, *LOG_GROUPS, REPOSITORIES),
+    ),
 )
 
 WRITE_GRANTS = (
     # EC2: a new resource is tagged with this environment as it is created; everything else needs that tag.
     Grant("CreateNetworkOfThisEnvironment", Access.WRITE, EC2_CREATE_ACTIONS, EC2_CREATED, TAGGED_ON_CREATE, "ec2"),
-    Grant("TagNetworkOnCreate", Access.WRITE, ("ec2:CreateTags",), EC2_CREATED, {"StringEquals": {
-        "ec2:CreateAction": [a.removeprefix("ec2:") for a in EC2_CREATE_ACTIONS],
-        f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}, "ec2"),
+    Grant(
+        "TagNetworkOnCreate",
+        Access.WRITE,
+        ("ec2:CreateTags",),
+        EC2_CREATED,
+        {
+            "StringEquals": {
+                "ec2:CreateAction": [a.removeprefix("ec2:") for a in EC2_CREATE_ACTIONS],
+                f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}",
+            }
+        },
+        "ec2",
+    ),
     # The default security group and main route table come untagged from AWS: the bootstrap `up` adopts them.
-    Grant("ChangeNetworkOfThisEnvironment", Access.WRITE, (
-        "ec2:CreateSubnet", "ec2:CreateRouteTable", "ec2:CreateNatGateway", "ec2:CreateFlowLogs",
-        "ec2:AttachInternetGateway", "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway",
-        "ec2:ModifyVpcAttribute", "ec2:DeleteVpc", "ec2:ModifySubnetAttribute", "ec2:DeleteSubnet",
-        "ec2:ReleaseAddress", "ec2:DeleteNatGateway", "ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute",
-        "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:ReplaceRouteTableAssociation",
-        "ec2:DeleteRouteTable", "ec2:DeleteFlowLogs", "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate",
-        "ec2:DeleteLaunchTemplate", "ec2:DeleteLaunchTemplateVersions", "ec2:AuthorizeSecurityGroupIngress",
-        "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
-    ), EC2_OWNED, THIS_ENVIRONMENTS, "ec2"),
+    Grant(
+        "ChangeNetworkOfThisEnvironment",
+        Access.WRITE,
+        (
+            "ec2:CreateSubnet",
+            "ec2:CreateRouteTable",
+            "ec2:CreateNatGateway",
+            "ec2:CreateFlowLogs",
+            "ec2:AttachInternetGateway",
+            "ec2:DetachInternetGateway",
+            "ec2:DeleteInternetGateway",
+            "ec2:ModifyVpcAttribute",
+            "ec2:DeleteVpc",
+            "ec2:ModifySubnetAttribute",
+            "ec2:DeleteSubnet",
+            "ec2:ReleaseAddress",
+            "ec2:DeleteNatGateway",
+            "ec2:CreateRoute",
+            "ec2:ReplaceRoute",
+            "ec2:DeleteRoute",
+            "ec2:AssociateRouteTable",
+            "ec2:DisassociateRouteTable",
+            "ec2:ReplaceRouteTableAssociation",
+            "ec2:DeleteRouteTable",
+            "ec2:DeleteFlowLogs",
+            "ec2:CreateLaunchTemplateVersion",
+            "ec2:ModifyLaunchTemplate",
+            "ec2:DeleteLaunchTemplate",
+            "ec2:DeleteLaunchTemplateVersions",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupEgress",
+        ),
+        EC2_OWNED,
+        THIS_ENVIRONMENTS,
+        "ec2",
+    ),
     Grant("RetagNetworkOfThisEnvironment", Access.WRITE, ("ec2:CreateTags",), EC2_OWNED, STAYS_IN_ENVIRONMENT, "ec2"),
     Grant("UntagNetworkOfThisEnvironment", Access.WRITE, ("ec2:DeleteTags",), EC2_OWNED, KEEPS_ENVIRONMENT_TAG, "ec2"),
-
     # EKS: CreateCluster has no resource type ('*'), so it is pinned to the region and to this environment's tag.
-    Grant("CreateTheCluster", Access.WRITE, ("eks:CreateCluster",), ("*",), {
-        "StringEquals": {"aws:RequestedRegion": "{r}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}, "eks"),
-    Grant("ManageTheCluster", Access.WRITE, (
-        "eks:UpdateClusterConfig", "eks:UpdateClusterVersion", "eks:AssociateEncryptionConfig", "eks:DeleteCluster",
-        "eks:CreateNodegroup", "eks:UpdateNodegroupConfig", "eks:UpdateNodegroupVersion", "eks:DeleteNodegroup",
-        "eks:CreateAddon", "eks:UpdateAddon", "eks:DeleteAddon", "eks:TagResource", "eks:UntagResource",
-    # An add-on's own Pod Identity association (the VPC CNI's) is part of the add-on request.
-    ), (EKS_CLUSTER, f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", EKS_ASSOCIATIONS), group="eks"),
-
+    Grant(
+        "CreateTheCluster",
+        Access.WRITE,
+        ("eks:CreateCluster",),
+        ("*",),
+        {"StringEquals": {"aws:RequestedRegion": "{r}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}},
+        "eks",
+    ),
+    Grant(
+        "ManageTheCluster",
+        Access.WRITE,
+        (
+            "eks:UpdateClusterConfig",
+            "eks:UpdateClusterVersion",
+            "eks:AssociateEncryptionConfig",
+            "eks:DeleteCluster",
+            "eks:CreateNodegroup",
+            "eks:UpdateNodegroupConfig",
+            "eks:UpdateNodegroupVersion",
+            "eks:DeleteNodegroup",
+            "eks:CreateAddon",
+            "eks:UpdateAddon",
+            "eks:DeleteAddon",
+            "eks:TagResource",
+            "eks:UntagResource",
+            # An add-on's own Pod Identity association (the VPC CNI's) is part of the add-on request.
+        ),
+        (EKS_CLUSTER, f"{EKS}:nodegroup/{{c}}/*/*", f"{EKS}:addon/{{c}}/*/*", EKS_ASSOCIATIONS),
+        group="eks",
+    ),
     # IAM: the cluster's roles go to the services that use them. Every other IAM change is an identity change:
     # see _identity_grants (only under a permissions boundary) and the README (an administrator's `up`).
-    Grant("PassClusterRolesToTheirServices", Access.WRITE, ("iam:PassRole",), (f"{IAM}:role/{{c}}-*",), {
-        "StringEquals": {"iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com",
-                                                 "vpc-flow-logs.amazonaws.com"],
-                         f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
-
+    Grant(
+        "PassClusterRolesToTheirServices",
+        Access.WRITE,
+        ("iam:PassRole",),
+        (f"{IAM}:role/{{c}}-*",),
+        {
+            "StringEquals": {
+                "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+                f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}",
+            }
+        },
+        "iam",
+    ),
     # KMS: CreateKey has no resource type ('*'): pinned to the region, this environment's tag and symmetric keys.
-    Grant("CreateKeysOfThisEnvironment", Access.WRITE, ("kms:CreateKey",), ("*",), {"StringEquals": {
-        "aws:RequestedRegion": "{r}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}",
-        "kms:KeySpec": "SYMMETRIC_DEFAULT", "kms:KeyUsage": "ENCRYPT_DECRYPT"}}, "data"),
-    Grant("ManageKeysOfThisEnvironment", Access.WRITE, (
-        "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion",
-        "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
-    ), (KEYS,), THIS_ENVIRONMENTS, "data"),
+    Grant(
+        "CreateKeysOfThisEnvironment",
+        Access.WRITE,
+        ("kms:CreateKey",),
+        ("*",),
+        {
+            "StringEquals": {
+                "aws:RequestedRegion": "{r}",
+                f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}",
+                "kms:KeySpec": "SYMMETRIC_DEFAULT",
+                "kms:KeyUsage": "ENCRYPT_DECRYPT",
+            }
+        },
+        "data",
+    ),
+    Grant(
+        "ManageKeysOfThisEnvironment",
+        Access.WRITE,
+        (
+            "kms:PutKeyPolicy",
+            "kms:EnableKeyRotation",
+            "kms:UpdateKeyDescription",
+            "kms:ScheduleKeyDeletion",
+            "kms:CreateAlias",
+            "kms:UpdateAlias",
+            "kms:DeleteAlias",
+        ),
+        (KEYS,),
+        THIS_ENVIRONMENTS,
+        "data",
+    ),
     Grant("TagKeysOfThisEnvironment", Access.WRITE, ("kms:TagResource",), (KEYS,), STAYS_IN_ENVIRONMENT, "data"),
     Grant("UntagKeysOfThisEnvironment", Access.WRITE, ("kms:UntagResource",), (KEYS,), KEEPS_ENVIRONMENT_TAG, "data"),
-    Grant("NameKeysAfterTheCluster", Access.WRITE, ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"),
-          ("arn:{p}:kms:{r}:{a}:alias/{c}-*",), group="data"),
+    Grant(
+        "NameKeysAfterTheCluster",
+        Access.WRITE,
+        ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"),
+        ("arn:{p}:kms:{r}:{a}:alias/{c}-*",),
+        group="data",
+    ),
     # EKS (secrets) and ECR (images) create grants on the keys as they create the cluster and the repositories.
-    Grant("LetServicesUseKeysOfThisEnvironment", Access.WRITE, ("kms:CreateGrant",), (KEYS,), {
-        **THIS_ENVIRONMENTS, "Bool": {"kms:GrantIsForAWSResource": "true"}}, "data"),
-    Grant("ManageClusterLogGroups", Access.WRITE, (
-        "logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey",
-        "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup",
-        "logs:UntagLogGroup", "logs:DeleteLogGroup",
-    ), LOG_GROUPS, group="data"),
-    Grant("CreateRepositoriesOfThisEnvironment", Access.WRITE, ("ecr:CreateRepository",), (REPOSITORIES,),
-          TAGGED_ON_CREATE, "data"),
-    Grant("ManageRepositoriesOfThisEnvironment", Access.WRITE, (
-        "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:PutLifecyclePolicy",
-        "ecr:DeleteLifecyclePolicy", "ecr:DeleteRepository",
-    ), (REPOSITORIES,), THIS_ENVIRONMENTS, "data"),
-    Grant("TagRepositoriesOfThisEnvironment", Access.WRITE, ("ecr:TagResource",), (REPOSITORIES,), STAYS_IN_ENVIRONMENT,
-          "data"),
-    Grant("UntagRepositoriesOfThisEnvironment", Access.WRITE, ("ecr:UntagResource",), (REPOSITORIES,),
-          KEEPS_ENVIRONMENT_TAG, "data"),
+    Grant(
+        "LetServicesUseKeysOfThisEnvironment",
+        Access.WRITE,
+        ("kms:CreateGrant",),
+        (KEYS,),
+        {**THIS_ENVIRONMENTS, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        "data",
+    ),
+    Grant(
+        "ManageClusterLogGroups",
+        Access.WRITE,
+        (
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "logs:DeleteRetentionPolicy",
+            "logs:AssociateKmsKey",
+            "logs:DisassociateKmsKey",
+            "logs:TagResource",
+            "logs:UntagResource",
+            "logs:TagLogGroup",
+            "logs:UntagLogGroup",
+            "logs:DeleteLogGroup",
+        ),
+        LOG_GROUPS,
+        group="data",
+    ),
+    Grant(
+        "CreateRepositoriesOfThisEnvironment",
+        Access.WRITE,
+        ("ecr:CreateRepository",),
+        (REPOSITORIES,),
+        TAGGED_ON_CREATE,
+        "data",
+    ),
+    Grant(
+        "ManageRepositoriesOfThisEnvironment",
+        Access.WRITE,
+        (
+            "ecr:PutImageScanningConfiguration",
+            "ecr:PutImageTagMutability",
+            "ecr:PutLifecyclePolicy",
+            "ecr:DeleteLifecyclePolicy",
+            "ecr:DeleteRepository",
+        ),
+        (REPOSITORIES,),
+        THIS_ENVIRONMENTS,
+        "data",
+    ),
+    Grant(
+        "TagRepositoriesOfThisEnvironment",
+        Access.WRITE,
+        ("ecr:TagResource",),
+        (REPOSITORIES,),
+        STAYS_IN_ENVIRONMENT,
+        "data",
+    ),
+    Grant(
+        "UntagRepositoriesOfThisEnvironment",
+        Access.WRITE,
+        ("ecr:UntagResource",),
+        (REPOSITORIES,),
+        KEEPS_ENVIRONMENT_TAG,
+        "data",
+    ),
 )
 
 # Only when the stack manages GuardDuty (detective controls): CreateDetector has no resource type ('*').
 DETECTIVE_GRANTS = (
     Grant("ListDetectors", Access.READ, ("guardduty:ListDetectors",), ("*",), IN_REGION),
     Grant("ReadDetectors", Access.READ, ("guardduty:GetDetector", "guardduty:ListTagsForResource"), (DETECTORS,)),
-    Grant("CreateDetectorOfThisEnvironment", Access.WRITE, ("guardduty:CreateDetector",), ("*",), {"StringEquals": {
-        "aws:RequestedRegion": "{r}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}, "data"),
-    Grant("ManageDetectorOfThisEnvironment", Access.WRITE, ("guardduty:UpdateDetector", "guardduty:DeleteDetector"),
-          (DETECTORS,), THIS_ENVIRONMENTS, "data"),
-    Grant("TagDetectorOfThisEnvironment", Access.WRITE, ("guardduty:TagResource",), (DETECTORS,), STAYS_IN_ENVIRONMENT,
-          "data"),
-    Grant("UntagDetectorOfThisEnvironment", Access.WRITE, ("guardduty:UntagResource",), (DETECTORS,),
-          KEEPS_ENVIRONMENT_TAG, "data"),
+    Grant(
+        "CreateDetectorOfThisEnvironment",
+        Access.WRITE,
+        ("guardduty:CreateDetector",),
+        ("*",),
+        {"StringEquals": {"aws:RequestedRegion": "{r}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}},
+        "data",
+    ),
+    Grant(
+        "ManageDetectorOfThisEnvironment",
+        Access.WRITE,
+        ("guardduty:UpdateDetector", "guardduty:DeleteDetector"),
+        (DETECTORS,),
+        THIS_ENVIRONMENTS,
+        "data",
+    ),
+    Grant(
+        "TagDetectorOfThisEnvironment",
+        Access.WRITE,
+        ("guardduty:TagResource",),
+        (DETECTORS,),
+        STAYS_IN_ENVIRONMENT,
+        "data",
+    ),
+    Grant(
+        "UntagDetectorOfThisEnvironment",
+        Access.WRITE,
+        ("guardduty:UntagResource",),
+        (DETECTORS,),
+        KEEPS_ENVIRONMENT_TAG,
+        "data",
+    ),
 )
 
 # What the pipeline may deploy: the action that creates each AWS type (for types AWS creates itself, the one that
@@ -292,10 +555,13 @@ DEPLOYED_UNDER_BOUNDARY: Mapping[str, str] = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "eks:CreatePodIdentityAssociation",
 }
 # Always an administrator's (README: CI): who administers the cluster and who may assume roles.
-ADMINISTERED = frozenset({
-    "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-})
+ADMINISTERED = frozenset(
+    {
+        "aws:eks/accessEntry:AccessEntry",
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    }
+)
 
 # Service-linked roles the program's services need once per account (EKS, managed node groups, Auto Scaling).
 SERVICE_LINKED_ROLES = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
@@ -308,41 +574,101 @@ def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
     Who administers the cluster (access entries), who may assume roles (trust policies, OIDC providers) and the
     pipeline's own identity are an administrator's in both cases."""
     services = [*SERVICE_LINKED_ROLES, *(["guardduty.amazonaws.com"] if scope.detective_controls else [])]
-    grants = [Grant("CreateServiceLinkedRoles", Access.WRITE, ("iam:CreateServiceLinkedRole",),
-                    (f"{IAM}:role/aws-service-role/*",), {"StringEquals": {"iam:AWSServiceName": services}}, "iam")]
+    grants = [
+        Grant(
+            "CreateServiceLinkedRoles",
+            Access.WRITE,
+            ("iam:CreateServiceLinkedRole",),
+            (f"{IAM}:role/aws-service-role/*",),
+            {"StringEquals": {"iam:AWSServiceName": services}},
+            "iam",
+        )
+    ]
     if scope.role_boundary_arn is None:
         return tuple(grants)
     bounded = {"iam:PermissionsBoundary": "{b}", f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}
-    return (*grants,
-            Grant("CreateRolesUnderTheBoundary", Access.WRITE, ("iam:CreateRole",), STACK_ROLES, {"StringEquals": {
-                "iam:PermissionsBoundary": "{b}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
-            Grant("EditRolesUnderTheBoundary", Access.WRITE, (
-                "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
-                "iam:PutRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole",
-            ), STACK_ROLES, {"StringEquals": bounded}, "iam"),
-            Grant("TagRolesOfThisEnvironment", Access.WRITE, ("iam:TagRole",), STACK_ROLES, STAYS_IN_ENVIRONMENT, "iam"),
-            Grant("UntagRolesOfThisEnvironment", Access.WRITE, ("iam:UntagRole",), STACK_ROLES, KEEPS_ENVIRONMENT_TAG,
-                  "iam"),
-            Grant("PassWorkloadRolesToPodIdentity", Access.WRITE, ("iam:PassRole",), (f"{IAM}:role{{wl}}*",), {
-                "StringEquals": {"iam:PassedToService": "pods.eks.amazonaws.com",
-                                 f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}, "iam"),
-            Grant("BindWorkloadRoles", Access.WRITE, ("eks:CreatePodIdentityAssociation",), (EKS_CLUSTER,), group="eks"),
-            Grant("RebindWorkloadRoles", Access.WRITE, (
-                "eks:UpdatePodIdentityAssociation", "eks:DeletePodIdentityAssociation",
-            ), (EKS_ASSOCIATIONS,), group="eks"))
+    return (
+        *grants,
+        Grant(
+            "CreateRolesUnderTheBoundary",
+            Access.WRITE,
+            ("iam:CreateRole",),
+            STACK_ROLES,
+            {"StringEquals": {"iam:PermissionsBoundary": "{b}", f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}},
+            "iam",
+        ),
+        Grant(
+            "EditRolesUnderTheBoundary",
+            Access.WRITE,
+            (
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:AttachRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+                "iam:DeleteRole",
+            ),
+            STACK_ROLES,
+            {"StringEquals": bounded},
+            "iam",
+        ),
+        Grant("TagRolesOfThisEnvironment", Access.WRITE, ("iam:TagRole",), STACK_ROLES, STAYS_IN_ENVIRONMENT, "iam"),
+        Grant(
+            "UntagRolesOfThisEnvironment", Access.WRITE, ("iam:UntagRole",), STACK_ROLES, KEEPS_ENVIRONMENT_TAG, "iam"
+        ),
+        Grant(
+            "PassWorkloadRolesToPodIdentity",
+            Access.WRITE,
+            ("iam:PassRole",),
+            (f"{IAM}:role{{wl}}*",),
+            {
+                "StringEquals": {
+                    "iam:PassedToService": "pods.eks.amazonaws.com",
+                    f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}",
+                }
+            },
+            "iam",
+        ),
+        Grant("BindWorkloadRoles", Access.WRITE, ("eks:CreatePodIdentityAssociation",), (EKS_CLUSTER,), group="eks"),
+        Grant(
+            "RebindWorkloadRoles",
+            Access.WRITE,
+            (
+                "eks:UpdatePodIdentityAssociation",
+                "eks:DeletePodIdentityAssociation",
+            ),
+            (EKS_ASSOCIATIONS,),
+            group="eks",
+        ),
+    )
 
 
 def pipeline_grants(scope: Scope) -> tuple[Grant, ...]:
     """Every statement of the pipeline for one stack: reads (both roles) and writes (deploy role)."""
-    return (*READ_GRANTS, *WRITE_GRANTS, *_identity_grants(scope),
-            *(DETECTIVE_GRANTS if scope.detective_controls else ()))
+    return (
+        *READ_GRANTS,
+        *WRITE_GRANTS,
+        *_identity_grants(scope),
+        *(DETECTIVE_GRANTS if scope.detective_controls else ()),
+    )
 
 
 def statement(grant: Grant, scope: Scope) -> dict[str, Any]:
-    conditions = {op: {key: (list(scope.cluster_admin_role_arns) if value == "{admins}" else scope.fill(value))
-                       for key, value in entries.items()} for op, entries in grant.conditions.items()}
-    result: dict[str, Any] = {"Sid": grant.sid, "Effect": "Allow", "Action": list(grant.actions),
-                              "Resource": scope.fill(list(grant.resources))}
+    conditions = {
+        op: {
+            key: (list(scope.cluster_admin_role_arns) if value == "{admins}" else scope.fill(value))
+            for key, value in entries.items()
+        }
+        for op, entries in grant.conditions.items()
+    }
+    result: dict[str, Any] = {
+        "Sid": grant.sid,
+        "Effect": "Allow",
+        "Action": list(grant.actions),
+        "Resource": scope.fill(list(grant.resources)),
+    }
     if conditions:
         result["Condition"] = conditions
     return result
@@ -390,45 +716,90 @@ def boundary_document(scope: Scope) -> str:
             service = action.split(":")[0]
             actions, resources = by_service.setdefault(service, ([], []))
             actions += [action] if action not in actions else []
-            resources += [r for r in scope.fill(list(grant.resources))
-                          if r.startswith(f"arn:{scope.partition}:{service}:") and r not in resources]
-    ceiling = [{"Sid": "CeilingWithoutResourceTypes", "Effect": "Allow", "Action": _ceiling(star_actions),
-                "Resource": "*", "Condition": scope.fill(IN_REGION)}]
+            resources += [
+                r
+                for r in scope.fill(list(grant.resources))
+                if r.startswith(f"arn:{scope.partition}:{service}:") and r not in resources
+            ]
+    ceiling = [
+        {
+            "Sid": "CeilingWithoutResourceTypes",
+            "Effect": "Allow",
+            "Action": _ceiling(star_actions),
+            "Resource": "*",
+            "Condition": scope.fill(IN_REGION),
+        }
+    ]
     # Per service: its actions on the union of the grants' resources, without their conditions.
-    ceiling += [{"Sid": f"Ceiling{service.capitalize()}", "Effect": "Allow", "Action": _ceiling(actions),
-                 "Resource": resources} for service, (actions, resources) in sorted(by_service.items())]
+    ceiling += [
+        {"Sid": f"Ceiling{service.capitalize()}", "Effect": "Allow", "Action": _ceiling(actions), "Resource": resources}
+        for service, (actions, resources) in sorted(by_service.items())
+    ]
     iam = f"arn:{scope.partition}:iam::{scope.account_id}"
     denies: list[dict[str, Any]] = [
         # Its roles, policies and the GitHub provider change only through an administrator's `pulumi up`.
-        {"Sid": "NeverChangeThePipelineIdentity", "Effect": "Deny",
-         "Action": ["iam:Create*", "iam:Delete*", "iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Update*",
-                    "iam:Tag*", "iam:Untag*", "iam:Set*", "iam:Add*", "iam:Remove*"],
-         "Resource": [f"{iam}:role{CI_ROLE_PATH}*", f"{iam}:policy{CI_ROLE_PATH}*",
-                      f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}"]},
-        {"Sid": "NeverRemoveABoundary", "Effect": "Deny", "Action": ["iam:DeleteRolePermissionsBoundary"],
-         "Resource": "*"},
+        {
+            "Sid": "NeverChangeThePipelineIdentity",
+            "Effect": "Deny",
+            "Action": [
+                "iam:Create*",
+                "iam:Delete*",
+                "iam:Put*",
+                "iam:Attach*",
+                "iam:Detach*",
+                "iam:Update*",
+                "iam:Tag*",
+                "iam:Untag*",
+                "iam:Set*",
+                "iam:Add*",
+                "iam:Remove*",
+            ],
+            "Resource": [
+                f"{iam}:role{CI_ROLE_PATH}*",
+                f"{iam}:policy{CI_ROLE_PATH}*",
+                f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}",
+            ],
+        },
+        {
+            "Sid": "NeverRemoveABoundary",
+            "Effect": "Deny",
+            "Action": ["iam:DeleteRolePermissionsBoundary"],
+            "Resource": "*",
+        },
         # No role chaining: the pipeline's reach is its own grant, not that of a role it could talk into trusting it.
         {"Sid": "NeverAssumeOtherRoles", "Effect": "Deny", "Action": ["sts:AssumeRole"], "Resource": "*"},
     ]
     role_edits = ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
     if scope.role_boundary_arn is None:
-        denies.append({"Sid": "NeverCreateOrEditRolePermissions", "Effect": "Deny", "Action": role_edits,
-                       "Resource": "*"})
+        denies.append(
+            {"Sid": "NeverCreateOrEditRolePermissions", "Effect": "Deny", "Action": role_edits, "Resource": "*"}
+        )
     else:
-        denies.append({"Sid": "OnlyRolesUnderTheBoundary", "Effect": "Deny", "Action": role_edits, "Resource": "*",
-                       "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": scope.role_boundary_arn}}})
+        denies.append(
+            {
+                "Sid": "OnlyRolesUnderTheBoundary",
+                "Effect": "Deny",
+                "Action": role_edits,
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": scope.role_boundary_arn}},
+            }
+        )
     return document([*ceiling, *denies])
 
 
 def web_identity_trust(provider_arn: str, subject: str) -> str:
     """Trust for exactly one GitHub OIDC subject, with the STS audience: both `StringEquals`, never a pattern."""
-    return document([{
-        "Sid": "GitHubActionsOidc",
-        "Effect": "Allow",
-        "Principal": {"Federated": provider_arn},
-        "Action": WEB_IDENTITY_ACTION,
-        "Condition": {"StringEquals": {AUDIENCE_KEY: GITHUB_OIDC_AUDIENCE, SUBJECT_KEY: subject}},
-    }])
+    return document(
+        [
+            {
+                "Sid": "GitHubActionsOidc",
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": WEB_IDENTITY_ACTION,
+                "Condition": {"StringEquals": {AUDIENCE_KEY: GITHUB_OIDC_AUDIENCE, SUBJECT_KEY: subject}},
+            }
+        ]
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -482,8 +853,16 @@ class DeployerIdentityArgs:
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.partition, self.account_id, self.region, self.environment, self.cluster_name,
-                     tuple(self.cluster_admin_role_arns), self.role_boundary_arn, self.detective_controls)
+        return Scope(
+            self.partition,
+            self.account_id,
+            self.region,
+            self.environment,
+            self.cluster_name,
+            tuple(self.cluster_admin_role_arns),
+            self.role_boundary_arn,
+            self.detective_controls,
+        )
 
     @property
     def deploy_subject(self) -> str:
@@ -513,40 +892,69 @@ class DeployerIdentity(pulumi.ComponentResource):
         if args.oidc_provider is OidcProviderMode.CREATE:
             # No thumbprint: IAM trusts GitHub's issuer through its own certificate store.
             provider_arn: pulumi.Output[str] = aws.iam.OpenIdConnectProvider(
-                f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=[GITHUB_OIDC_AUDIENCE], tags=tags,
-                opts=child).arn
+                f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=[GITHUB_OIDC_AUDIENCE], tags=tags, opts=child
+            ).arn
         else:
             provider_arn = pulumi.Output.from_input(
-                f"arn:{args.partition}:iam::{args.account_id}:oidc-provider/{GITHUB_OIDC_HOST}")
+                f"arn:{args.partition}:iam::{args.account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
+            )
 
         boundary = aws.iam.Policy(
-            f"{name}-boundary", name=f"{env}-ci-boundary", path=CI_ROLE_PATH,
+            f"{name}-boundary",
+            name=f"{env}-ci-boundary",
+            path=CI_ROLE_PATH,
             description=f"Ceiling of the {env} pipeline roles; denies they cannot lift",
-            policy=boundary_document(scope), tags=exempt, opts=child)
+            policy=boundary_document(scope),
+            tags=exempt,
+            opts=child,
+        )
 
         deploy_name, preview_name = ci_role_names(args.environment)
         roles: dict[str, aws.iam.Role] = {}
-        for role_name, subject, purpose in ((deploy_name, args.deploy_subject, "pulumi up"),
-                                            (preview_name, args.preview_subject, "pulumi preview (read-only)")):
+        for role_name, subject, purpose in (
+            (deploy_name, args.deploy_subject, "pulumi up"),
+            (preview_name, args.preview_subject, "pulumi preview (read-only)"),
+        ):
             roles[role_name] = aws.iam.Role(
-                f"{name}-{role_name.removeprefix(env + '-')}", name=role_name, path=CI_ROLE_PATH,
+                f"{name}-{role_name.removeprefix(env + '-')}",
+                name=role_name,
+                path=CI_ROLE_PATH,
                 description=f"GitHub Actions {subject}: {purpose} of the {env} stack",
                 assume_role_policy=provider_arn.apply(lambda arn, s=subject: web_identity_trust(arn, s)),
-                max_session_duration=MAX_SESSION_SECONDS, permissions_boundary=boundary.arn, tags=tags, opts=child)
+                max_session_duration=MAX_SESSION_SECONDS,
+                permissions_boundary=boundary.arn,
+                tags=tags,
+                opts=child,
+            )
 
         for group, text in policy_documents(scope).items():
             policy = aws.iam.Policy(
-                f"{name}-{group}", name=f"{env}-ci-{group}", path=CI_ROLE_PATH,
+                f"{name}-{group}",
+                name=f"{env}-ci-{group}",
+                path=CI_ROLE_PATH,
                 description=f"{env} pipeline: {'metadata reads' if group == 'read' else group + ' changes'}",
-                policy=text, tags=tags if group == "read" else exempt, opts=child)
+                policy=text,
+                tags=tags if group == "read" else exempt,
+                opts=child,
+            )
             holders = [deploy_name, preview_name] if group == "read" else [deploy_name]
             for holder in holders:
-                aws.iam.RolePolicyAttachment(f"{name}-{holder.removeprefix(env + '-')}-{group}",
-                                             role=roles[holder].name, policy_arn=policy.arn, opts=child)
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{holder.removeprefix(env + '-')}-{group}",
+                    role=roles[holder].name,
+                    policy_arn=policy.arn,
+                    opts=child,
+                )
 
         self.oidc_provider_arn = provider_arn
         self.deploy_role_arn = roles[deploy_name].arn
         self.preview_role_arn = roles[preview_name].arn
         self.boundary_arn = boundary.arn
-        self.register_outputs({"oidc_provider_arn": self.oidc_provider_arn, "deploy_role_arn": self.deploy_role_arn,
-                               "preview_role_arn": self.preview_role_arn, "boundary_arn": self.boundary_arn})
+        self.register_outputs(
+            {
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "deploy_role_arn": self.deploy_role_arn,
+                "preview_role_arn": self.preview_role_arn,
+                "boundary_arn": self.boundary_arn,
+            }
+        )

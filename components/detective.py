@@ -3,9 +3,9 @@ GuardDuty agent on the nodes managed as an EKS add-on by GuardDuty)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -40,16 +40,26 @@ class DetectiveControls(pulumi.ComponentResource):
     def __init__(self, name: str, args: DetectiveControlsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("nhi:detective:DetectiveControls", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        detector = aws.guardduty.Detector(f"{name}-guardduty", enable=True,
-                                          finding_publishing_frequency=args.finding_frequency.value,
-                                          tags=dict(args.tags), opts=child)
-        aws.guardduty.DetectorFeature(f"{name}-eks-audit-logs", detector_id=detector.id, name=EKS_AUDIT_LOGS,
-                                      status="ENABLED", opts=child)
+        detector = aws.guardduty.Detector(
+            f"{name}-guardduty",
+            enable=True,
+            finding_publishing_frequency=args.finding_frequency.value,
+            tags=dict(args.tags),
+            opts=child,
+        )
         aws.guardduty.DetectorFeature(
-            f"{name}-runtime-monitoring", detector_id=detector.id, name=RUNTIME_MONITORING, status="ENABLED",
+            f"{name}-eks-audit-logs", detector_id=detector.id, name=EKS_AUDIT_LOGS, status="ENABLED", opts=child
+        )
+        aws.guardduty.DetectorFeature(
+            f"{name}-runtime-monitoring",
+            detector_id=detector.id,
+            name=RUNTIME_MONITORING,
+            status="ENABLED",
             # GuardDuty installs and upgrades its agent add-on itself (and the VPC endpoint it needs).
-            additional_configurations=[aws.guardduty.DetectorFeatureAdditionalConfigurationArgs(
-                name=EKS_ADDON_MANAGEMENT, status="ENABLED")],
-            opts=child)
+            additional_configurations=[
+                aws.guardduty.DetectorFeatureAdditionalConfigurationArgs(name=EKS_ADDON_MANAGEMENT, status="ENABLED")
+            ],
+            opts=child,
+        )
         self.detector_id = detector.id
         self.register_outputs({"detector_id": self.detector_id})

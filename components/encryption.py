@@ -3,9 +3,10 @@ key policy that admits only the service that use needs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -49,45 +50,60 @@ class EncryptionKeyArgs:
 def key_policy(args: EncryptionKeyArgs) -> str:
     """The key policy: the account administers the key through IAM; the one service of its use may use it."""
     account_root = f"arn:{args.partition}:iam::{args.account_id}:root"
-    statements: list[dict[str, Any]] = [{
-        "Sid": "AccountAdministersThroughIam",
-        "Effect": "Allow",
-        "Principal": {"AWS": account_root},
-        "Action": "kms:*",
-        "Resource": "*",
-    }]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountAdministersThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
     use_actions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
     if args.use is KeyUse.LOGS:
-        statements.append({
-            "Sid": "CloudWatchLogsOfThisAccount",
-            "Effect": "Allow",
-            "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-            "Action": use_actions,
-            "Resource": "*",
-            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                      f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"}},
-        })
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
+                "Action": use_actions,
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
+                    }
+                },
+            }
+        )
     elif args.use is KeyUse.NODE_VOLUMES:
         # Named by condition, not as principal: the service-linked role may not exist before the first node group.
-        autoscaling = (f"arn:{args.partition}:iam::{args.account_id}:role/aws-service-role/"
-                       "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+        autoscaling = (
+            f"arn:{args.partition}:iam::{args.account_id}:role/aws-service-role/"
+            "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        )
         via_ec2 = {"kms:CallerAccount": args.account_id, "kms:ViaService": f"ec2.{args.region}.amazonaws.com"}
-        statements += [{
-            "Sid": "AutoScalingUsesKeyThroughEc2",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": use_actions,
-            "Resource": "*",
-            "Condition": {"StringEquals": via_ec2, "ArnEquals": {"aws:PrincipalArn": autoscaling}},
-        }, {
-            "Sid": "AutoScalingGrantsForAttachedVolumes",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": "kms:CreateGrant",
-            "Resource": "*",
-            "Condition": {"StringEquals": via_ec2, "ArnEquals": {"aws:PrincipalArn": autoscaling},
-                          "Bool": {"kms:GrantIsForAWSResource": "true"}},
-        }]
+        statements += [
+            {
+                "Sid": "AutoScalingUsesKeyThroughEc2",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": use_actions,
+                "Resource": "*",
+                "Condition": {"StringEquals": via_ec2, "ArnEquals": {"aws:PrincipalArn": autoscaling}},
+            },
+            {
+                "Sid": "AutoScalingGrantsForAttachedVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": via_ec2,
+                    "ArnEquals": {"aws:PrincipalArn": autoscaling},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
+            },
+        ]
     return document(*statements)
 
 

@@ -10,8 +10,9 @@ Permissions come from the access catalog only. Credentials are short-lived STS s
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -46,37 +47,44 @@ def pod_identity_trust(*, account_id: str, cluster_arn: str, namespace: str, ser
     breaks every pod; `aws:RequestTag/eks-cluster-arn` pins the cluster instead."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "EksPodIdentityForOneServiceAccount",
-            "Effect": "Allow",
-            "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
-            "Action": list(POD_IDENTITY_ACTIONS),
-            "Condition": {"StringEquals": {
-                "aws:SourceAccount": account_id,
-                "aws:RequestTag/eks-cluster-arn": cluster_arn,
-                "aws:RequestTag/kubernetes-namespace": namespace,
-                "aws:RequestTag/kubernetes-service-account": service_account,
-            }},
-        }],
+        "Statement": [
+            {
+                "Sid": "EksPodIdentityForOneServiceAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
+                "Action": list(POD_IDENTITY_ACTIONS),
+                "Condition": {
+                    "StringEquals": {
+                        "aws:SourceAccount": account_id,
+                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
+                        "aws:RequestTag/kubernetes-namespace": namespace,
+                        "aws:RequestTag/kubernetes-service-account": service_account,
+                    }
+                },
+            }
+        ],
     }
 
 
-def irsa_trust(*, oidc_provider_arn: str, oidc_issuer_url: str, namespace: str,
-               service_account: str) -> dict[str, Any]:
+def irsa_trust(*, oidc_provider_arn: str, oidc_issuer_url: str, namespace: str, service_account: str) -> dict[str, Any]:
     """Trust for IRSA: this cluster's OIDC provider, exact `sub` and `aud` (StringEquals, no wildcards)."""
     issuer = oidc_issuer_url.removeprefix("https://")
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "IrsaForOneServiceAccount",
-            "Effect": "Allow",
-            "Principal": {"Federated": oidc_provider_arn},
-            "Action": IRSA_ACTION,
-            "Condition": {"StringEquals": {
-                f"{issuer}:aud": IRSA_AUDIENCE,
-                f"{issuer}:sub": service_account_subject(namespace, service_account),
-            }},
-        }],
+        "Statement": [
+            {
+                "Sid": "IrsaForOneServiceAccount",
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": IRSA_ACTION,
+                "Condition": {
+                    "StringEquals": {
+                        f"{issuer}:aud": IRSA_AUDIENCE,
+                        f"{issuer}:sub": service_account_subject(namespace, service_account),
+                    }
+                },
+            }
+        ],
     }
 
 
@@ -122,17 +130,29 @@ class WorkloadIdentity(pulumi.ComponentResource):
         super().__init__("nhi:identity:WorkloadIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         sa_name = args.workload
-        tags = {**args.tags, "nhi-platform/workload": args.workload, "nhi-platform/namespace": args.namespace,
-                "nhi-platform/service-account": sa_name}
+        tags = {
+            **args.tags,
+            "nhi-platform/workload": args.workload,
+            "nhi-platform/namespace": args.namespace,
+            "nhi-platform/service-account": sa_name,
+        }
 
         if args.mode is IdentityMode.IRSA:
             trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer_url).apply(
-                lambda v: json.dumps(irsa_trust(oidc_provider_arn=v[0], oidc_issuer_url=v[1],
-                                                namespace=args.namespace, service_account=sa_name)))
+                lambda v: json.dumps(
+                    irsa_trust(
+                        oidc_provider_arn=v[0], oidc_issuer_url=v[1], namespace=args.namespace, service_account=sa_name
+                    )
+                )
+            )
         else:
             trust = pulumi.Output.from_input(args.cluster_arn).apply(
-                lambda arn: json.dumps(pod_identity_trust(account_id=args.account_id, cluster_arn=arn,
-                                                          namespace=args.namespace, service_account=sa_name)))
+                lambda arn: json.dumps(
+                    pod_identity_trust(
+                        account_id=args.account_id, cluster_arn=arn, namespace=args.namespace, service_account=sa_name
+                    )
+                )
+            )
 
         role = aws.iam.Role(
             f"{name}-role",

@@ -47,8 +47,13 @@ def slot_selector(workload: str, slot: str) -> dict[str, str]:
 
 def gate_labels(workload: str) -> dict[str, str]:
     """Labels of a workload's gate Job and pods: `<workload>-gate` as name, never the workload's own."""
-    return {NAME: f"{workload}-gate", PART_OF: PLATFORM, MANAGED_BY: "pulumi", COMPONENT: GATE_COMPONENT,
-            GATE_FOR: workload}
+    return {
+        NAME: f"{workload}-gate",
+        PART_OF: PLATFORM,
+        MANAGED_BY: "pulumi",
+        COMPONENT: GATE_COMPONENT,
+        GATE_FOR: workload,
+    }
 
 
 def gate_selector(workload: str) -> dict[str, str]:

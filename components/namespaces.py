@@ -5,9 +5,9 @@ silently."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as kubernetes
@@ -63,13 +63,17 @@ class Namespaces(pulumi.ComponentResource):
     def __init__(self, name: str, args: NamespacesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("nhi:namespaces:Namespaces", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        labels = {**args.labels, "app.kubernetes.io/managed-by": "pulumi",
-                  **pod_security_labels(args.level, args.kubernetes_version)}
+        labels = {
+            **args.labels,
+            "app.kubernetes.io/managed-by": "pulumi",
+            **pod_security_labels(args.level, args.kubernetes_version),
+        }
         self.namespaces = {
             namespace: kubernetes.core.v1.Namespace(
                 f"{name}-{namespace}",
                 metadata=kubernetes.meta.v1.ObjectMetaArgs(name=namespace, labels=labels),
-                opts=child)
+                opts=child,
+            )
             for namespace in args.names
         }
         self.names = {namespace: resource.metadata.name for namespace, resource in self.namespaces.items()}

@@ -51,17 +51,18 @@ def _port(port: int, protocol: str = "TCP") -> k8s.networking.v1.NetworkPolicyPo
     return k8s.networking.v1.NetworkPolicyPortArgs(port=port, protocol=protocol)
 
 
-def flow_policy_spec(workload: str, ingress: tuple[Peer, ...],
-                     egress: tuple[Peer, ...]) -> k8s.networking.v1.NetworkPolicySpecArgs:
+def flow_policy_spec(
+    workload: str, ingress: tuple[Peer, ...], egress: tuple[Peer, ...]
+) -> k8s.networking.v1.NetworkPolicySpecArgs:
     """The workload's allow policy: one rule per declared flow. Both policy types are always listed, so a
     workload with no flows in a direction is still explicitly isolated in that direction."""
     return k8s.networking.v1.NetworkPolicySpecArgs(
         pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels.workload_selector(workload)),
         policy_types=["Ingress", "Egress"],
-        ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[_peer(p)], ports=[_port(p.port)])
-                 for p in ingress],
-        egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[_peer(p)], ports=[_port(p.port)])
-                for p in egress],
+        ingress=[
+            k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[_peer(p)], ports=[_port(p.port)]) for p in ingress
+        ],
+        egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[_peer(p)], ports=[_port(p.port)]) for p in egress],
     )
 
 
@@ -83,26 +84,33 @@ class NamespaceIsolation(pulumi.ComponentResource):
         every_pod = k8s.meta.v1.LabelSelectorArgs()
         k8s.networking.v1.NetworkPolicy(
             f"{name}-{DEFAULT_DENY}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=DEFAULT_DENY, namespace=namespace,
-                                                labels={labels.PART_OF: labels.PLATFORM}),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=DEFAULT_DENY, namespace=namespace, labels={labels.PART_OF: labels.PLATFORM}
+            ),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=every_pod, policy_types=["Ingress", "Egress"]),
             opts=child,
         )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-{ALLOW_DNS}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=ALLOW_DNS, namespace=namespace,
-                                                labels={labels.PART_OF: labels.PLATFORM}),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=ALLOW_DNS, namespace=namespace, labels={labels.PART_OF: labels.PLATFORM}
+            ),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=every_pod,
                 policy_types=["Egress"],
-                egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                    to=[k8s.networking.v1.NetworkPolicyPeerArgs(
-                        namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                            match_labels={labels.NAMESPACE_NAME: DNS_NAMESPACE}),
-                        pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_SELECTOR),
-                    )],
-                    ports=[_port(DNS_PORT, protocol) for protocol in DNS_PROTOCOLS],
-                )],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels={labels.NAMESPACE_NAME: DNS_NAMESPACE}
+                                ),
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_SELECTOR),
+                            )
+                        ],
+                        ports=[_port(DNS_PORT, protocol) for protocol in DNS_PROTOCOLS],
+                    )
+                ],
             ),
             opts=child,
         )

@@ -5,9 +5,9 @@ replaces the nodes in bounded batches; nothing is patched in place."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +20,7 @@ class AmiType(str, Enum):
     BOTTLEROCKET_ARM_64 = "BOTTLEROCKET_ARM_64"
 
     @classmethod
-    def for_architecture(cls, architecture: str) -> "AmiType":
+    def for_architecture(cls, architecture: str) -> AmiType:
         """x86_64 or arm64 (as settings name them) to the Bottlerocket AMI type."""
         by_architecture = {"x86_64": cls.BOTTLEROCKET_X86_64, "arm64": cls.BOTTLEROCKET_ARM_64}
         if architecture not in by_architecture:
@@ -81,15 +81,19 @@ class NodeGroupArgs:
 
     def __post_init__(self) -> None:
         if self.metadata_hop_limit != 1:
-            raise ValueError(f"metadata_hop_limit must be 1 (pods would reach the node's instance credentials "
-                             f"through IMDS), got {self.metadata_hop_limit}")
+            raise ValueError(
+                f"metadata_hop_limit must be 1 (pods would reach the node's instance credentials "
+                f"through IMDS), got {self.metadata_hop_limit}"
+            )
         if not self.bottlerocket_release:
             raise ValueError("bottlerocket_release is required: an unpinned release floats at every update")
         if not 1 <= self.max_unavailable_percentage <= 100:
             raise ValueError(f"max_unavailable_percentage must be 1..100, got {self.max_unavailable_percentage}")
         if not self.min_size <= self.desired_size <= self.max_size:
-            raise ValueError(f"expected min_size <= desired_size <= max_size, got "
-                             f"{self.min_size} / {self.desired_size} / {self.max_size}")
+            raise ValueError(
+                f"expected min_size <= desired_size <= max_size, got "
+                f"{self.min_size} / {self.desired_size} / {self.max_size}"
+            )
 
 
 def user_data() -> str:
@@ -112,22 +116,32 @@ class NodeGroup(pulumi.ComponentResource):
             return aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                 device_name=device,
                 ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    encrypted="true", kms_key_id=args.volume_key_arn, volume_type="gp3",
-                    volume_size=size, delete_on_termination="true"))
+                    encrypted="true",
+                    kms_key_id=args.volume_key_arn,
+                    volume_type="gp3",
+                    volume_size=size,
+                    delete_on_termination="true",
+                ),
+            )
 
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"Bottlerocket nodes of {name}: IMDSv2 only, encrypted volumes, no key pair",
             # No image_id: EKS picks the AMI of `release_version`; no key_name: there is no SSH.
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required",
-                http_put_response_hop_limit=args.metadata_hop_limit, instance_metadata_tags="disabled"),
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=args.metadata_hop_limit,
+                instance_metadata_tags="disabled",
+            ),
             block_device_mappings=[volume(OS_VOLUME, None), volume(DATA_VOLUME, args.data_volume_gib)],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             user_data=user_data(),
             update_default_version=True,
-            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
-                                for kind in ("instance", "volume", "network-interface")],
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
+                for kind in ("instance", "volume", "network-interface")
+            ],
             tags=tags,
             opts=child,
         )
@@ -143,11 +157,14 @@ class NodeGroup(pulumi.ComponentResource):
             node_role_arn=args.node_role_arn,
             subnet_ids=list(args.subnet_ids),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size),
+                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size
+            ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(
-                max_unavailable_percentage=args.max_unavailable_percentage, update_strategy="DEFAULT"),
+                max_unavailable_percentage=args.max_unavailable_percentage, update_strategy="DEFAULT"
+            ),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)),
+                id=template.id, version=template.latest_version.apply(str)
+            ),
             node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
             labels=dict(args.labels),
             tags=tags,
@@ -155,5 +172,4 @@ class NodeGroup(pulumi.ComponentResource):
         )
         self.node_group_name = group.node_group_name
         self.launch_template_id = template.id
-        self.register_outputs({"node_group_name": self.node_group_name,
-                               "launch_template_id": self.launch_template_id})
+        self.register_outputs({"node_group_name": self.node_group_name, "launch_template_id": self.launch_template_id})

@@ -33,7 +33,9 @@ def pinned_image(image: str, allowed_registries: tuple[str, ...]) -> str:
     if not match:
         raise ValueError(REFUSED_TAG.format(image=image))
     if match.group("registry") not in allowed_registries:
-        raise ValueError(REFUSED_REGISTRY.format(allowed=", ".join(allowed_registries), registry=match.group("registry")))
+        raise ValueError(
+            REFUSED_REGISTRY.format(allowed=", ".join(allowed_registries), registry=match.group("registry"))
+        )
     return image
 
 
@@ -62,7 +64,9 @@ def container_security_context(run_as_user: int) -> k8s.core.v1.SecurityContextA
 
 def tmp_volume() -> k8s.core.v1.VolumeArgs:
     """A writable, size-capped /tmp: the root filesystem is read-only."""
-    return k8s.core.v1.VolumeArgs(name=TMP_VOLUME, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=TMP_SIZE_LIMIT))
+    return k8s.core.v1.VolumeArgs(
+        name=TMP_VOLUME, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=TMP_SIZE_LIMIT)
+    )
 
 
 def tmp_mount() -> k8s.core.v1.VolumeMountArgs:
@@ -78,15 +82,22 @@ def resource_requirements(resources: ComputeResources) -> k8s.core.v1.ResourceRe
 
 def probes(health: HealthChecks) -> tuple[k8s.core.v1.ProbeArgs, k8s.core.v1.ProbeArgs]:
     """(readiness, liveness) on the named port: readiness gates traffic, liveness restarts a stuck process."""
+
     def check(path: str) -> dict[str, object]:
         if health.probe is ProbeKind.TCP:
             return {"tcp_socket": k8s.core.v1.TCPSocketActionArgs(port=PORT_NAME)}
         return {"http_get": k8s.core.v1.HTTPGetActionArgs(path=path, port=PORT_NAME)}
 
-    readiness = k8s.core.v1.ProbeArgs(**check(health.readiness_path), period_seconds=5, failure_threshold=3,
-                                      timeout_seconds=2)
-    liveness = k8s.core.v1.ProbeArgs(**check(health.liveness_path), initial_delay_seconds=10, period_seconds=10,
-                                     failure_threshold=3, timeout_seconds=2)
+    readiness = k8s.core.v1.ProbeArgs(
+        **check(health.readiness_path), period_seconds=5, failure_threshold=3, timeout_seconds=2
+    )
+    liveness = k8s.core.v1.ProbeArgs(
+        **check(health.liveness_path),
+        initial_delay_seconds=10,
+        period_seconds=10,
+        failure_threshold=3,
+        timeout_seconds=2,
+    )
     return readiness, liveness
 
 
@@ -137,10 +148,14 @@ def service_pod_template(pod: ServicePod) -> k8s.core.v1.PodTemplateSpecArgs:
             volumes=[tmp_volume()],
             termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,
             # Spread a slot's replicas over zones where possible; never block scheduling on it.
-            topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
-                max_skew=1, topology_key=ZONE_KEY, when_unsatisfiable="ScheduleAnyway",
-                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=pod.labels),
-            )],
+            topology_spread_constraints=[
+                k8s.core.v1.TopologySpreadConstraintArgs(
+                    max_skew=1,
+                    topology_key=ZONE_KEY,
+                    when_unsatisfiable="ScheduleAnyway",
+                    label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=pod.labels),
+                )
+            ],
         ),
     )
 

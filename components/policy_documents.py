@@ -4,7 +4,8 @@ that what the engine sees (and the policy pack judges) is one string built in on
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 VERSION = "2012-10-17"
 
@@ -13,8 +14,11 @@ def document(*statements: Mapping[str, Any]) -> str:
     return json.dumps({"Version": VERSION, "Statement": list(statements)}, sort_keys=True)
 
 
-def service_trust(service: str, actions: Sequence[str] = ("sts:AssumeRole",),
-                  conditions: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def service_trust(
+    service: str,
+    actions: Sequence[str] = ("sts:AssumeRole",),
+    conditions: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
     """A role trust policy for one AWS service principal."""
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}
     if conditions:

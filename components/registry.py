@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -39,15 +39,30 @@ class ImageRegistryArgs:
 
 
 def lifecycle_policy(untagged_expiry_days: int, max_images: int) -> str:
-    return json.dumps({"rules": [
-        {"rulePriority": 1, "description": f"Expire untagged images after {untagged_expiry_days} days",
-         "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                       "countNumber": untagged_expiry_days},
-         "action": {"type": "expire"}},
-        {"rulePriority": 2, "description": f"Keep at most {max_images} images",
-         "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": max_images},
-         "action": {"type": "expire"}},
-    ]}, sort_keys=True)
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Expire untagged images after {untagged_expiry_days} days",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": untagged_expiry_days,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": f"Keep at most {max_images} images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": max_images},
+                    "action": {"type": "expire"},
+                },
+            ]
+        },
+        sort_keys=True,
+    )
 
 
 class ImageRegistry(pulumi.ComponentResource):
@@ -67,13 +82,19 @@ class ImageRegistry(pulumi.ComponentResource):
                 name=repository_name,
                 image_tag_mutability="IMMUTABLE",  # not the *_WITH_EXCLUSION variants: no tag is ever mutable
                 image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-                encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-                    encryption_type="KMS", kms_key=args.key_arn)],
+                encryption_configurations=[
+                    aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.key_arn)
+                ],
                 force_delete=False,  # a stack update never deletes images that may still run
                 tags={**args.tags, "nhi-platform/workload": repository_name},
-                opts=child)
-            aws.ecr.LifecyclePolicy(f"{name}-{repository_name.replace('/', '-')}-lifecycle",
-                                    repository=repository.name, policy=policy, opts=child)
+                opts=child,
+            )
+            aws.ecr.LifecyclePolicy(
+                f"{name}-{repository_name.replace('/', '-')}-lifecycle",
+                repository=repository.name,
+                policy=policy,
+                opts=child,
+            )
             self.repository_urls[repository_name] = repository.repository_url
             self.repository_arns[repository_name] = repository.arn
         self.register_outputs({"repository_urls": self.repository_urls, "repository_arns": self.repository_arns})

@@ -38,7 +38,14 @@ from settings.model import ComputeResources, HealthChecks, ProbeKind, Slot
 
 from . import labels
 from .pods import (
-    GATE_RESOURCES, GATE_USER, PORT_NAME, GatePod, ServicePod, gate_pod_template, pinned_image, service_pod_template,
+    GATE_RESOURCES,
+    GATE_USER,
+    PORT_NAME,
+    GatePod,
+    ServicePod,
+    gate_pod_template,
+    pinned_image,
+    service_pod_template,
 )
 
 REVISION_HISTORY = 3
@@ -66,8 +73,10 @@ GATE_CHECK_RETRY_DELAY_SECONDS = 2
 # (a Job's pod template is immutable, and a server-side-apply patch of it fails).
 GATE_TEMPLATE_REVISION = 1
 KUBERNETES_NAME_MAX = 63
-GATE_IMAGE_REQUIRED = ("a gate image is required when the idle slot runs pods (idle_replicas {idle}): every "
-                       "release is smoke-tested before traffic may move to it")
+GATE_IMAGE_REQUIRED = (
+    "a gate image is required when the idle slot runs pods (idle_replicas {idle}): every "
+    "release is smoke-tested before traffic may move to it"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,11 +131,24 @@ def gate_command(workload: str, port: int, health: HealthChecks) -> tuple[str, .
     target = preview_service_name(workload)
     if health.probe is ProbeKind.TCP:
         return ("nc", "-z", "-w", str(GATE_CHECK_TIMEOUT_SECONDS), target, str(port))
-    return ("curl", "--fail", "--silent", "--show-error", "--output", "/dev/null",
-            "--max-time", str(GATE_CHECK_TIMEOUT_SECONDS), "--retry", str(GATE_CHECK_RETRIES),
-            "--retry-delay", str(GATE_CHECK_RETRY_DELAY_SECONDS), "--retry-all-errors",
-            "--write-out", "gate: HTTP %{http_code} from %{url_effective}\\n",
-            f"http://{target}:{port}{health.readiness_path}")
+    return (
+        "curl",
+        "--fail",
+        "--silent",
+        "--show-error",
+        "--output",
+        "/dev/null",
+        "--max-time",
+        str(GATE_CHECK_TIMEOUT_SECONDS),
+        "--retry",
+        str(GATE_CHECK_RETRIES),
+        "--retry-delay",
+        str(GATE_CHECK_RETRY_DELAY_SECONDS),
+        "--retry-all-errors",
+        "--write-out",
+        "gate: HTTP %{http_code} from %{url_effective}\\n",
+        f"http://{target}:{port}{health.readiness_path}",
+    )
 
 
 def gate_job_name(workload: str, slot: Slot, image: str, gate_image: str, command: tuple[str, ...]) -> str:
@@ -135,10 +157,22 @@ def gate_job_name(workload: str, slot: Slot, image: str, gate_image: str, comman
     template. The workload prefix is shortened when needed to stay a valid 63-character name; the spec hash
     (which covers the workload name) keeps such names apart."""
     digest = image.rsplit("@sha256:", 1)[1]
-    spec = repr((workload, slot.value, image, gate_image, command, GATE_RESOURCES.model_dump(), GATE_USER,
-                 GATE_BACKOFF_LIMIT, GATE_DEADLINE_SECONDS, GATE_TEMPLATE_REVISION))
+    spec = repr(
+        (
+            workload,
+            slot.value,
+            image,
+            gate_image,
+            command,
+            GATE_RESOURCES.model_dump(),
+            GATE_USER,
+            GATE_BACKOFF_LIMIT,
+            GATE_DEADLINE_SECONDS,
+            GATE_TEMPLATE_REVISION,
+        )
+    )
     suffix = f"-gate-{slot.value}-{digest[:8]}-{hashlib.sha256(spec.encode()).hexdigest()[:5]}"
-    return f"{workload[:KUBERNETES_NAME_MAX - len(suffix)].rstrip('-')}{suffix}"
+    return f"{workload[: KUBERNETES_NAME_MAX - len(suffix)].rstrip('-')}{suffix}"
 
 
 class Rollout(pulumi.ComponentResource):
@@ -157,8 +191,10 @@ class Rollout(pulumi.ComponentResource):
     def __init__(self, name: str, args: RolloutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Refuse before registering anything.
         if set(args.images) != set(Slot):
-            raise ValueError(f"expected an image for each slot ({', '.join(s.value for s in Slot)}), "
-                             f"got {', '.join(sorted(s.value for s in args.images))}")
+            raise ValueError(
+                f"expected an image for each slot ({', '.join(s.value for s in Slot)}), "
+                f"got {', '.join(sorted(s.value for s in args.images))}"
+            )
         if args.gated and args.gate_image is None:
             raise ValueError(GATE_IMAGE_REQUIRED.format(idle=args.idle_replicas))
         images = {slot: pinned_image(image, args.allowed_registries) for slot, image in args.images.items()}
@@ -166,8 +202,9 @@ class Rollout(pulumi.ComponentResource):
         super().__init__("nhi:rollout:Rollout", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.preview_service = self._service(f"{name}-preview", preview_service_name(args.workload), args,
-                                             args.idle, child)
+        self.preview_service = self._service(
+            f"{name}-preview", preview_service_name(args.workload), args, args.idle, child
+        )
         self.disruption_budgets = {slot: self._disruption_budget(name, args, slot, child) for slot in Slot}
         self.deployments = {args.active: self._deployment(name, args, args.active, images, child)}
         self.gates = {}
@@ -176,37 +213,52 @@ class Rollout(pulumi.ComponentResource):
             self.gates = self._gates(name, args, images, gate_image, child)
             # Traffic moves only onto a ready slot whose gate has completed.
             waits_for: list[pulumi.Resource] = [self.deployments[args.active], self.gates[args.active]]
-            self.service = self._service(f"{name}-service", args.workload, args, args.active,
-                                         pulumi.ResourceOptions(parent=self, depends_on=waits_for))
+            self.service = self._service(
+                f"{name}-service",
+                args.workload,
+                args,
+                args.active,
+                pulumi.ResourceOptions(parent=self, depends_on=waits_for),
+            )
         else:
-            self.service = self._service(f"{name}-service", args.workload, args, args.active,
-                                         pulumi.ResourceOptions(parent=self, depends_on=[self.deployments[args.active]]))
+            self.service = self._service(
+                f"{name}-service",
+                args.workload,
+                args,
+                args.active,
+                pulumi.ResourceOptions(parent=self, depends_on=[self.deployments[args.active]]),
+            )
             # No gate, so no cycle: the old slot scales down only once traffic has left it.
             self.deployments[args.idle] = self._deployment(
-                name, args, args.idle, images, pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
+                name, args, args.idle, images, pulumi.ResourceOptions(parent=self, depends_on=[self.service])
+            )
 
         self.service_name = self.service.metadata.name
         self.preview_service_name = self.preview_service.metadata.name
         self.register_outputs({"service_name": self.service_name, "preview_service_name": self.preview_service_name})
 
     @staticmethod
-    def _deployment(name: str, args: RolloutArgs, slot: Slot, images: dict[Slot, str],
-                    opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+    def _deployment(
+        name: str, args: RolloutArgs, slot: Slot, images: dict[Slot, str], opts: pulumi.ResourceOptions
+    ) -> k8s.apps.v1.Deployment:
         pod_labels = labels.slot_labels(args.workload, slot.value)
-        template = service_pod_template(ServicePod(
-            labels=pod_labels,
-            service_account=args.service_account,
-            image=images[slot],
-            port=args.port,
-            resources=args.resources,
-            health=args.health,
-            run_as_user=args.run_as_user,
-            kubernetes_api_access=args.kubernetes_api_access,
-        ))
+        template = service_pod_template(
+            ServicePod(
+                labels=pod_labels,
+                service_account=args.service_account,
+                image=images[slot],
+                port=args.port,
+                resources=args.resources,
+                health=args.health,
+                run_as_user=args.run_as_user,
+                kubernetes_api_access=args.kubernetes_api_access,
+            )
+        )
         return k8s.apps.v1.Deployment(
             f"{name}-{slot.value}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.workload}-{slot.value}", namespace=args.namespace,
-                                                labels=pod_labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.workload}-{slot.value}", namespace=args.namespace, labels=pod_labels
+            ),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=args.replicas if slot is args.active else args.idle_replicas,
                 revision_history_limit=REVISION_HISTORY,
@@ -222,28 +274,35 @@ class Rollout(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _service(resource_name: str, service_name: str, args: RolloutArgs, slot: Slot,
-                 opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+    def _service(
+        resource_name: str, service_name: str, args: RolloutArgs, slot: Slot, opts: pulumi.ResourceOptions
+    ) -> k8s.core.v1.Service:
         return k8s.core.v1.Service(
             resource_name,
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_name, namespace=args.namespace,
-                                                labels=labels.workload_labels(args.workload)),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=service_name, namespace=args.namespace, labels=labels.workload_labels(args.workload)
+            ),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=labels.slot_selector(args.workload, slot.value),
-                ports=[k8s.core.v1.ServicePortArgs(name=PORT_NAME, port=args.port, target_port=PORT_NAME,
-                                                   protocol="TCP")],
+                ports=[
+                    k8s.core.v1.ServicePortArgs(name=PORT_NAME, port=args.port, target_port=PORT_NAME, protocol="TCP")
+                ],
             ),
             opts=opts,
         )
 
     @staticmethod
-    def _disruption_budget(name: str, args: RolloutArgs, slot: Slot,
-                           child: pulumi.ResourceOptions) -> k8s.policy.v1.PodDisruptionBudget:
+    def _disruption_budget(
+        name: str, args: RolloutArgs, slot: Slot, child: pulumi.ResourceOptions
+    ) -> k8s.policy.v1.PodDisruptionBudget:
         return k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb-{slot.value}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.workload}-{slot.value}", namespace=args.namespace,
-                                                labels=labels.slot_labels(args.workload, slot.value)),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.workload}-{slot.value}",
+                namespace=args.namespace,
+                labels=labels.slot_labels(args.workload, slot.value),
+            ),
             spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
                 max_unavailable=PDB_MAX_UNAVAILABLE,
                 unhealthy_pod_eviction_policy=PDB_UNHEALTHY_POD_EVICTION,
@@ -252,14 +311,16 @@ class Rollout(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _gates(self, name: str, args: RolloutArgs, images: dict[Slot, str], gate_image: str,
-               child: pulumi.ResourceOptions) -> dict[Slot, k8s.batch.v1.Job]:
+    def _gates(
+        self, name: str, args: RolloutArgs, images: dict[Slot, str], gate_image: str, child: pulumi.ResourceOptions
+    ) -> dict[Slot, k8s.batch.v1.Job]:
         gate_labels = labels.gate_labels(args.workload)
         # Its own identity: the workload's ServiceAccount would hand the gate the workload's IAM role.
         account = k8s.core.v1.ServiceAccount(
             f"{name}-gate-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.workload}-gate", namespace=args.namespace,
-                                                labels=gate_labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.workload}-gate", namespace=args.namespace, labels=gate_labels
+            ),
             automount_service_account_token=False,
             opts=child,
         )
@@ -267,31 +328,49 @@ class Rollout(pulumi.ComponentResource):
         # DNS comes from the namespace's allow-dns policy, like every pod's.
         egress = k8s.networking.v1.NetworkPolicy(
             f"{name}-gate-policy",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.workload}-gate", namespace=args.namespace,
-                                                labels=gate_labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.workload}-gate", namespace=args.namespace, labels=gate_labels
+            ),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels.gate_selector(args.workload)),
                 policy_types=["Ingress", "Egress"],  # no ingress rules: nothing may call the gate
-                egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                    to=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs(
-                        match_labels=labels.workload_selector(args.workload)))],
-                    ports=port,
-                )],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels=labels.workload_selector(args.workload)
+                                )
+                            )
+                        ],
+                        ports=port,
+                    )
+                ],
             ),
             opts=child,
         )
         ingress = k8s.networking.v1.NetworkPolicy(
             f"{name}-gate-ingress",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.workload}-gate-ingress", namespace=args.namespace,
-                                                labels=labels.workload_labels(args.workload)),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.workload}-gate-ingress",
+                namespace=args.namespace,
+                labels=labels.workload_labels(args.workload),
+            ),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels.workload_selector(args.workload)),
                 policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs(
-                        match_labels=labels.gate_selector(args.workload)))],
-                    ports=port,
-                )],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels=labels.gate_selector(args.workload)
+                                )
+                            )
+                        ],
+                        ports=port,
+                    )
+                ],
             ),
             opts=child,
         )
@@ -313,8 +392,11 @@ class Rollout(pulumi.ComponentResource):
                     active_deadline_seconds=GATE_DEADLINE_SECONDS,
                     completions=1,
                     parallelism=1,
-                    template=gate_pod_template(GatePod(labels=gate_labels, service_account=account.metadata.name,
-                                                       image=gate_image, command=command)),
+                    template=gate_pod_template(
+                        GatePod(
+                            labels=gate_labels, service_account=account.metadata.name, image=gate_image, command=command
+                        )
+                    ),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
             )

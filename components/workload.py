@@ -3,8 +3,8 @@ Service, and the NetworkPolicy that allows exactly its declared flows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -84,42 +84,51 @@ class Workload(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namespace = args.namespace_output if args.namespace_output is not None else args.namespace
 
-        self.identity = WorkloadIdentity(f"{name}-identity", WorkloadIdentityArgs(
-            workload=args.name,
-            namespace=args.namespace,
-            namespace_output=args.namespace_output,
-            account_id=args.account_id,
-            cluster_name=args.cluster_name,
-            cluster_arn=args.cluster_arn,
-            oidc_provider_arn=args.oidc_provider_arn,
-            oidc_issuer_url=args.oidc_issuer_url,
-            mode=args.identity,
-            grants=args.grants,
-            permissions_boundary_arn=args.permissions_boundary_arn,
-            kubernetes_api_access=args.kubernetes_api_access,
-        ), opts=child)
+        self.identity = WorkloadIdentity(
+            f"{name}-identity",
+            WorkloadIdentityArgs(
+                workload=args.name,
+                namespace=args.namespace,
+                namespace_output=args.namespace_output,
+                account_id=args.account_id,
+                cluster_name=args.cluster_name,
+                cluster_arn=args.cluster_arn,
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer_url=args.oidc_issuer_url,
+                mode=args.identity,
+                grants=args.grants,
+                permissions_boundary_arn=args.permissions_boundary_arn,
+                kubernetes_api_access=args.kubernetes_api_access,
+            ),
+            opts=child,
+        )
 
-        self.rollout = Rollout(f"{name}-rollout", RolloutArgs(
-            workload=args.name,
-            namespace=namespace,
-            service_account=self.identity.service_account_name,
-            images=args.images,
-            active=args.active,
-            replicas=args.replicas,
-            idle_replicas=args.idle_replicas,
-            port=args.port,
-            allowed_registries=args.allowed_registries,
-            gate_image=args.gate_image,
-            resources=args.resources,
-            health=args.health,
-            run_as_user=args.run_as_user,
-            kubernetes_api_access=args.kubernetes_api_access,
-        ), opts=child)
+        self.rollout = Rollout(
+            f"{name}-rollout",
+            RolloutArgs(
+                workload=args.name,
+                namespace=namespace,
+                service_account=self.identity.service_account_name,
+                images=args.images,
+                active=args.active,
+                replicas=args.replicas,
+                idle_replicas=args.idle_replicas,
+                port=args.port,
+                allowed_registries=args.allowed_registries,
+                gate_image=args.gate_image,
+                resources=args.resources,
+                health=args.health,
+                run_as_user=args.run_as_user,
+                kubernetes_api_access=args.kubernetes_api_access,
+            ),
+            opts=child,
+        )
 
         k8s.networking.v1.NetworkPolicy(
             f"{name}-{FLOWS_SUFFIX}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.name}-{FLOWS_SUFFIX}", namespace=namespace,
-                                                labels=labels.workload_labels(args.name)),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.name}-{FLOWS_SUFFIX}", namespace=namespace, labels=labels.workload_labels(args.name)
+            ),
             spec=flow_policy_spec(args.name, args.ingress, args.egress),
             opts=child,
         )

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pulumi
 
@@ -25,10 +25,16 @@ class WorkloadsArgs:
     Default: none (namespaces already exist)."""
 
     @classmethod
-    def from_settings(cls, stack: StackSettings, *, cluster_name: pulumi.Input[str],
-                      cluster_arn: pulumi.Input[str], oidc_provider_arn: pulumi.Input[str],
-                      oidc_issuer_url: pulumi.Input[str],
-                      namespace_outputs: Mapping[str, pulumi.Input[str]] | None = None) -> "WorkloadsArgs":
+    def from_settings(
+        cls,
+        stack: StackSettings,
+        *,
+        cluster_name: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        oidc_provider_arn: pulumi.Input[str],
+        oidc_issuer_url: pulumi.Input[str],
+        namespace_outputs: Mapping[str, pulumi.Input[str]] | None = None,
+    ) -> WorkloadsArgs:
         namespaces = {w.name: w.namespace for w in stack.workloads}
         outputs = dict(namespace_outputs or {})
 
@@ -52,10 +58,18 @@ class WorkloadsArgs:
                 identity=w.identity,
                 grants=tuple(w.access),
                 permissions_boundary_arn=stack.permissions_boundary_arn,
-                ingress=tuple(Peer(port=f.port, workload=f.from_, namespace=namespaces.get(f.from_ or ""), cidr=f.cidr)
-                              if f.from_ else Peer(port=f.port, cidr=f.cidr) for f in w.ingress),
-                egress=tuple(Peer(port=f.port, workload=f.to, namespace=namespaces.get(f.to or ""))
-                             if f.to else Peer(port=f.port, cidr=f.cidr) for f in w.egress),
+                ingress=tuple(
+                    Peer(port=f.port, workload=f.from_, namespace=namespaces.get(f.from_ or ""), cidr=f.cidr)
+                    if f.from_
+                    else Peer(port=f.port, cidr=f.cidr)
+                    for f in w.ingress
+                ),
+                egress=tuple(
+                    Peer(port=f.port, workload=f.to, namespace=namespaces.get(f.to or ""))
+                    if f.to
+                    else Peer(port=f.port, cidr=f.cidr)
+                    for f in w.egress
+                ),
                 resources=w.resources,
                 health=w.health,
                 run_as_user=w.run_as_user,
@@ -75,8 +89,11 @@ class Workloads(pulumi.ComponentResource):
         super().__init__("nhi:workloads:Workloads", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         for namespace in sorted({w.namespace for w in args.workloads}):
-            NamespaceIsolation(f"{name}-ns-{namespace}", NamespaceIsolationArgs(
-                namespace=namespace, namespace_output=args.namespace_outputs.get(namespace)), opts=child)
+            NamespaceIsolation(
+                f"{name}-ns-{namespace}",
+                NamespaceIsolationArgs(namespace=namespace, namespace_output=args.namespace_outputs.get(namespace)),
+                opts=child,
+            )
         self.workloads = {w.name: Workload(f"{name}-{w.name}", w, opts=child) for w in args.workloads}
         self.role_arns = pulumi.Output.all(**{n: w.role_arn for n, w in self.workloads.items()})
         self.register_outputs({"role_arns": self.role_arns})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .preflight import capture, report
 from .preflight.errors import PreflightError
@@ -22,32 +22,55 @@ def _program_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml from the program's stack config dir")
     which.add_argument("--stack-file", type=Path, help="a stack file anywhere")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT,
-                        help="the Pulumi Python project to run (default: this repository)")
+    parser.add_argument(
+        "--program", type=Path, default=REPO_ROOT, help="the Pulumi Python project to run (default: this repository)"
+    )
 
 
 def _preflight_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
-        "preflight", help="offline preview: the plan and the policy verdict of a stack, with no cloud account",
+        "preflight",
+        help="offline preview: the plan and the policy verdict of a stack, with no cloud account",
         description="Run a Pulumi Python program under the SDK's mock engine and send every resource to each "
-                    "policy pack over the Analyzer gRPC protocol, as `pulumi preview --policy-pack` does. "
-                    "Exit 0: no mandatory violation; 1: at least one; 2: bad usage, config, program or pack.")
+        "policy pack over the Analyzer gRPC protocol, as `pulumi preview --policy-pack` does. "
+        "Exit 0: no mandatory violation; 1: at least one; 2: bad usage, config, program or pack.",
+    )
     _program_arguments(parser)
-    parser.add_argument("--policy-pack", type=Path, action="append", dest="packs",
-                        help="policy pack directory, repeatable (default: this repository's policy/)")
-    parser.add_argument("--policy-pack-config", type=Path, action="append", dest="pack_configs", default=[],
-                        help="the JSON `pulumi preview --policy-pack-config` takes; pairs with --policy-pack in "
-                             "order (default with this repository's pack and --stack NAME: policy/config/NAME.json "
-                             "when it exists)")
-    parser.add_argument("--unknowns", action="store_true",
-                        help="leave computed outputs unknown, as in a first preview, and send them to packs as unknowns")
+    parser.add_argument(
+        "--policy-pack",
+        type=Path,
+        action="append",
+        dest="packs",
+        help="policy pack directory, repeatable (default: this repository's policy/)",
+    )
+    parser.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        action="append",
+        dest="pack_configs",
+        default=[],
+        help="the JSON `pulumi preview --policy-pack-config` takes; pairs with --policy-pack in "
+        "order (default with this repository's pack and --stack NAME: policy/config/NAME.json "
+        "when it exists)",
+    )
+    parser.add_argument(
+        "--unknowns",
+        action="store_true",
+        help="leave computed outputs unknown, as in a first preview, and send them to packs as unknowns",
+    )
     parser.add_argument("--format", choices=("table", "json", "sarif"), default="table")
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
     parser.add_argument("--manifests", type=Path, metavar="DIR", help="write each Kubernetes resource as YAML into DIR")
-    parser.add_argument("--strict", action="store_true",
-                        help="also fail when a mandatory policy could not run on an unknown value")
-    parser.add_argument("--pack-timeout", type=float, default=30.0, metavar="SECONDS",
-                        help="how long a pack may take to start and print its port (default 30)")
+    parser.add_argument(
+        "--strict", action="store_true", help="also fail when a mandatory policy could not run on an unknown value"
+    )
+    parser.add_argument(
+        "--pack-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a pack may take to start and print its port (default 30)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
     parser.set_defaults(handler=preflight)
 
@@ -58,12 +81,18 @@ def preflight(args: argparse.Namespace) -> int:
     if not pack_configs and not args.packs and args.stack and environment_config.is_file():
         # Our pack judges each environment with its own config, as `make preflight` and CI do.
         pack_configs = (environment_config,)
-        print(f"Policy pack config: {environment_config.relative_to(REPO_ROOT)} (the {args.stack} environment's)",
-              file=sys.stderr)
+        print(
+            f"Policy pack config: {environment_config.relative_to(REPO_ROOT)} (the {args.stack} environment's)",
+            file=sys.stderr,
+        )
     options = PreflightOptions(
-        program=args.program, stack=args.stack, stack_file=args.stack_file,
+        program=args.program,
+        stack=args.stack,
+        stack_file=args.stack_file,
         packs=tuple(args.packs) if args.packs else (REPO_ROOT / "policy",),
-        pack_configs=pack_configs, unknowns=args.unknowns, startup_timeout=args.pack_timeout,
+        pack_configs=pack_configs,
+        unknowns=args.unknowns,
+        startup_timeout=args.pack_timeout,
     )
     verdict = run_preflight(options)
     if args.manifests:
@@ -84,19 +113,28 @@ def preflight(args: argparse.Namespace) -> int:
 
 def _inventory_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
-        "inventory", help="every non-human identity of a stack: who can assume it, what it can do and reach",
+        "inventory",
+        help="every non-human identity of a stack: who can assume it, what it can do and reach",
         description="Run a Pulumi Python program under the SDK's mock engine, as the preflight does, and list "
-                    "one row per non-human identity (IAM roles and users, EKS access entries, Kubernetes service "
-                    "accounts): who can assume it, its credentials, its actions by IAM access level, its network "
-                    "reach from the rendered NetworkPolicies, and the images that run under it. "
-                    "Exit 0: done; 2: bad usage, config or program.")
+        "one row per non-human identity (IAM roles and users, EKS access entries, Kubernetes service "
+        "accounts): who can assume it, its credentials, its actions by IAM access level, its network "
+        "reach from the rendered NetworkPolicies, and the images that run under it. "
+        "Exit 0: done; 2: bad usage, config or program.",
+    )
     _program_arguments(parser)
-    parser.add_argument("--format", choices=("table", "json", "markdown"),
-                        help="the report's format (default: table; none with --graph unless asked)")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "markdown"),
+        help="the report's format (default: table; none with --graph unless asked)",
+    )
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
-    parser.add_argument("--graph", type=Path, metavar="FILE",
-                        help="draw workloads, flows, identities and AWS resources to FILE.svg|.png|.pdf (Graphviz's "
-                             "dot) or FILE.dot (the source)")
+    parser.add_argument(
+        "--graph",
+        type=Path,
+        metavar="FILE",
+        help="draw workloads, flows, identities and AWS resources to FILE.svg|.png|.pdf (Graphviz's "
+        "dot) or FILE.dot (the source)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
     parser.set_defaults(handler=inventory)
 
@@ -128,13 +166,15 @@ EXIT_ACCESS_WIDENS = 3
 
 def _access_diff_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
-        "access-diff", help="what a stack change does to identities and access, for a pull request",
+        "access-diff",
+        help="what a stack change does to identities and access, for a pull request",
         description="Compare the identities and access of a stack file in the working tree with the same file at "
-                    "a git ref (--against) or with another stack file (--against-file): identities added or "
-                    "removed, permissions gained or lost, trust and bindings, network flows opened or closed. "
-                    "Both sides run this working tree's program. Exit 0: access does not widen; 3: it widens "
-                    "(a new identity, action or resource, trust principal or binding, flow...); 2: bad usage, "
-                    "config, program or git ref.")
+        "a git ref (--against) or with another stack file (--against-file): identities added or "
+        "removed, permissions gained or lost, trust and bindings, network flows opened or closed. "
+        "Both sides run this working tree's program. Exit 0: access does not widen; 3: it widens "
+        "(a new identity, action or resource, trust principal or binding, flow...); 2: bad usage, "
+        "config, program or git ref.",
+    )
     _program_arguments(parser)
     against = parser.add_mutually_exclusive_group(required=True)
     against.add_argument("--against", metavar="REF", help="git ref (branch, tag, commit) to compare the file with")
@@ -156,12 +196,16 @@ def access_diff(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_ACCESS_WIDENS if diff.widens else EXIT_OK
+
+
 def _rollout_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
-        "rollout", help="blue-green moves as stack-file edits: release, promote, rollback; and status",
+        "rollout",
+        help="blue-green moves as stack-file edits: release, promote, rollback; and status",
         description="Edit a stack file for the common blue-green moves, keeping its comments and formatting, and "
-                    "print what the next `pulumi up` will do. The edited file is validated by the settings before "
-                    "it is written. Exit 0: done (or nothing to change); 2: refused or bad usage, file unchanged.")
+        "print what the next `pulumi up` will do. The edited file is validated by the settings before "
+        "it is written. Exit 0: done (or nothing to change); 2: refused or bad usage, file unchanged.",
+    )
     moves = parser.add_subparsers(dest="move", required=True, metavar="MOVE")
 
     def move(name: str, help_text: str, *, workload_required: bool = True) -> argparse.ArgumentParser:
@@ -176,7 +220,9 @@ def _rollout_parser(commands: argparse._SubParsersAction) -> None:  # type: igno
 
     release = move("release", "put an image (by digest) on the idle slot; traffic does not move")
     release.add_argument("--image", required=True, metavar="REF@sha256:DIGEST", help="the image, pinned by digest")
-    release.add_argument("--slot", help="the slot you expect to receive it (must be the idle one); default: the idle slot")
+    release.add_argument(
+        "--slot", help="the slot you expect to receive it (must be the idle one); default: the idle slot"
+    )
     move("promote", "make the idle slot live (after `pulumi up` has run its gate)")
     move("rollback", "make the previous slot live again (it is still on the idle slot)")
     status = move("status", "slots, digests and which is live, per workload", workload_required=False)
@@ -195,14 +241,20 @@ def rollout(args: argparse.Namespace) -> int:
         file = StackFile.read(resolve_stack_file(args.stack, args.stack_file))
         if args.move == "status":
             statuses = rollout_moves.status(file, args.workload)
-            print(report.dumps(rollout_moves.status_json(file.path, statuses)) if args.format == "json"
-                  else rollout_moves.status_table(file.path, statuses))
+            print(
+                report.dumps(rollout_moves.status_json(file.path, statuses))
+                if args.format == "json"
+                else rollout_moves.status_table(file.path, statuses)
+            )
             return EXIT_OK
         if args.move == "release":
             result = rollout_moves.release(file, args.workload, args.image, args.slot)
         else:
-            result = rollout_moves.promote(file, args.workload) if args.move == "promote" \
+            result = (
+                rollout_moves.promote(file, args.workload)
+                if args.move == "promote"
                 else rollout_moves.rollback(file, args.workload)
+            )
         if isinstance(result, str):
             print(result)
             return EXIT_OK

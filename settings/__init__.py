@@ -4,8 +4,9 @@ and reports every problem at once, each with its key path, before any resource i
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -34,26 +35,55 @@ from .model import (
 )
 
 __all__ = [
-    "PROJECT", "AccessGrant", "CiSettings", "ClusterSettings", "ComputeResources", "EgressFlow", "Environment",
-    "HealthChecks", "IdentityMode", "IngressFlow", "NodeGroupSettings", "OidcProviderMode", "ProbeKind",
-    "Problem", "Rollout", "SettingsError", "Slot", "StackSettings", "WorkloadSettings", "RolloutGate",
-    "load_settings", "parse_config", "read_stack_file", "stack_file_settings",
+    "PROJECT",
+    "AccessGrant",
+    "CiSettings",
+    "ClusterSettings",
+    "ComputeResources",
+    "EgressFlow",
+    "Environment",
+    "HealthChecks",
+    "IdentityMode",
+    "IngressFlow",
+    "NodeGroupSettings",
+    "OidcProviderMode",
+    "ProbeKind",
+    "Problem",
+    "Rollout",
+    "RolloutGate",
+    "SettingsError",
+    "Slot",
+    "StackSettings",
+    "WorkloadSettings",
+    "load_settings",
+    "parse_config",
+    "read_stack_file",
+    "stack_file_settings",
 ]
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
-STRUCTURED_KEYS = frozenset({
-    "aws:allowedAccountIds", f"{PROJECT}:cluster", f"{PROJECT}:workloads", f"{PROJECT}:allowedRegistries",
-    f"{PROJECT}:ci", "aws:defaultTags",
-    f"{PROJECT}:rolloutGate",
-})
+STRUCTURED_KEYS = frozenset(
+    {
+        "aws:allowedAccountIds",
+        f"{PROJECT}:cluster",
+        f"{PROJECT}:workloads",
+        f"{PROJECT}:allowedRegistries",
+        f"{PROJECT}:ci",
+        "aws:defaultTags",
+        f"{PROJECT}:rolloutGate",
+    }
+)
 _KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 
 
 def parse_config(config: Mapping[str, Any], source: str = "stack configuration") -> StackSettings:
     """Validate decoded config (full keys such as `nhi-platform:cluster` to Python values)."""
     config = dict(config)
-    problems = [Problem(key, "unknown key (see the README's settings table)")
-                for key in config if key.startswith(f"{PROJECT}:") and key not in _KNOWN_KEYS]
+    problems = [
+        Problem(key, "unknown key (see the README's settings table)")
+        for key in config
+        if key.startswith(f"{PROJECT}:") and key not in _KNOWN_KEYS
+    ]
     settings: StackSettings | None = None
     try:
         # JSON mode keeps strictness (3 is not "3") while accepting enum values as strings.
@@ -70,6 +100,7 @@ def parse_config(config: Mapping[str, Any], source: str = "stack configuration")
 def _problem_order(problem: Problem) -> tuple[Any, ...]:
     # Sort numerically within lists so that workloads[10] follows workloads[9].
     import re
+
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"\[(\d+)\]", problem.path)), problem.message
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from components.access_catalog import grant_problems
 
@@ -37,17 +38,21 @@ def unique_workload_names(config: dict[str, Any]) -> Iterator[Problem]:
     for index, workload in _workloads(config):
         name = workload.get("name")
         if isinstance(name, str) and names[name] > 1:
-            yield Problem(f"{WORKLOADS}[{index}].name",
-                          f"workload names are unique across the stack (flows name workloads), "
-                          f"{name!r} is used {names[name]} times")
+            yield Problem(
+                f"{WORKLOADS}[{index}].name",
+                f"workload names are unique across the stack (flows name workloads), "
+                f"{name!r} is used {names[name]} times",
+            )
 
 
 def namespaces_not_reserved(config: dict[str, Any]) -> Iterator[Problem]:
     for index, workload in _workloads(config):
         namespace = workload.get("namespace")
         if namespace in RESERVED_NAMESPACES:
-            yield Problem(f"{WORKLOADS}[{index}].namespace",
-                          f"expected an application namespace, got reserved namespace {namespace!r}")
+            yield Problem(
+                f"{WORKLOADS}[{index}].namespace",
+                f"expected an application namespace, got reserved namespace {namespace!r}",
+            )
 
 
 def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
@@ -60,13 +65,23 @@ def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
             path = f"{WORKLOADS}[{index}].ingress[{flow_index}]"
             source = flow.get("from")
             if isinstance(source, str) and source not in by_name:
-                yield Problem(f"{path}.from", f"expected the name of a workload in this stack ({known}), got {source!r}")
+                yield Problem(
+                    f"{path}.from", f"expected the name of a workload in this stack ({known}), got {source!r}"
+                )
             elif isinstance(source, str) and not _declares_egress(by_name[source], me, flow.get("port")):
-                yield Problem(path, f"{source!r} must declare the matching egress {{to: {me}, port: {flow.get('port')}}}"
-                                    " (both ends of a flow are declared)")
-            if flow.get("port") is not None and workload.get("port") is not None and flow.get("port") != workload.get("port"):
-                yield Problem(f"{path}.port",
-                              f"expected {me!r}'s own port {workload.get('port')}, got {flow.get('port')!r}")
+                yield Problem(
+                    path,
+                    f"{source!r} must declare the matching egress {{to: {me}, port: {flow.get('port')}}}"
+                    " (both ends of a flow are declared)",
+                )
+            if (
+                flow.get("port") is not None
+                and workload.get("port") is not None
+                and flow.get("port") != workload.get("port")
+            ):
+                yield Problem(
+                    f"{path}.port", f"expected {me!r}'s own port {workload.get('port')}, got {flow.get('port')!r}"
+                )
         for flow_index, flow in _dicts(workload.get("egress")):
             path = f"{WORKLOADS}[{index}].egress[{flow_index}]"
             target = flow.get("to")
@@ -79,8 +94,11 @@ def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
             if flow.get("port") != target_port:
                 yield Problem(f"{path}.port", f"expected {target!r}'s port {target_port}, got {flow.get('port')!r}")
             elif not _declares_ingress(by_name[target], me, flow.get("port")):
-                yield Problem(path, f"{target!r} must declare the matching ingress {{from: {me}, port: {flow.get('port')}}}"
-                                    " (both ends of a flow are declared)")
+                yield Problem(
+                    path,
+                    f"{target!r} must declare the matching ingress {{from: {me}, port: {flow.get('port')}}}"
+                    " (both ends of a flow are declared)",
+                )
 
 
 def _declares_egress(workload: dict[str, Any], target: Any, port: Any) -> bool:
@@ -116,8 +134,10 @@ def registry_problem(image: Any, allowed: list[str]) -> str | None:
     """Why a digest reference comes from a registry outside `allowed` (None: allowed, or not a digest)."""
     match = DIGEST_REF_RE.match(image) if isinstance(image, str) else None
     if match and match.group("registry") not in allowed:
-        return (f"expected an image from an allowed registry ({', '.join(allowed)}), "
-                f"got one from {match.group('registry')!r}")
+        return (
+            f"expected an image from an allowed registry ({', '.join(allowed)}), "
+            f"got one from {match.group('registry')!r}"
+        )
     return None
 
 
@@ -140,17 +160,25 @@ def images_from_allowed_registries(config: dict[str, Any]) -> Iterator[Problem]:
 
 
 # --- Rollout ---------------------------------------------------------------------------------------------
-GATE_REQUIRED = ("required when the stack declares workloads: {image: REGISTRY/REPOSITORY@sha256:<64 hex>}, "
-                 "the image of the health gate that smoke-tests each release before traffic moves "
-                 "(curl and nc on its PATH; README: Releases)")
+GATE_REQUIRED = (
+    "required when the stack declares workloads: {image: REGISTRY/REPOSITORY@sha256:<64 hex>}, "
+    "the image of the health gate that smoke-tests each release before traffic moves "
+    "(curl and nc on its PATH; README: Releases)"
+)
 IDLE_ABOVE_REPLICAS = "expected at most replicas ({replicas}) on the idle slot, got {idle}"
-NAME_COLLIDES = ("{name!r} collides with the names the rollout of workload {base!r} uses ({base}-preview Service, "
-                 "{base}-gate ServiceAccount and gate pods): choose another name")
-RELEASE_ONTO_LIVE = ("the image of the live slot {slot!r} changed: a release goes onto the idle slot "
-                     "({idle!r}, `nhi rollout release`), and traffic moves with `nhi rollout promote` once its "
-                     "gate has passed")
-RELEASE_WITH_PROMOTE = ("{slot!r} becomes live and gets a new image in the same change: release onto {slot!r} "
-                        "first (`pulumi up` runs its gate), then promote it")
+NAME_COLLIDES = (
+    "{name!r} collides with the names the rollout of workload {base!r} uses ({base}-preview Service, "
+    "{base}-gate ServiceAccount and gate pods): choose another name"
+)
+RELEASE_ONTO_LIVE = (
+    "the image of the live slot {slot!r} changed: a release goes onto the idle slot "
+    "({idle!r}, `nhi rollout release`), and traffic moves with `nhi rollout promote` once its "
+    "gate has passed"
+)
+RELEASE_WITH_PROMOTE = (
+    "{slot!r} becomes live and gets a new image in the same change: release onto {slot!r} "
+    "first (`pulumi up` runs its gate), then promote it"
+)
 ROLLOUT_SUFFIXES = ("preview", "gate")
 
 
@@ -166,8 +194,9 @@ def idle_replicas_within_replicas(config: dict[str, Any]) -> Iterator[Problem]:
         rollout, replicas = workload.get("rollout"), workload.get("replicas")
         idle = rollout.get("idleReplicas") if isinstance(rollout, dict) else None
         if isinstance(idle, int) and isinstance(replicas, int) and idle > replicas:
-            yield Problem(f"{WORKLOADS}[{index}].rollout.idleReplicas",
-                          IDLE_ABOVE_REPLICAS.format(replicas=replicas, idle=idle))
+            yield Problem(
+                f"{WORKLOADS}[{index}].rollout.idleReplicas", IDLE_ABOVE_REPLICAS.format(replicas=replicas, idle=idle)
+            )
 
 
 def rollout_names_do_not_collide(config: dict[str, Any]) -> Iterator[Problem]:
@@ -248,8 +277,10 @@ def endpoint_cidrs_are_not_the_vpc(config: dict[str, Any]) -> Iterator[Problem]:
         except (TypeError, ValueError):
             continue
         if network.version == vpc.version and network.overlaps(vpc):
-            yield Problem(f"{CLUSTER}.publicEndpointCidrs[{index}]",
-                          f"expected addresses outside the VPC ({vpc}), got {cidr!r}: the VPC uses the private endpoint")
+            yield Problem(
+                f"{CLUSTER}.publicEndpointCidrs[{index}]",
+                f"expected addresses outside the VPC ({vpc}), got {cidr!r}: the VPC uses the private endpoint",
+            )
 
 
 def node_group_single_architecture(config: dict[str, Any]) -> Iterator[Problem]:
@@ -261,9 +292,11 @@ def node_group_single_architecture(config: dict[str, Any]) -> Iterator[Problem]:
         types = [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
         kinds = {instance_architecture(t).value for t in types}
         if len(kinds) > 1:
-            yield Problem(f"{CLUSTER}.nodeGroups[{index}].instanceTypes",
-                          f"expected instance types of one architecture (one Bottlerocket AMI type per group), "
-                          f"got {', '.join(types)} ({' and '.join(sorted(kinds))}): split them into two groups")
+            yield Problem(
+                f"{CLUSTER}.nodeGroups[{index}].instanceTypes",
+                f"expected instance types of one architecture (one Bottlerocket AMI type per group), "
+                f"got {', '.join(types)} ({' and '.join(sorted(kinds))}): split them into two groups",
+            )
 
 
 def kube_proxy_matches_cluster(config: dict[str, Any]) -> Iterator[Problem]:
@@ -273,8 +306,10 @@ def kube_proxy_matches_cluster(config: dict[str, Any]) -> Iterator[Problem]:
         return
     version, pinned = cluster.get("kubernetesVersion"), cluster["addonVersions"].get("kubeProxy")
     if isinstance(version, str) and isinstance(pinned, str) and not pinned.startswith(f"v{version}."):
-        yield Problem(f"{CLUSTER}.addonVersions.kubeProxy",
-                      f"expected a kube-proxy version for Kubernetes {version} (v{version}.x-eksbuild.N), got {pinned!r}")
+        yield Problem(
+            f"{CLUSTER}.addonVersions.kubeProxy",
+            f"expected a kube-proxy version for Kubernetes {version} (v{version}.x-eksbuild.N), got {pinned!r}",
+        )
 
 
 def admin_roles_unique(config: dict[str, Any]) -> Iterator[Problem]:
@@ -285,9 +320,11 @@ def admin_roles_unique(config: dict[str, Any]) -> Iterator[Problem]:
     names = Counter(arn.rsplit("/", 1)[-1] for arn in cluster["adminRoleArns"] if isinstance(arn, str))
     for index, arn in enumerate(cluster["adminRoleArns"]):
         if isinstance(arn, str) and names[arn.rsplit("/", 1)[-1]] > 1:
-            yield Problem(f"{CLUSTER}.adminRoleArns[{index}]",
-                          f"expected each admin role name once (access entries are named after it), "
-                          f"got {arn.rsplit('/', 1)[-1]!r} {names[arn.rsplit('/', 1)[-1]]} times")
+            yield Problem(
+                f"{CLUSTER}.adminRoleArns[{index}]",
+                f"expected each admin role name once (access entries are named after it), "
+                f"got {arn.rsplit('/', 1)[-1]!r} {names[arn.rsplit('/', 1)[-1]]} times",
+            )
 
 
 def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
@@ -297,9 +334,11 @@ def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
         return
     if environment not in ci["environments"]:
         listed = ", ".join(str(e) for e in ci["environments"]) or "none"
-        yield Problem(f"{CI}.environments",
-                      f"expected this stack's environment {environment!r} among them (its deploy role trusts only the "
-                      f"GitHub environment of that name), got {listed}")
+        yield Problem(
+            f"{CI}.environments",
+            f"expected this stack's environment {environment!r} among them (its deploy role trusts only the "
+            f"GitHub environment of that name), got {listed}",
+        )
 
 
 def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Problem]:
@@ -311,9 +350,11 @@ def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Pro
     tags = defaults.get("tags") if isinstance(defaults, dict) else None
     if not isinstance(tags, dict) or tags.get(ENVIRONMENT_TAG) != environment:
         got = repr(tags.get(ENVIRONMENT_TAG)) if isinstance(tags, dict) and ENVIRONMENT_TAG in tags else "nothing"
-        yield Problem("aws:defaultTags.tags",
-                      f"expected {{{ENVIRONMENT_TAG}: {environment}}} ({CI} is set: the pipeline creates and changes "
-                      f"only resources tagged with their environment), got {got}")
+        yield Problem(
+            "aws:defaultTags.tags",
+            f"expected {{{ENVIRONMENT_TAG}: {environment}}} ({CI} is set: the pipeline creates and changes "
+            f"only resources tagged with their environment), got {got}",
+        )
 
 
 CHECKS: tuple[Check, ...] = (

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pulumi
 
@@ -53,13 +54,13 @@ def describe_pydantic_error(error: dict[str, Any]) -> str:
     message: str = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
-            return message[len(prefix):]
+            return message[len(prefix) :]
     if message.startswith("Input should be "):
-        message = "expected " + message[len("Input should be "):]
+        message = "expected " + message[len("Input should be ") :]
     elif message.startswith("Input should have "):
-        message = "expected " + message[len("Input should have "):]
+        message = "expected " + message[len("Input should have ") :]
     elif message.startswith("List should have "):
-        message = "expected a list with " + message[len("List should have "):]
+        message = "expected a list with " + message[len("List should have ") :]
     if "got " not in message:
         message += f", got {_show(error.get('input'))}"
     return message

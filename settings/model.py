@@ -110,14 +110,16 @@ class Slot(str, Enum):
     GREEN = "green"
 
     @property
-    def other(self) -> "Slot":
+    def other(self) -> Slot:
         return Slot.GREEN if self is Slot.BLUE else Slot.BLUE
 
 
 def _dns_label(value: str) -> str:
     if not DNS_LABEL_RE.match(value):
-        raise ValueError("expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
-                         f"at most 63 characters), got {value!r}")
+        raise ValueError(
+            "expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
+            f"at most 63 characters), got {value!r}"
+        )
     return value
 
 
@@ -133,13 +135,17 @@ def _public_cidr(value: str) -> str:
     value = _cidr(value)
     network = ipaddress.ip_network(value)
     if network.prefixlen == 0:
-        raise ValueError(f"the API endpoint is never open to the whole internet: {value!r} is refused; "
-                         "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint")
+        raise ValueError(
+            f"the API endpoint is never open to the whole internet: {value!r} is refused; "
+            "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint"
+        )
     # 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too: bound each entry, not only /0.
     widest = MIN_PUBLIC_PREFIX[network.version]
     if network.prefixlen < widest:
-        raise ValueError(f"expected a CIDR of /{widest} or narrower for the public API endpoint, got {value!r}: "
-                         "list the ranges of your offices or CI runners")
+        raise ValueError(
+            f"expected a CIDR of /{widest} or narrower for the public API endpoint, got {value!r}: "
+            "list the ranges of your offices or CI runners"
+        )
     return value
 
 
@@ -147,42 +153,51 @@ def _vpc_cidr(value: str) -> str:
     value = _cidr(value)
     network = ipaddress.ip_network(value)
     if network.version != 4 or not 16 <= network.prefixlen <= 20 or not network.is_private:
-        raise ValueError(f"expected a private IPv4 CIDR from /16 to /20 (room for 3 public and 3 private subnets), "
-                         f"got {value!r}")
+        raise ValueError(
+            f"expected a private IPv4 CIDR from /16 to /20 (room for 3 public and 3 private subnets), got {value!r}"
+        )
     return value
 
 
 def _role_arn(value: str) -> str:
     if not ROLE_ARN_RE.match(value):
-        raise ValueError(f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}")
+        raise ValueError(
+            f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}"
+        )
     return value
 
 
 def _policy_arn(value: str) -> str:
     if not POLICY_ARN_RE.match(value):
-        raise ValueError(f"expected a customer-managed IAM policy ARN such as "
-                         f"arn:aws:iam::111122223333:policy/workload-boundary, got {value!r}")
+        raise ValueError(
+            f"expected a customer-managed IAM policy ARN such as "
+            f"arn:aws:iam::111122223333:policy/workload-boundary, got {value!r}"
+        )
     return value
 
 
 def _github_owner(value: str) -> str:
     if len(value) > 39 or not GITHUB_OWNER_RE.match(value):
-        raise ValueError(f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
-                         f"at most 39), got {value!r}")
+        raise ValueError(
+            f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
+            f"at most 39), got {value!r}"
+        )
     return value
 
 
 def _github_repository(value: str) -> str:
     if not GITHUB_REPOSITORY_RE.match(value) or value in (".", ".."):
-        raise ValueError(f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), "
-                         f"got {value!r}")
+        raise ValueError(
+            f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), got {value!r}"
+        )
     return value
 
 
 def _bottlerocket_release(value: str) -> str:
     if not BOTTLEROCKET_RELEASE_RE.match(value):
-        raise ValueError(f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), "
-                         f"got {value!r}")
+        raise ValueError(
+            f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got {value!r}"
+        )
     return value
 
 
@@ -194,21 +209,26 @@ def _addon_version(value: str) -> str:
 
 def _kubernetes_version(value: str) -> str:
     if value not in SUPPORTED_KUBERNETES_VERSIONS:
-        raise ValueError(f"expected one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (as a quoted string), "
-                         f"got {value!r}")
+        raise ValueError(
+            f"expected one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (as a quoted string), got {value!r}"
+        )
     return value
 
 
 def _image_digest(value: str) -> str:
     if not DIGEST_REF_RE.match(value):
-        raise ValueError("expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
-                         f"got {value!r} (tags are mutable and are refused)")
+        raise ValueError(
+            "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
+            f"got {value!r} (tags are mutable and are refused)"
+        )
     return value
 
 
 def _registry_host(value: str) -> str:
     if not re.match(r"^[a-z0-9.-]+(:[0-9]+)?$", value):
-        raise ValueError(f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}")
+        raise ValueError(
+            f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}"
+        )
     return value
 
 
@@ -398,7 +418,7 @@ class IngressFlow(_Model):
     port: Port
 
     @model_validator(mode="after")
-    def _exactly_one_source(self) -> "IngressFlow":
+    def _exactly_one_source(self) -> IngressFlow:
         _check_peer(self.from_, self.cidr, key="from", direction="ingress from")
         return self
 
@@ -411,7 +431,7 @@ class EgressFlow(_Model):
     port: Port
 
     @model_validator(mode="after")
-    def _exactly_one_target(self) -> "EgressFlow":
+    def _exactly_one_target(self) -> EgressFlow:
         _check_peer(self.to, self.cidr, key="to", direction="egress to")
         return self
 
@@ -425,7 +445,7 @@ class ComputeResources(_Model):
     memory_limit: Memory = "256Mi"
 
     @model_validator(mode="after")
-    def _requests_within_limits(self) -> "ComputeResources":
+    def _requests_within_limits(self) -> ComputeResources:
         if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
             raise ValueError(f"expected cpuRequest <= cpuLimit, got {self.cpu_request} > {self.cpu_limit}")
         if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
@@ -481,11 +501,13 @@ class CiSettings(_Model):
     so the stack file says which stack owns it (many accounts have it already, from a landing zone)."""
 
     @model_validator(mode="after")
-    def _environments_once(self) -> "CiSettings":
+    def _environments_once(self) -> CiSettings:
         seen = [e.value for e in self.environments]
         repeated = sorted({e for e in seen if seen.count(e) > 1})
         if repeated:
-            raise ValueError(f"expected each environment once in the promotion order, got {', '.join(repeated)} repeated")
+            raise ValueError(
+                f"expected each environment once in the promotion order, got {', '.join(repeated)} repeated"
+            )
         return self
 
     def environment_subject(self, environment: Environment) -> str:
@@ -624,6 +646,4 @@ class StackSettings(_Model):
         return workload.replicas if self.is_prod else 1
 
 
-KNOWN_TOP_LEVEL_KEYS = frozenset(
-    field.alias for field in StackSettings.model_fields.values() if field.alias
-)
+KNOWN_TOP_LEVEL_KEYS = frozenset(field.alias for field in StackSettings.model_fields.values() if field.alias)

@@ -4,9 +4,10 @@ mocks and return what it registered."""
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -22,13 +23,16 @@ STACKS = ("dev", "staging", "prod")
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach a real account: moto and boto3 see these, and nothing else."""
     for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
     }.items():
         monkeypatch.setenv(key, value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _capture_named_stack(stack: str, unknowns: bool) -> Capture:
     program = load_program(REPO)
     return capture_program(program, stack_config(program, stack), unknowns=unknowns)

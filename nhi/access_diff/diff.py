@@ -48,15 +48,29 @@ class AccessDiff:
         return any(c.widens for c in self.changes)
 
     def to_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "before": self.before, "after": self.after, "widens": self.widens,
-                "changes": [asdict(c) for c in self.changes]}
+        return {
+            "stack": self.stack,
+            "before": self.before,
+            "after": self.after,
+            "widens": self.widens,
+            "changes": [asdict(c) for c in self.changes],
+        }
 
 
-def _set_changes(section: str, identity: str, what: str, before: set[Any], after: set[Any], describe: Any,
-                 widen_added: bool = True, widen_removed: bool = False) -> list[Change]:
+def _set_changes(
+    section: str,
+    identity: str,
+    what: str,
+    before: set[Any],
+    after: set[Any],
+    describe: Any,
+    widen_added: bool = True,
+    widen_removed: bool = False,
+) -> list[Change]:
     out = [Change(section, "added", identity, what, describe(item), widen_added) for item in sorted(after - before)]
-    out += [Change(section, "removed", identity, what, describe(item), widen_removed)
-            for item in sorted(before - after)]
+    out += [
+        Change(section, "removed", identity, what, describe(item), widen_removed) for item in sorted(before - after)
+    ]
     return out
 
 
@@ -67,23 +81,38 @@ def _identity_changes(old: Identity, new: Identity) -> list[Change]:
     denies = lambda i: {(g.action, g.resource, g.level) for g in i.grants if g.effect == "Deny"}  # noqa: E731
     grant_text = lambda g: f"{g[0]} on {g[1]} ({g[2]})"  # noqa: E731
     changes += _set_changes(PERMISSIONS, name, "allow", allows(old), allows(new), grant_text)
-    changes += _set_changes(PERMISSIONS, name, "deny", denies(old), denies(new), grant_text, widen_added=False,
-                            widen_removed=True)
-    changes += _set_changes(PERMISSIONS, name, "managed policy", set(old.managed_policies),
-                            set(new.managed_policies), str)
-    changes += _set_changes(PERMISSIONS, name, "EKS access policy", {(a.policy, a.cluster, a.scope) for a in
-                            old.cluster_access}, {(a.policy, a.cluster, a.scope) for a in new.cluster_access},
-                            lambda a: f"{a[0]} on {a[1]} ({a[2]})")
-    changes += _set_changes(PERMISSIONS, name, "Kubernetes group", set(old.kubernetes_groups),
-                            set(new.kubernetes_groups), str)
+    changes += _set_changes(
+        PERMISSIONS, name, "deny", denies(old), denies(new), grant_text, widen_added=False, widen_removed=True
+    )
+    changes += _set_changes(
+        PERMISSIONS, name, "managed policy", set(old.managed_policies), set(new.managed_policies), str
+    )
+    changes += _set_changes(
+        PERMISSIONS,
+        name,
+        "EKS access policy",
+        {(a.policy, a.cluster, a.scope) for a in old.cluster_access},
+        {(a.policy, a.cluster, a.scope) for a in new.cluster_access},
+        lambda a: f"{a[0]} on {a[1]} ({a[2]})",
+    )
+    changes += _set_changes(
+        PERMISSIONS, name, "Kubernetes group", set(old.kubernetes_groups), set(new.kubernetes_groups), str
+    )
     principal = {p.key: p for p in (*old.trusted, *new.trusted)}
     what = "runs in pods of" if new.kind == SERVICE_ACCOUNT else "trusted principal"
     # New pods under a service account widen access only if the account carries some: a binding to an IAM
     # role or a mounted API token. A replaced run-to-completion Job (a new name per release) under an
     # account with neither gains nothing.
     carries_access = new.kind != SERVICE_ACCOUNT or bool(new.bindings) or new.credential.type != "none"
-    changes += _set_changes(TRUST, name, what, {p.key for p in old.trusted}, {p.key for p in new.trusted},
-                            lambda key: principal[key].describe(), widen_added=carries_access)
+    changes += _set_changes(
+        TRUST,
+        name,
+        what,
+        {p.key for p in old.trusted},
+        {p.key for p in new.trusted},
+        lambda key: principal[key].describe(),
+        widen_added=carries_access,
+    )
     # A binding is reported on its service account's row; on a role's row only when it has no such row.
     binding_key = lambda b: (b.mechanism, b.subject, b.role.split(":", 1)[1])  # noqa: E731
     own = lambda i: {binding_key(b) for b in i.bindings if i.kind == SERVICE_ACCOUNT or b.namespace is None}  # noqa: E731
@@ -92,16 +121,39 @@ def _identity_changes(old: Identity, new: Identity) -> list[Change]:
         modes_before = sorted({b.mechanism for b in old.bindings})
         modes_after = sorted({b.mechanism for b in new.bindings})
         if modes_before and modes_after and modes_before != modes_after:
-            changes.append(Change(TRUST, "changed", name, "identity mode",
-                                  f"{', '.join(modes_before)} -> {', '.join(modes_after)}", True))
+            changes.append(
+                Change(
+                    TRUST,
+                    "changed",
+                    name,
+                    "identity mode",
+                    f"{', '.join(modes_before)} -> {', '.join(modes_after)}",
+                    True,
+                )
+            )
     if old.credential != new.credential:
         longer = (new.credential.max_session_seconds or 0) > (old.credential.max_session_seconds or 0)
-        changes.append(Change(OTHER, "changed", name, "credentials",
-                              f"{old.credential.lifetime} -> {new.credential.lifetime}",
-                              (new.credential.static and not old.credential.static) or longer))
+        changes.append(
+            Change(
+                OTHER,
+                "changed",
+                name,
+                "credentials",
+                f"{old.credential.lifetime} -> {new.credential.lifetime}",
+                (new.credential.static and not old.credential.static) or longer,
+            )
+        )
     if old.boundary != new.boundary:
-        changes.append(Change(OTHER, "changed", name, "permissions boundary",
-                              f"{old.boundary or 'none'} -> {new.boundary or 'none'}", new.boundary is None))
+        changes.append(
+            Change(
+                OTHER,
+                "changed",
+                name,
+                "permissions boundary",
+                f"{old.boundary or 'none'} -> {new.boundary or 'none'}",
+                new.boundary is None,
+            )
+        )
     if new.kind == SERVICE_ACCOUNT:
         changes += _set_changes(OTHER, name, "image", set(old.images), set(new.images), str, widen_added=False)
     return changes

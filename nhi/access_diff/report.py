@@ -22,8 +22,10 @@ def to_markdown(diff: AccessDiff) -> str:
     widening = [c for c in diff.changes if c.widens]
     head = f"### Access diff of stack `{diff.stack}`: {diff.after} against {diff.before}"
     if widening:
-        verdict = (f"**Access widens**: {len(widening)} change(s) give an identity more access, reach or "
-                   "principals. Ask for a second review.")
+        verdict = (
+            f"**Access widens**: {len(widening)} change(s) give an identity more access, reach or "
+            "principals. Ask for a second review."
+        )
     elif diff.changes:
         verdict = "Access does not widen: only removals or changes that grant nothing new."
     else:
@@ -33,12 +35,20 @@ def to_markdown(diff: AccessDiff) -> str:
         found = [c for c in diff.changes if c.section == section]
         if not found:
             continue
-        lines += ["", f"#### {section.capitalize()} ({len(found)})", "",
-                  "| change | | identity | what | detail |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"#### {section.capitalize()} ({len(found)})",
+            "",
+            "| change | | identity | what | detail |",
+            "|---|---|---|---|---|",
+        ]
         lines += [_row(c) for c in found]
     counts = {s: sum(1 for c in diff.changes if c.section == s) for s in (IDENTITIES, PERMISSIONS)}
-    lines += ["", f"<sub>nhi access-diff: {counts[IDENTITIES]} identity change(s), {counts[PERMISSIONS]} "
-                  "permission change(s); exit code 3 when access widens, 0 otherwise.</sub>"]
+    lines += [
+        "",
+        f"<sub>nhi access-diff: {counts[IDENTITIES]} identity change(s), {counts[PERMISSIONS]} "
+        "permission change(s); exit code 3 when access widens, 0 otherwise.</sub>",
+    ]
     return "\n".join(lines)
 
 

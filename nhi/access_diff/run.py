@@ -26,8 +26,10 @@ class DiffOptions:
 
 def run_access_diff(options: DiffOptions) -> AccessDiff:
     if (options.against_ref is None) == (options.against_file is None):
-        raise PreflightError("Say what to compare against: --against REF (the same stack file at a git ref) or "
-                             "--against-file PATH (another stack file).")
+        raise PreflightError(
+            "Say what to compare against: --against REF (the same stack file at a git ref) or "
+            "--against-file PATH (another stack file)."
+        )
     program = load_program(options.program)
     new_config = stack_config(program, options.stack, options.stack_file)
     assert new_config.source is not None  # stack_config always reads a file

@@ -14,16 +14,20 @@ def stack_file_at_ref(path: Path, ref: str, into: Path) -> Path:
     """Write the content of `path` at git `ref` into the directory `into`, under the same file name."""
     directory = path.resolve().parent
     try:
-        result = subprocess.run(["git", "-C", str(directory), "show", f"{ref}:./{path.name}"],
-                                capture_output=True, timeout=60, check=False)
+        result = subprocess.run(
+            ["git", "-C", str(directory), "show", f"{ref}:./{path.name}"], capture_output=True, timeout=60, check=False
+        )
     except FileNotFoundError:
-        raise PreflightError("--against needs git, which is not installed; compare two files with "
-                             "--against-file instead.") from None
+        raise PreflightError(
+            "--against needs git, which is not installed; compare two files with --against-file instead."
+        ) from None
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()
-        raise PreflightError(f"Cannot read {path} at git ref {ref!r}: {reason[-1] if reason else 'git show failed'}. "
-                             "Name a commit, branch or tag where the stack file exists (for a new stack file, "
-                             "there is nothing to compare against).")
+        raise PreflightError(
+            f"Cannot read {path} at git ref {ref!r}: {reason[-1] if reason else 'git show failed'}. "
+            "Name a commit, branch or tag where the stack file exists (for a new stack file, "
+            "there is nothing to compare against)."
+        )
     target = into / path.name
     target.write_bytes(result.stdout)
     return target

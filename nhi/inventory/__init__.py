@@ -10,4 +10,4 @@ NetworkPolicy evaluator), `cells` and `formats` (table, Markdown, JSON), `graph`
 from .build import build
 from .model import Identity, Inventory
 
-__all__ = ["build", "Identity", "Inventory"]
+__all__ = ["Identity", "Inventory", "build"]

@@ -5,8 +5,9 @@ pods that run as them, their bindings to roles, and the network reach of those p
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from nhi.preflight import wire
 from nhi.preflight.capture import Capture, CapturedResource
@@ -14,8 +15,21 @@ from nhi.preflight.errors import PreflightError
 from nhi.preflight.manifests import manifest
 
 from . import documents, flows, pods
-from .model import (ACCESS_ENTRY, IAM_ROLE, IAM_USER, KINDS, SERVICE_ACCOUNT, Binding, ClusterAccess, Credential,
-                    Flow, Grant, Identity, Inventory, Principal)
+from .model import (
+    ACCESS_ENTRY,
+    IAM_ROLE,
+    IAM_USER,
+    KINDS,
+    SERVICE_ACCOUNT,
+    Binding,
+    ClusterAccess,
+    Credential,
+    Flow,
+    Grant,
+    Identity,
+    Inventory,
+    Principal,
+)
 from .netpol import NetworkModel, UnsupportedPolicy
 
 ROLE = "aws:iam/role:Role"
@@ -140,8 +154,9 @@ class _Builder:
         if in_stack is not None:
             self._document(in_stack.props.get("policy"), f"managed:{name}", into)
 
-    def permissions(self, index: _Index, entity: _Entity, inline_type: str, attachment_type: str,
-                    owner_prop: str) -> _Permissions:
+    def permissions(
+        self, index: _Index, entity: _Entity, inline_type: str, attachment_type: str, owner_prop: str
+    ) -> _Permissions:
         found = _Permissions([], [], [])
         for inline in entity.props.get("inlinePolicies") or []:
             if isinstance(inline, dict) and inline.get("policy"):
@@ -188,8 +203,10 @@ class _Builder:
             if role:
                 found.append(Binding("irsa", namespace, str(body["metadata"]["name"]), role_id(role), resource.name))
             else:
-                self.warnings.append(f"service account {namespace}/{body['metadata']['name']} names role {arn}, "
-                                     "which this stack does not create")
+                self.warnings.append(
+                    f"service account {namespace}/{body['metadata']['name']} names role {arn}, "
+                    "which this stack does not create"
+                )
         for addon in self.by_type[ADDON]:
             values = props(addon)
             name = values.get("addonName") or addon.name
@@ -197,15 +214,29 @@ class _Builder:
                 role = self.roles.resolve(addon, "podIdentityAssociations", entry.get("roleArn"))
                 if role:
                     account = str(entry.get("serviceAccount") or "?")
-                    found.append(Binding("add-on pod-identity", self._trusted_namespace(role, account), account,
-                                         role_id(role), f"add-on {name}"))
+                    found.append(
+                        Binding(
+                            "add-on pod-identity",
+                            self._trusted_namespace(role, account),
+                            account,
+                            role_id(role),
+                            f"add-on {name}",
+                        )
+                    )
             if values.get("serviceAccountRoleArn"):
                 role = self.roles.resolve(addon, "serviceAccountRoleArn", values["serviceAccountRoleArn"])
                 if role:
                     subject = self._single_subject(role)
                     namespace, _, account = (subject or "?/?").partition("/")
-                    found.append(Binding("add-on irsa", None if namespace == "?" else namespace, account,
-                                         role_id(role), f"add-on {name}"))
+                    found.append(
+                        Binding(
+                            "add-on irsa",
+                            None if namespace == "?" else namespace,
+                            account,
+                            role_id(role),
+                            f"add-on {name}",
+                        )
+                    )
         return found
 
     def _trust(self, role: _Entity) -> tuple[list[Principal], list[str]]:
@@ -219,8 +250,9 @@ class _Builder:
         return subjects.pop() if len(subjects) == 1 else None
 
     def _trusted_namespace(self, role: _Entity, account: str) -> str | None:
-        namespaces = {p.subject.split("/")[0] for p in self._trust(role)[0]
-                      if p.subject and p.subject.endswith(f"/{account}")}
+        namespaces = {
+            p.subject.split("/")[0] for p in self._trust(role)[0] if p.subject and p.subject.endswith(f"/{account}")
+        }
         return namespaces.pop() if len(namespaces) == 1 else None
 
     # --- roles that the cluster itself uses ----------------------------------------------------------------
@@ -233,8 +265,11 @@ class _Builder:
                 found[role_id(role)] = "cluster"
         references = [(r, "nodeRoleArn") for r in self.by_type[NODE_GROUP]]
         references += [(r, "role") for r in self.by_type[INSTANCE_PROFILE]]
-        references += [(r, "principalArn") for r in self.by_type[EKS_ACCESS_ENTRY]
-                       if str(props(r).get("type") or "").startswith("EC2")]
+        references += [
+            (r, "principalArn")
+            for r in self.by_type[EKS_ACCESS_ENTRY]
+            if str(props(r).get("type") or "").startswith("EC2")
+        ]
         for resource, prop in references:
             role = self.roles.resolve(resource, prop, props(resource).get(prop))
             if role:
@@ -250,9 +285,11 @@ class _Builder:
             trusted, trust_flags = self._trust(entity)
             permissions = self.permissions(self.roles, entity, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, "role")
             bound = tuple(sorted((b for b in bindings if b.role == rid), key=lambda b: (b.subject, b.mechanism)))
-            accounts = [service_accounts[service_account_id(b.namespace, b.service_account)]
-                        for b in bound if b.namespace and service_account_id(b.namespace, b.service_account)
-                        in service_accounts]
+            accounts = [
+                service_accounts[service_account_id(b.namespace, b.service_account)]
+                for b in bound
+                if b.namespace and service_account_id(b.namespace, b.service_account) in service_accounts
+            ]
             if rid in infrastructure:
                 category = infrastructure[rid]
             elif any(b.mechanism.startswith("add-on") for b in bound):
@@ -267,17 +304,26 @@ class _Builder:
             if seconds > DEFAULT_MAX_SESSION:
                 flags.append(f"sessions up to {seconds // 3600}h (more than IAM's 1h default)")
             boundary = _known(entity.props.get("permissionsBoundary"))
-            out.append(Identity(
-                id=rid, kind=IAM_ROLE, name=entity.resource.name, category=category, arn=entity.arn,
-                trusted=tuple(sorted(set(trusted), key=lambda p: p.key)), bindings=bound,
-                credential=Credential("sts", f"STS, sessions ≤{_duration(seconds)}", False, seconds),
-                grants=_sorted_grants(permissions.grants), managed_policies=tuple(sorted(set(permissions.managed))),
-                boundary=policy_name(boundary) if boundary else None,
-                egress=_union(a.egress for a in accounts), ingress=_union(a.ingress for a in accounts),
-                workloads=tuple(sorted({w for a in accounts for w in a.workloads})),
-                images=tuple(sorted({i for a in accounts for i in a.images})),
-                flags=tuple(sorted(set(flags))),
-            ))
+            out.append(
+                Identity(
+                    id=rid,
+                    kind=IAM_ROLE,
+                    name=entity.resource.name,
+                    category=category,
+                    arn=entity.arn,
+                    trusted=tuple(sorted(set(trusted), key=lambda p: p.key)),
+                    bindings=bound,
+                    credential=Credential("sts", f"STS, sessions ≤{_duration(seconds)}", False, seconds),
+                    grants=_sorted_grants(permissions.grants),
+                    managed_policies=tuple(sorted(set(permissions.managed))),
+                    boundary=policy_name(boundary) if boundary else None,
+                    egress=_union(a.egress for a in accounts),
+                    ingress=_union(a.ingress for a in accounts),
+                    workloads=tuple(sorted({w for a in accounts for w in a.workloads})),
+                    images=tuple(sorted({i for a in accounts for i in a.images})),
+                    flags=tuple(sorted(set(flags))),
+                )
+            )
         return out
 
     def user_identities(self) -> list[Identity]:
@@ -290,15 +336,29 @@ class _Builder:
             uid = user_id(entity)
             permissions = self.permissions(self.users, entity, USER_POLICY, USER_POLICY_ATTACHMENT, "user")
             static = keys.get(uid, 0) > 0
-            credential = (Credential("static-access-key", f"{keys[uid]} access key(s) that never expire", True)
-                          if static else Credential("none", "IAM user without an access key in this stack"))
-            flags = ["IAM user: a long-lived identity; use a role with short-lived credentials",
-                     *(["static access key"] if static else []), *permissions.flags]
-            out.append(Identity(
-                id=uid, kind=IAM_USER, name=entity.resource.name, category="user", arn=entity.arn,
-                credential=credential, grants=_sorted_grants(permissions.grants),
-                managed_policies=tuple(sorted(set(permissions.managed))), flags=tuple(sorted(set(flags))),
-            ))
+            credential = (
+                Credential("static-access-key", f"{keys[uid]} access key(s) that never expire", True)
+                if static
+                else Credential("none", "IAM user without an access key in this stack")
+            )
+            flags = [
+                "IAM user: a long-lived identity; use a role with short-lived credentials",
+                *(["static access key"] if static else []),
+                *permissions.flags,
+            ]
+            out.append(
+                Identity(
+                    id=uid,
+                    kind=IAM_USER,
+                    name=entity.resource.name,
+                    category="user",
+                    arn=entity.arn,
+                    credential=credential,
+                    grants=_sorted_grants(permissions.grants),
+                    managed_policies=tuple(sorted(set(permissions.managed))),
+                    flags=tuple(sorted(set(flags))),
+                )
+            )
         return out
 
     def access_entry_identities(self) -> list[Identity]:
@@ -307,10 +367,14 @@ class _Builder:
             values = props(association)
             cluster, principal = str(values.get("clusterName")), str(values.get("principalArn"))
             scope = values.get("accessScope") or {}
-            text = "cluster" if scope.get("type") == "cluster" else \
-                f"namespaces: {', '.join(sorted(scope.get('namespaces') or []))}"
-            policies[(cluster, principal)].append(ClusterAccess(cluster, policy_name(str(values.get("policyArn"))),
-                                                                text))
+            text = (
+                "cluster"
+                if scope.get("type") == "cluster"
+                else f"namespaces: {', '.join(sorted(scope.get('namespaces') or []))}"
+            )
+            policies[(cluster, principal)].append(
+                ClusterAccess(cluster, policy_name(str(values.get("policyArn"))), text)
+            )
         out = []
         for entry in self.by_type[EKS_ACCESS_ENTRY]:
             values = props(entry)
@@ -324,19 +388,26 @@ class _Builder:
                 category = "admin"
             else:
                 category = "cluster-access"
-            lifetime = (f"STS session of {in_stack.resource.name}" if in_stack
-                        else "the principal's own (outside this stack)")
+            lifetime = (
+                f"STS session of {in_stack.resource.name}" if in_stack else "the principal's own (outside this stack)"
+            )
             static = ":user/" in principal
             flags = ["access entry for an IAM user: static keys reach the cluster"] if static else []
             flags += [f"{a.policy} on {a.scope}" for a in access if a.policy.endswith("AdminPolicy")]
-            out.append(Identity(
-                id=f"{ACCESS_ENTRY}:{cluster}:{principal}", kind=ACCESS_ENTRY, name=f"{cluster}: {policy_name(principal)}",
-                category=category, arn=_known(values.get("arn")), trusted=(Principal("AWS", principal),),
-                credential=Credential("static-access-key" if static else "sts", lifetime, static),
-                cluster_access=access,
-                kubernetes_groups=tuple(sorted(str(g) for g in values.get("kubernetesGroups") or [])),
-                flags=tuple(sorted(flags)),
-            ))
+            out.append(
+                Identity(
+                    id=f"{ACCESS_ENTRY}:{cluster}:{principal}",
+                    kind=ACCESS_ENTRY,
+                    name=f"{cluster}: {policy_name(principal)}",
+                    category=category,
+                    arn=_known(values.get("arn")),
+                    trusted=(Principal("AWS", principal),),
+                    credential=Credential("static-access-key" if static else "sts", lifetime, static),
+                    cluster_access=access,
+                    kubernetes_groups=tuple(sorted(str(g) for g in values.get("kubernetesGroups") or [])),
+                    flags=tuple(sorted(flags)),
+                )
+            )
         return out
 
     def service_account_identities(self, bindings: list[Binding]) -> dict[str, Identity]:
@@ -344,8 +415,10 @@ class _Builder:
         try:
             reach = flows.compute(self._network_model(), workloads)
         except UnsupportedPolicy as error:
-            raise PreflightError(f"A NetworkPolicy of this stack uses a construct the inventory cannot evaluate "
-                                 f"({error}); its network reach would be wrong, so there is no inventory.") from None
+            raise PreflightError(
+                f"A NetworkPolicy of this stack uses a construct the inventory cannot evaluate "
+                f"({error}); its network reach would be wrong, so there is no inventory."
+            ) from None
         declared: dict[str, dict[str, Any]] = {}
         for resource in self.by_type[K8S_SERVICE_ACCOUNT]:
             body = manifest(resource)
@@ -360,8 +433,11 @@ class _Builder:
             bound = tuple(sorted((b for b in bindings if b.subject == key), key=lambda b: (b.role, b.mechanism)))
             body = declared.get(key)
             account_automount = body.get("automountServiceAccountToken") if body else None
-            mounted = sorted(w.workload for w in running
-                             if w.automount_token is True or (w.automount_token is None and account_automount is not False))
+            mounted = sorted(
+                w.workload
+                for w in running
+                if w.automount_token is True or (w.automount_token is None and account_automount is not False)
+            )
             flags: list[str] = []
             if body is None and running:
                 flags.append("pods run as a service account this stack does not create")
@@ -372,23 +448,38 @@ class _Builder:
             images = tuple(sorted({i for w in running for i in w.images}))
             flags += [f"image not pinned by digest: {i}" for i in images if "@sha256:" not in i]
             egress, ingress = reach.get(key, flows.Reach()).egress, reach.get(key, flows.Reach()).ingress
-            flags += [f"{f.direction} not restricted by any NetworkPolicy" for f in egress | ingress
-                      if f.peer_kind == "any" and f.peer.startswith("* (")]
+            flags += [
+                f"{f.direction} not restricted by any NetworkPolicy"
+                for f in egress | ingress
+                if f.peer_kind == "any" and f.peer.startswith("* (")
+            ]
             if running:
                 category = "workload"
             elif any(b.mechanism.startswith("add-on") for b in bound):
                 category = "add-on"
             else:
                 category = "unused"
-            credential = (Credential("kubernetes-token", "API token (projected, ~1h, rotated)")
-                          if mounted else Credential("none", "no API token"))
+            credential = (
+                Credential("kubernetes-token", "API token (projected, ~1h, rotated)")
+                if mounted
+                else Credential("none", "no API token")
+            )
             if not running and bound:
                 credential = Credential("kubernetes-token", "managed by the add-on")
             out[service_account_id(namespace, name)] = Identity(
-                id=service_account_id(namespace, name), kind=SERVICE_ACCOUNT, name=key, category=category,
-                namespace=namespace, trusted=tuple(Principal("Pods", w.workload) for w in running), bindings=bound,
-                credential=credential, egress=_sorted_flows(egress), ingress=_sorted_flows(ingress),
-                workloads=tuple(w.workload for w in running), images=images, flags=tuple(sorted(set(flags))),
+                id=service_account_id(namespace, name),
+                kind=SERVICE_ACCOUNT,
+                name=key,
+                category=category,
+                namespace=namespace,
+                trusted=tuple(Principal("Pods", w.workload) for w in running),
+                bindings=bound,
+                credential=credential,
+                egress=_sorted_flows(egress),
+                ingress=_sorted_flows(ingress),
+                workloads=tuple(w.workload for w in running),
+                images=images,
+                flags=tuple(sorted(set(flags))),
             )
         return out
 
@@ -396,7 +487,9 @@ class _Builder:
         labels = {}
         for namespace in self.by_type[K8S_NAMESPACE]:
             body = manifest(namespace)
-            labels[str(body["metadata"]["name"])] = {str(k): str(v) for k, v in (body["metadata"].get("labels") or {}).items()}
+            labels[str(body["metadata"]["name"])] = {
+                str(k): str(v) for k, v in (body["metadata"].get("labels") or {}).items()
+            }
         policies = []
         for resource in self.by_type[K8S_NETWORK_POLICY]:
             body = manifest(resource)
@@ -437,8 +530,12 @@ def build(capture: Capture) -> Inventory:
     builder = _Builder(capture)
     bindings = builder.bindings()
     accounts = builder.service_account_identities(bindings)
-    identities = [*builder.role_identities(bindings, accounts), *builder.user_identities(),
-                  *builder.access_entry_identities(), *accounts.values()]
+    identities = [
+        *builder.role_identities(bindings, accounts),
+        *builder.user_identities(),
+        *builder.access_entry_identities(),
+        *accounts.values(),
+    ]
     order = {kind: i for i, kind in enumerate(KINDS)}
     identities.sort(key=lambda i: (order[i.kind], i.category, i.name))
     return Inventory(capture.project, capture.stack, tuple(identities), tuple(sorted(set(builder.warnings))))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .model import ACCESS_ENTRY, IAM_ROLE, IAM_USER, SERVICE_ACCOUNT, Flow, Grant, Identity
 from .documents import POD_IDENTITY_SERVICE
 from .levels import is_pattern
+from .model import ACCESS_ENTRY, IAM_ROLE, IAM_USER, SERVICE_ACCOUNT, Flow, Grant, Identity
 
-SHORT_KIND = {IAM_ROLE: "IAM role", IAM_USER: "IAM user", ACCESS_ENTRY: "access entry",
-              SERVICE_ACCOUNT: "service account"}
+SHORT_KIND = {
+    IAM_ROLE: "IAM role",
+    IAM_USER: "IAM user",
+    ACCESS_ENTRY: "access entry",
+    SERVICE_ACCOUNT: "service account",
+}
 
 
 def short_image(image: str) -> str:
@@ -105,8 +109,9 @@ def grant_rows(grants: tuple[Grant, ...]) -> list[tuple[str, str, str, str, str]
         for action, resources in actions.items():
             by_resources[tuple(sorted(resources))].append(action)
         for resources, names in sorted(by_resources.items(), key=lambda item: sorted(item[1])):
-            marked = [f"{n} (conditional)" if any((n, r) in conditional for r in resources) else n
-                      for n in sorted(names)]
+            marked = [
+                f"{n} (conditional)" if any((n, r) in conditional for r in resources) else n for n in sorted(names)
+            ]
             shown = ", ".join(a if is_pattern(a.split(" ")[0]) else a.split(":", 1)[-1] for a in marked)
             rows.append((effect, service, level, shown, "\n".join(resources)))
     return rows

@@ -4,7 +4,8 @@ become Grants, trust statements become Principals."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from nhi.preflight import wire
 
@@ -85,8 +86,9 @@ def grants(document: Any, source: str) -> tuple[list[Grant], list[str]]:
             if effect == "Allow":
                 flags.append(f"{source}: NotAction allows every action but {', '.join(excluded)}")
             for resource in resources:
-                found.append(Grant("*", "Unknown", f"all except {', '.join(excluded)}", resource, effect,
-                                   conditional, source))
+                found.append(
+                    Grant("*", "Unknown", f"all except {', '.join(excluded)}", resource, effect, conditional, source)
+                )
             continue
         for action in _strings(statement.get("Action")):
             service = action.split(":", 1)[0].lower() if ":" in action else "*"
@@ -100,19 +102,24 @@ def grants(document: Any, source: str) -> tuple[list[Grant], list[str]]:
                         found.append(Grant(service, level, written, resource, effect, conditional, source))
                 continue
             for resource in resources:
-                found.append(Grant(service, levels_of(action)[0], canonical(action), resource, effect, conditional,
-                                   source))
+                found.append(
+                    Grant(service, levels_of(action)[0], canonical(action), resource, effect, conditional, source)
+                )
         if effect == "Allow" and "*" in resources:
-            flags.append(f"{source}: Resource \"*\" on {', '.join(sorted(_strings(statement.get('Action'))))}")
+            flags.append(f'{source}: Resource "*" on {", ".join(sorted(_strings(statement.get("Action"))))}')
     return found, flags
 
 
 def _subjects(statement: dict[str, Any], kind: str, value: str) -> list[str | None]:
     """Who within the principal may assume: the service account of Pod Identity tags or of an OIDC `:sub`."""
     if kind == "Federated":
-        subs = [v for operator in ("StringEquals", "StringLike")
-                for key, values in (statement.get("Condition") or {}).get(operator, {}).items()
-                if key.lower().endswith(":sub") for v in _strings(values)]
+        subs = [
+            v
+            for operator in ("StringEquals", "StringLike")
+            for key, values in (statement.get("Condition") or {}).get(operator, {}).items()
+            if key.lower().endswith(":sub")
+            for v in _strings(values)
+        ]
         out: list[str | None] = []
         for sub in subs:
             parts = sub.split(":")
@@ -147,11 +154,13 @@ def principals(document: Any) -> tuple[list[Principal], list[str]]:
                 entries.extend((str(kind), v) for v in _strings(values))
         for kind, value in entries:
             if value == "*" and not statement.get("Condition"):
-                flags.append("trust: any principal may assume it (Principal \"*\" with no condition)")
+                flags.append('trust: any principal may assume it (Principal "*" with no condition)')
             for subject in _subjects(statement, kind, value):
                 if kind == "Service" and value == POD_IDENTITY_SERVICE and subject is None:
-                    flags.append("trust: any Pod Identity association in the account may use it (no "
-                                 "kubernetes-namespace/service-account tag conditions)")
+                    flags.append(
+                        "trust: any Pod Identity association in the account may use it (no "
+                        "kubernetes-namespace/service-account tag conditions)"
+                    )
                 if kind == "Federated" and "oidc-provider" in value and subject is None:
                     flags.append("trust: any service account of the cluster may use it (no OIDC :sub condition)")
                 if kind == "Federated" and subject is not None and ("*" in subject or "?" in subject):

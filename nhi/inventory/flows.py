@@ -83,8 +83,9 @@ def compute(model: NetworkModel, workloads: list[WorkloadPod]) -> dict[str, Reac
             for port, protocol in sorted(_candidate_ports(model, destination)):
                 if model.allows(source.pod, destination.pod, port, protocol):
                     reach[owner(source)].egress.add(Flow("egress", "identity", owner(destination), protocol, str(port)))
-                    reach[owner(destination)].ingress.add(Flow("ingress", "identity", owner(source), protocol,
-                                                               str(port)))
+                    reach[owner(destination)].ingress.add(
+                        Flow("ingress", "identity", owner(source), protocol, str(port))
+                    )
     for workload in workloads:
         for policy_type, rules_key, peers_key in (("Egress", "egress", "to"), ("Ingress", "ingress", "from")):
             direction = rules_key

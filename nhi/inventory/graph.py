@@ -42,7 +42,9 @@ def fold_resources(resources: set[str]) -> dict[str, str]:
     """resource -> the resource it belongs to (`bucket/*` -> `bucket`, `table/t/index/*` -> `table/t`)."""
     folded = {}
     for resource in resources:
-        parents = [p for p in resources if p != resource and (resource.startswith(p + "/") or resource.startswith(p + ":"))]
+        parents = [
+            p for p in resources if p != resource and (resource.startswith(p + "/") or resource.startswith(p + ":"))
+        ]
         folded[resource] = min(parents, key=len) if parents else resource
     return folded
 
@@ -72,11 +74,13 @@ def dot_source(inventory: Inventory) -> str:
     """The DOT text, deterministic for an inventory; its hash is embedded as the graph's comment."""
     body = _body(inventory)
     digest = hashlib.sha256(body.encode()).hexdigest()
-    header = (f"digraph {quote('nhi-inventory')} {{\n"
-              f"  graph [comment={quote(SOURCE_MARK + digest)}, rankdir=LR, fontname=Helvetica, fontsize=11, "
-              f"labelloc=t, nodesep=0.25, ranksep=0.9, label={quote(_title(inventory))}];\n"
-              f"  node [fontname=Helvetica, fontsize=9, shape=box, style=\"rounded,filled\", fillcolor=white];\n"
-              f"  edge [fontname=Helvetica, fontsize=8];\n")
+    header = (
+        f"digraph {quote('nhi-inventory')} {{\n"
+        f"  graph [comment={quote(SOURCE_MARK + digest)}, rankdir=LR, fontname=Helvetica, fontsize=11, "
+        f"labelloc=t, nodesep=0.25, ranksep=0.9, label={quote(_title(inventory))}];\n"
+        f'  node [fontname=Helvetica, fontsize=9, shape=box, style="rounded,filled", fillcolor=white];\n'
+        f"  edge [fontname=Helvetica, fontsize=8];\n"
+    )
     return header + body + "}\n"
 
 
@@ -85,8 +89,10 @@ def source_digest(inventory: Inventory) -> str:
 
 
 def _title(inventory: Inventory) -> str:
-    return (f"Non-human identities of {inventory.project} / {inventory.stack}: workloads and allowed flows "
-            f"(DNS to kube-dns not drawn), the IAM roles they run as, and what each role can touch")
+    return (
+        f"Non-human identities of {inventory.project} / {inventory.stack}: workloads and allowed flows "
+        f"(DNS to kube-dns not drawn), the IAM roles they run as, and what each role can touch"
+    )
 
 
 def expected_nodes(inventory: Inventory) -> set[str]:
@@ -114,14 +120,21 @@ def _draw(inventory: Inventory, dot: _Dot) -> None:
         by_namespace[account.namespace or "?"].append(account)
     for n, (namespace, members) in enumerate(sorted(by_namespace.items())):
         dot.lines.append(f"  subgraph cluster_ns_{n} {{")
-        dot.lines.append(f"    label={quote('namespace ' + namespace)}; style=\"rounded,dashed\"; color=gray50;")
+        dot.lines.append(f'    label={quote("namespace " + namespace)}; style="rounded,dashed"; color=gray50;')
         for account in members:
             workloads = ", ".join(w.rsplit("/", 1)[-1] for w in account.workloads) or "add-on managed"
-            images = f"\n{len(account.images)} image(s) by digest" if account.images and all(
-                "@sha256:" in i for i in account.images) else (f"\n{len(account.images)} image(s), NOT all by digest"
-                                                              if account.images else "")
-            dot.node(node_id("sa", account.name), f"{account.name}\n{workloads}{images}", "    ",
-                     fillcolor="#e8f1fb", color="#2f6db5")
+            images = (
+                f"\n{len(account.images)} image(s) by digest"
+                if account.images and all("@sha256:" in i for i in account.images)
+                else (f"\n{len(account.images)} image(s), NOT all by digest" if account.images else "")
+            )
+            dot.node(
+                node_id("sa", account.name),
+                f"{account.name}\n{workloads}{images}",
+                "    ",
+                fillcolor="#e8f1fb",
+                color="#2f6db5",
+            )
         dot.lines.append("  }")
 
     # Flows between workloads and to/from address ranges or pods outside the stack (DNS left out).
@@ -141,10 +154,12 @@ def _draw(inventory: Inventory, dot: _Dot) -> None:
 
     # IAM roles and users, and what they can touch.
     dot.lines.append("  subgraph cluster_iam {")
-    dot.lines.append("    label=\"IAM roles and users\"; style=\"rounded\"; color=\"#b5832f\";")
+    dot.lines.append('    label="IAM roles and users"; style="rounded"; color="#b5832f";')
     for principal in principals:
         kind = "role" if principal.kind == IAM_ROLE else "user"
-        trust = ", ".join(sorted({p.value for p in principal.trusted if p.kind == "Service"} - {"pods.eks.amazonaws.com"}))
+        trust = ", ".join(
+            sorted({p.value for p in principal.trusted if p.kind == "Service"} - {"pods.eks.amazonaws.com"})
+        )
         label = f"{principal.name}\n({principal.category}{', ' + trust if trust else ''})"
         fill = "#fde2e2" if principal.credential.static else "#fdf3e1"
         dot.node(node_id(kind, principal.name), label, "    ", fillcolor=fill, color="#b5832f")
@@ -153,8 +168,14 @@ def _draw(inventory: Inventory, dot: _Dot) -> None:
         for binding in account.bindings:
             role = by_id.get(binding.role)
             if role:
-                dot.edge(node_id("sa", account.name), node_id("role", role.name), binding.mechanism,
-                         style="dashed", color="#b5832f", fontcolor="#b5832f")
+                dot.edge(
+                    node_id("sa", account.name),
+                    node_id("role", role.name),
+                    binding.mechanism,
+                    style="dashed",
+                    color="#b5832f",
+                    fontcolor="#b5832f",
+                )
     for principal in principals:
         kind = "role" if principal.kind == IAM_ROLE else "user"
         allowed = [g for g in principal.grants if g.effect == "Allow"]
@@ -164,11 +185,21 @@ def _draw(inventory: Inventory, dot: _Dot) -> None:
             levels[folded[grant.resource]].add(grant.level)
         for resource, found in sorted(levels.items()):
             target = node_id("aws", resource)
-            dot.node(target, resource_label(resource) if resource != "*" else "ANY resource (*)",
-                     shape="cylinder", fillcolor="#eaf5ea", color="#3c8d40")
+            dot.node(
+                target,
+                resource_label(resource) if resource != "*" else "ANY resource (*)",
+                shape="cylinder",
+                fillcolor="#eaf5ea",
+                color="#3c8d40",
+            )
             write = bool(found & {"Write", "Permissions management", "Tagging"})
-            dot.edge(node_id(kind, principal.name), target, _levels_text(found),
-                     color="#c0392b" if write else "#3c8d40", fontcolor="#c0392b" if write else "#3c8d40")
+            dot.edge(
+                node_id(kind, principal.name),
+                target,
+                _levels_text(found),
+                color="#c0392b" if write else "#3c8d40",
+                fontcolor="#c0392b" if write else "#3c8d40",
+            )
         for name in principal.managed_policies:
             target = node_id("managed-policy", name)
             dot.node(target, f"{name}\n(managed policy)", shape="note", fillcolor="#f2f2f2", color="gray40")
@@ -178,12 +209,22 @@ def _draw(inventory: Inventory, dot: _Dot) -> None:
     for entry in entries:
         source = node_id("access-entry", entry.name)
         principal = entry.trusted[0].value if entry.trusted else "?"
-        dot.node(source, f"{principal.rsplit(':', 1)[-1]}\n(EKS access entry, {entry.category})",
-                 shape="box", fillcolor="#fde2e2" if entry.category == "admin" else "#fdf3e1", color="#b5832f")
+        dot.node(
+            source,
+            f"{principal.rsplit(':', 1)[-1]}\n(EKS access entry, {entry.category})",
+            shape="box",
+            fillcolor="#fde2e2" if entry.category == "admin" else "#fdf3e1",
+            color="#b5832f",
+        )
         for access in entry.cluster_access:
             target = node_id("eks-cluster", access.cluster)
-            dot.node(target, f"EKS cluster {access.cluster}\n(Kubernetes API)", shape="cylinder",
-                     fillcolor="#eaf5ea", color="#3c8d40")
+            dot.node(
+                target,
+                f"EKS cluster {access.cluster}\n(Kubernetes API)",
+                shape="cylinder",
+                fillcolor="#eaf5ea",
+                color="#3c8d40",
+            )
             dot.edge(source, target, f"{access.policy}\n({access.scope})", color="#c0392b", fontcolor="#c0392b")
 
 
@@ -191,8 +232,9 @@ def _peer_node(dot: _Dot, kind: str, peer: str) -> str:
     if kind == "identity":
         return node_id("sa", peer)
     ident = node_id(kind, peer)
-    label = {"cidr": f"addresses {peer}", "selector": f"pods {peer}\n(not in this stack)",
-             "any": "ANYWHERE"}.get(kind, peer)
+    label = {"cidr": f"addresses {peer}", "selector": f"pods {peer}\n(not in this stack)", "any": "ANYWHERE"}.get(
+        kind, peer
+    )
     dot.node(ident, label, shape="hexagon" if kind != "selector" else "box", fillcolor="#f2f2f2", color="gray40")
     return ident
 
@@ -206,9 +248,11 @@ def check_target(path: Path) -> str | None:
         return None
     binary = shutil.which("dot")
     if binary is None:
-        raise PreflightError(f"--graph {path}: Graphviz's `dot` is not installed. Install it (Debian/Ubuntu: "
-                             "`apt-get install graphviz`, macOS: `brew install graphviz`; `make test` does it when "
-                             "missing) or write the DOT source with --graph FILE.dot.")
+        raise PreflightError(
+            f"--graph {path}: Graphviz's `dot` is not installed. Install it (Debian/Ubuntu: "
+            "`apt-get install graphviz`, macOS: `brew install graphviz`; `make test` does it when "
+            "missing) or write the DOT source with --graph FILE.dot."
+        )
     return binary
 
 
@@ -221,8 +265,9 @@ def render(inventory: Inventory, path: Path) -> Path:
     if binary is None:
         path.write_text(source)
         return path
-    result = subprocess.run([binary, f"-T{fmt}", "-o", str(path)], input=source.encode(), capture_output=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [binary, f"-T{fmt}", "-o", str(path)], input=source.encode(), capture_output=True, timeout=120, check=False
+    )
     if result.returncode != 0:
         raise PreflightError(f"Graphviz could not render {path}: {result.stderr.decode(errors='replace').strip()}")
     return path

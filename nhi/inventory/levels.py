@@ -12,7 +12,7 @@ UNKNOWN_LEVEL = "Unknown"
 WIDENING_LEVELS = frozenset({"Write", "Permissions management", "Tagging"})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _service_actions(service: str) -> dict[str, tuple[str, str]]:
     """lower-case action name -> (canonical `service:Action`, access level)."""
     from policy_sentry.querying.actions import get_action_data, get_actions_for_service

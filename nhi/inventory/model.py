@@ -147,7 +147,9 @@ class Identity:
             if grant.effect == "Allow":
                 found.setdefault(grant.service, set()).add(grant.level)
         order = (*LEVELS, UNKNOWN_LEVEL)
-        return {service: tuple(level for level in order if level in levels) for service, levels in sorted(found.items())}
+        return {
+            service: tuple(level for level in order if level in levels) for service, levels in sorted(found.items())
+        }
 
     @property
     def can_write(self) -> bool:

@@ -11,8 +11,9 @@ cluster. Named ports resolve against the destination pod's declared container po
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -34,8 +35,9 @@ class Pod:
         return dict(self.labels)
 
     def named_port(self, name: str, protocol: str) -> int | None:
-        return next((number for port_name, number, proto in self.ports if port_name == name and proto == protocol),
-                    None)
+        return next(
+            (number for port_name, number, proto in self.ports if port_name == name and proto == protocol), None
+        )
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,7 @@ class External:
 Endpoint = Pod | External
 
 
-def pod(name: str, namespace: str, labels: dict[str, str],
-        ports: Iterable[tuple[str, int, str]] = ()) -> Pod:
+def pod(name: str, namespace: str, labels: dict[str, str], ports: Iterable[tuple[str, int, str]] = ()) -> Pod:
     return Pod(name, namespace, tuple(sorted(labels.items())), tuple(ports))
 
 
@@ -105,10 +106,13 @@ class NetworkModel:
         return {**self.namespace_labels.get(namespace, {}), NAMESPACE_NAME_LABEL: namespace}
 
     def selecting(self, target: Pod, policy_type: str) -> list[dict[str, Any]]:
-        return [p for p in self.policies
-                if p["metadata"]["namespace"] == target.namespace
-                and policy_type in p["spec"].get("policyTypes", ["Ingress"])
-                and selector_matches(p["spec"].get("podSelector"), target.label_map)]
+        return [
+            p
+            for p in self.policies
+            if p["metadata"]["namespace"] == target.namespace
+            and policy_type in p["spec"].get("policyTypes", ["Ingress"])
+            and selector_matches(p["spec"].get("podSelector"), target.label_map)
+        ]
 
     def peer_matches(self, peer: dict[str, Any], policy_namespace: str, other: Endpoint) -> bool:
         unknown = set(peer) - {"podSelector", "namespaceSelector", "ipBlock"}
@@ -119,8 +123,9 @@ class NetworkModel:
                 return False
             address = ipaddress.ip_address(other.address)
             block = peer["ipBlock"]
-            return (address in ipaddress.ip_network(block["cidr"])
-                    and not any(address in ipaddress.ip_network(e) for e in block.get("except") or []))
+            return address in ipaddress.ip_network(block["cidr"]) and not any(
+                address in ipaddress.ip_network(e) for e in block.get("except") or []
+            )
         if not isinstance(other, Pod):
             return False
         if "namespaceSelector" in peer:
@@ -150,8 +155,9 @@ class NetworkModel:
 
     def allows(self, source: Endpoint, destination: Endpoint, port: int, protocol: str = "TCP") -> bool:
         egress = not isinstance(source, Pod) or self._direction_allows(source, destination, port, protocol, "Egress")
-        ingress = (not isinstance(destination, Pod)
-                   or self._direction_allows(destination, source, port, protocol, "Ingress"))
+        ingress = not isinstance(destination, Pod) or self._direction_allows(
+            destination, source, port, protocol, "Ingress"
+        )
         return egress and ingress
 
     def ports_mentioned(self) -> set[int]:

@@ -65,12 +65,20 @@ def workload_pods(capture: Capture) -> list[WorkloadPod]:
                         images.append(str(container["image"]))
                     for port in container.get("ports") or []:
                         if isinstance(port.get("containerPort"), int):
-                            ports.append((str(port.get("name") or ""), port["containerPort"],
-                                          str(port.get("protocol") or "TCP")))
+                            ports.append(
+                                (str(port.get("name") or ""), port["containerPort"], str(port.get("protocol") or "TCP"))
+                            )
         kind_name = resource.type.rsplit(":", 1)[-1]
         name = str(_dig(body, ("metadata", "name")))
         automount = spec.get("automountServiceAccountToken")
-        found.append(WorkloadPod(f"{namespace}/{kind_name}/{name}", namespace, account,
-                                 automount if isinstance(automount, bool) else None, tuple(images),
-                                 pod(f"{namespace}/{kind_name}/{name}", namespace, labels, ports)))
+        found.append(
+            WorkloadPod(
+                f"{namespace}/{kind_name}/{name}",
+                namespace,
+                account,
+                automount if isinstance(automount, bool) else None,
+                tuple(images),
+                pod(f"{namespace}/{kind_name}/{name}", namespace, labels, ports),
+            )
+        )
     return sorted(found, key=lambda w: w.workload)

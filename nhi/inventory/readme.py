@@ -1,7 +1,7 @@
 """Writes the dev stack's inventory into the README from the real capture, so the example never drifts.
 
-    python -m nhi.inventory.readme          # rewrite the block in README.md
-    python -m nhi.inventory.readme --check  # exit 1 when README.md is out of date
+python -m nhi.inventory.readme          # rewrite the block in README.md
+python -m nhi.inventory.readme --check  # exit 1 when README.md is out of date
 """
 
 from __future__ import annotations

@@ -98,15 +98,19 @@ class PackProcess:
             options = runtime.get("options") if isinstance(runtime, dict) else None
             venv = options.get("virtualenv") if isinstance(options, dict) else None
             if isinstance(venv, str):
-                candidate = (self.directory / venv / "bin" / "python")
+                candidate = self.directory / venv / "bin" / "python"
                 if candidate.is_file():
                     return str(candidate)
         return sys.executable
 
     def start(self) -> analyzer_pb2_grpc.AnalyzerStub:
         self.process = subprocess.Popen(
-            [self.python(), "-u", "__main__.py"], cwd=self.directory, env=self.environment,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr,
+            [self.python(), "-u", "__main__.py"],
+            cwd=self.directory,
+            env=self.environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
         )
         port = self._read_port()
         self.target = f"127.0.0.1:{port}"
@@ -180,15 +184,19 @@ def pack_environment(project: str, config: StackConfig) -> tuple[dict[str, str],
         env["PULUMI_CONFIG"] = encoded
     else:
         env.pop("PULUMI_CONFIG", None)
-        warnings.append(f"the stack config ({len(encoded.encode()) // 1024} KiB) is too large for the packs' "
-                        "PULUMI_CONFIG environment variable; packs receive it through ConfigureStack only")
-    env.update({
-        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(list(config.secret_keys)),
-        "PULUMI_PROJECT": project,
-        "PULUMI_STACK": config.name,
-        "PULUMI_DRY_RUN": "true",
-        "PULUMI_ORGANIZATION": "organization",
-    })
+        warnings.append(
+            f"the stack config ({len(encoded.encode()) // 1024} KiB) is too large for the packs' "
+            "PULUMI_CONFIG environment variable; packs receive it through ConfigureStack only"
+        )
+    env.update(
+        {
+            "PULUMI_CONFIG_SECRET_KEYS": json.dumps(list(config.secret_keys)),
+            "PULUMI_PROJECT": project,
+            "PULUMI_STACK": config.name,
+            "PULUMI_DRY_RUN": "true",
+            "PULUMI_ORGANIZATION": "organization",
+        }
+    )
     return env, warnings
 
 
@@ -214,8 +222,7 @@ def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions
 class _Analysis:
     """One pack's conversation with the engine's requests for one capture."""
 
-    def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub | None, capture: Capture | None,
-                 directory: Path) -> None:
+    def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub | None, capture: Capture | None, directory: Path) -> None:
         self.stub = stub
         self.capture = capture
         self.directory = directory
@@ -234,12 +241,18 @@ class _Analysis:
             if provider is None:
                 return None
             message = self._providers[urn] = analyzer_pb2.AnalyzerProviderResource(
-                type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name)
+                type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
+            )
         return message
 
     def analyze_request(self, resource: CapturedResource) -> analyzer_pb2.AnalyzeRequest:
-        request = analyzer_pb2.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name,
-                                              options=_options(resource), provider=self._provider(resource))
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            urn=resource.urn,
+            name=resource.name,
+            options=_options(resource),
+            provider=self._provider(resource),
+        )
         _set_properties(request.properties, resource.inputs, resource.wire_inputs)
         return request
 
@@ -247,11 +260,17 @@ class _Analysis:
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in (capture or self.capture).resources:  # type: ignore[union-attr]
             entry = request.resources.add(
-                type=resource.type, urn=resource.urn, name=resource.name, options=_options(resource),
-                provider=self._provider(resource), parent=resource.parent or "",
+                type=resource.type,
+                urn=resource.urn,
+                name=resource.name,
+                options=_options(resource),
+                provider=self._provider(resource),
+                parent=resource.parent or "",
                 dependencies=list(resource.dependencies),
-                propertyDependencies={key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
-                                      for key, urns in resource.property_dependencies.items()},
+                propertyDependencies={
+                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
+                    for key, urns in resource.property_dependencies.items()
+                },
             )
             _set_properties(entry.properties, resource.outputs, resource.wire_outputs)
         return request
@@ -278,8 +297,14 @@ class StartedPack:
     """A pack process that is up and configured, waiting for resources. Started before the program runs,
     so that its start-up (and its own warm-up) overlap the program's."""
 
-    def __init__(self, directory: Path, project: str, config: StackConfig, pack_config: PolicyPackConfig | None,
-                 startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        project: str,
+        config: StackConfig,
+        pack_config: PolicyPackConfig | None,
+        startup_timeout: float = 30.0,
+    ) -> None:
         environment, self.warnings = pack_environment(project, config)
         self.process = PackProcess(directory, environment, startup_timeout)
         started = time.perf_counter()
@@ -288,16 +313,26 @@ class StartedPack:
             self.start_seconds = time.perf_counter() - started
             info = _call("GetAnalyzerInfo", self.process, self.stub.GetAnalyzerInfo, empty_pb2.Empty())
             self.policy_config = resolve_policy_config(info, pack_config, self.process.directory)
-            _call("Configure", self.process, self.stub.Configure, analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
-                name: analyzer_pb2.PolicyConfig(enforcementLevel=entry.level, properties=_struct(entry.properties))
-                for name, entry in self.policy_config.items()}))
+            _call(
+                "Configure",
+                self.process,
+                self.stub.Configure,
+                analyzer_pb2.ConfigureAnalyzerRequest(
+                    policyConfig={
+                        name: analyzer_pb2.PolicyConfig(
+                            enforcementLevel=entry.level, properties=_struct(entry.properties)
+                        )
+                        for name, entry in self.policy_config.items()
+                    }
+                ),
+            )
             _configure_stack(self.stub, project, config)
         except BaseException:
             self.process.stop()
             raise
         self.info = info
 
-    def stream(self) -> "PackStream":
+    def stream(self) -> PackStream:
         """Analyze resources as they are registered, as the engine hands each step to analyzers."""
         return PackStream(self)
 
@@ -327,7 +362,11 @@ class PackStream:
         self._relay_error = tempfile.TemporaryFile()
         self.relay = subprocess.Popen(
             [sys.executable, str(RELAY_SCRIPT), pack.process.target, ANALYZE_METHOD, str(CALL_TIMEOUT_SECONDS)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._relay_error, bufsize=RELAY_BUFFER_BYTES)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._relay_error,
+            bufsize=RELAY_BUFFER_BYTES,
+        )
         _widen_pipe(self.relay.stdin)
         self._broken: OSError | None = None
 
@@ -349,11 +388,22 @@ class PackStream:
         pack, info = self.pack, self.pack.info
         finishing = time.perf_counter()
         result = PackResult(
-            name=info.name, version=info.version or "0.0.0", directory=pack.process.directory,
+            name=info.name,
+            version=info.version or "0.0.0",
+            directory=pack.process.directory,
             start_seconds=pack.start_seconds,
-            policies=[PolicyInfo(p.name, p.description, level_name(pack.policy_config[p.name].level),
-                                 SEVERITIES.get(p.severity, "unspecified"), tuple(p.tags), p.remediation_steps,
-                                 p.framework.name) for p in info.policies],
+            policies=[
+                PolicyInfo(
+                    p.name,
+                    p.description,
+                    level_name(pack.policy_config[p.name].level),
+                    SEVERITIES.get(p.severity, "unspecified"),
+                    tuple(p.tags),
+                    p.remediation_steps,
+                    p.framework.name,
+                )
+                for p in info.policies
+            ],
             warnings=[f"pack {info.name}: {w}" for w in pack.warnings],
         )
         try:
@@ -396,8 +446,10 @@ class PackStream:
     def _relay_failure(self, broken: OSError | None) -> PreflightError:
         self.cancel()
         cause = f" ({broken})" if broken is not None else f" (exit status {self.relay.returncode})"
-        return PreflightError(f"The relay carrying Analyze calls to policy pack {self.pack.process.directory} "
-                              f"stopped before answering{cause}.{error_output(self._relay_error)}")
+        return PreflightError(
+            f"The relay carrying Analyze calls to policy pack {self.pack.process.directory} "
+            f"stopped before answering{cause}.{error_output(self._relay_error)}"
+        )
 
     def cancel(self) -> None:
         """Stop the relay (its calls still in flight are abandoned with it)."""
@@ -440,8 +492,13 @@ def _widen_pipe(stream: Any) -> None:
 
 def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config: StackConfig) -> None:
     request = analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=config.name, project=project, organization="organization", dry_run=True,
-        config=config.values, config_secret_keys=list(config.secret_keys))
+        stack=config.name,
+        project=project,
+        organization="organization",
+        dry_run=True,
+        config=config.values,
+        config_secret_keys=list(config.secret_keys),
+    )
     try:
         stub.ConfigureStack(request, timeout=CALL_TIMEOUT_SECONDS)
     except grpc.RpcError as error:
@@ -457,6 +514,13 @@ def _collect(result: PackResult, response: analyzer_pb2.AnalyzeResponse, default
             result.not_run.append(NotRun(result.name, diagnostic.policyName, urn, diagnostic.message))
             continue
         level = level_name(diagnostic.enforcementLevel) or levels.get(diagnostic.policyName, "advisory")
-        result.diagnostics.append(Diagnostic(result.name, diagnostic.policyName, level,
-                                             SEVERITIES.get(diagnostic.severity, "unspecified"), urn,
-                                             diagnostic.message))
+        result.diagnostics.append(
+            Diagnostic(
+                result.name,
+                diagnostic.policyName,
+                level,
+                SEVERITIES.get(diagnostic.severity, "unspecified"),
+                urn,
+                diagnostic.message,
+            )
+        )

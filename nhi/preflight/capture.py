@@ -18,9 +18,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format
@@ -84,8 +85,12 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping what `Mocks.new_resource` is not told (URN, parent, provider,
     dependencies, options) and the inputs before deserialisation (so unknowns keep their wire form)."""
 
-    def __init__(self, mocks: PreflightMocks, providers: "DefaultProviders | None" = None,
-                 listener: Callable[[CapturedResource], None] | None = None) -> None:
+    def __init__(
+        self,
+        mocks: PreflightMocks,
+        providers: DefaultProviders | None = None,
+        listener: Callable[[CapturedResource], None] | None = None,
+    ) -> None:
         super().__init__(mocks)
         self.records: list[CapturedResource] = []
         self._lock = threading.Lock()
@@ -112,19 +117,19 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             if not loop.is_running() and not loop.is_closed():
                 loop.close()
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+    def Invoke(self, request: Any) -> Any:
         try:
             return super().Invoke(request)
         finally:
             self._note_thread_loop()
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+    def ReadResource(self, request: Any) -> Any:
         try:
             return super().ReadResource(request)
         finally:
             self._note_thread_loop()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         try:
             return self._register(request)
         finally:
@@ -148,8 +153,9 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                 provider=request.provider or None,
                 # The SDK gathers dependencies from sets: sorted, so that runs agree.
                 dependencies=tuple(sorted(request.dependencies)),
-                property_dependencies={key: tuple(sorted(deps.urns))
-                                       for key, deps in sorted(request.propertyDependencies.items())},
+                property_dependencies={
+                    key: tuple(sorted(deps.urns)) for key, deps in sorted(request.propertyDependencies.items())
+                },
                 inputs=inputs,
                 outputs=outputs,
                 options=_options(request),
@@ -186,8 +192,7 @@ def _options(request: Any) -> dict[str, Any]:
     # `aliasSpecs` is the SDK's "I send Alias messages" flag; the aliases are in `aliases` (messages) and
     # `aliasURNs` (plain URNs). pulumi-kubernetes gives every Deployment type aliases.
     if request.aliases or request.aliasURNs:
-        options["aliases"] = ([a.urn or a.spec.name or a.spec.type for a in request.aliases]
-                              + list(request.aliasURNs))
+        options["aliases"] = [a.urn or a.spec.name or a.spec.type for a in request.aliases] + list(request.aliasURNs)
     if request.replaceOnChanges:
         options["replaceOnChanges"] = list(request.replaceOnChanges)
     return options
@@ -210,8 +215,14 @@ def cloud_context(config: StackConfig) -> CloudContext:
     return CloudContext(account=account, region=region if isinstance(region, str) else CloudContext.region)
 
 
-def capture_program(program: Program, config: StackConfig, *, unknowns: bool = False, sdk_wait: bool = False,
-                    on_resource: Callable[[CapturedResource], None] | None = None) -> Capture:
+def capture_program(
+    program: Program,
+    config: StackConfig,
+    *,
+    unknowns: bool = False,
+    sdk_wait: bool = False,
+    on_resource: Callable[[CapturedResource], None] | None = None,
+) -> Capture:
     """Run `program` with `config` under mocks and return what it registered. `on_resource` receives each
     resource as it is registered (from the SDK's worker threads). Raises PreflightError."""
     started = time.perf_counter()
@@ -223,17 +234,19 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
     logger.addHandler(collector)
 
     def run() -> None:
-        sdk_settings.configure(sdk_mocks.MockSettings(
-            monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-            engine=sdk_mocks.MockEngine(logger),
-            project=program.project,
-            stack=config.name,
-            dry_run=True,  # a preflight is a preview: programs that branch on it behave as under `pulumi preview`
-            organization="organization",
-            callbacks=None,
-            root_directory=str(program.directory),
-        ))
+        sdk_settings.configure(
+            sdk_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+                engine=sdk_mocks.MockEngine(logger),
+                project=program.project,
+                stack=config.name,
+                dry_run=True,  # a preflight is a preview: programs that branch on it behave as under `pulumi preview`
+                organization="organization",
+                callbacks=None,
+                root_directory=str(program.directory),
+            )
+        )
         sdk_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
         loop = asyncio.new_event_loop()
@@ -250,14 +263,16 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
         try:
             contextvars.copy_context().run(run)
         except pulumi.RunError as error:
-            failure = PreflightError(f"The program stopped before registering its resources:\n{error}",
-                                     traceback.format_exc())
+            failure = PreflightError(
+                f"The program stopped before registering its resources:\n{error}", traceback.format_exc()
+            )
         except SystemExit as error:
             failure = PreflightError(f"The program exited with status {error.code}.", traceback.format_exc())
-        except Exception as error:  # noqa: BLE001 a user's program may raise anything; report it in one paragraph
+        except Exception as error:
             where = _program_frame(error, program.directory)
-            failure = PreflightError(f"The program failed{where}: {type(error).__name__}: {error}",
-                                     traceback.format_exc())
+            failure = PreflightError(
+                f"The program failed{where}: {type(error).__name__}: {error}", traceback.format_exc()
+            )
         finally:
             logger.removeHandler(collector)
     if failure is not None:
@@ -268,8 +283,15 @@ def capture_program(program: Program, config: StackConfig, *, unknowns: bool = F
         raise failure
 
     resources = _ordered(monitor.records)
-    return Capture(program.project, config.name, unknowns, resources, collector.messages,
-                   sorted(mocks.unanswered_calls), time.perf_counter() - started)
+    return Capture(
+        program.project,
+        config.name,
+        unknowns,
+        resources,
+        collector.messages,
+        sorted(mocks.unanswered_calls),
+        time.perf_counter() - started,
+    )
 
 
 # Whether a run's garbage is finalised as soon as it ends. A process that exits without interpreter teardown
@@ -349,7 +371,9 @@ class _program_environment:
         sys.path[:] = self.path
         root = str(self.program.directory) + os.sep
         # Installed packages stay (a project's own .venv lives under its directory too).
-        installed = tuple({sys.prefix + os.sep, sys.base_prefix + os.sep, *(p + os.sep for p in site.getsitepackages())})
+        installed = tuple(
+            {sys.prefix + os.sep, sys.base_prefix + os.sep, *(p + os.sep for p in site.getsitepackages())}
+        )
         for name in set(sys.modules) - self.modules:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(root) and not module_file.startswith(installed):
@@ -384,12 +408,16 @@ class DefaultProviders:
             version = _package_version(package)
             name = f"default_{version.replace('.', '_')}" if version else "default"
             urn = f"urn:pulumi:{self.config.name}::{self.project}::pulumi:providers:{package}::{name}"
-            properties = {key.split(":", 1)[1]: value for key, value in self.config.values.items()
-                          if key.startswith(f"{package}:")}
+            properties = {
+                key.split(":", 1)[1]: value
+                for key, value in self.config.values.items()
+                if key.startswith(f"{package}:")
+            }
             if version:
                 properties["version"] = version
-            provider = CapturedResource(urn, f"pulumi:providers:{package}", name, None, True, None, (), {},
-                                        properties, dict(properties))
+            provider = CapturedResource(
+                urn, f"pulumi:providers:{package}", name, None, True, None, (), {}, properties, dict(properties)
+            )
             self.made[package] = provider
             return provider, True
 
@@ -398,8 +426,14 @@ def _ordered(records: list[CapturedResource]) -> list[CapturedResource]:
     """The stack, then default providers, then the rest in URN order: the SDK registers from a thread pool,
     so arrival order varies between runs; URN order does not."""
     stacks = [r for r in records if r.type == STACK_TYPE]
-    defaults = sorted((r for r in records if r.type.startswith("pulumi:providers:") and r.name.startswith("default")
-                       and r.parent is None), key=lambda r: r.urn)
+    defaults = sorted(
+        (
+            r
+            for r in records
+            if r.type.startswith("pulumi:providers:") and r.name.startswith("default") and r.parent is None
+        ),
+        key=lambda r: r.urn,
+    )
     rest = sorted((r for r in records if r not in stacks and r not in defaults), key=lambda r: r.urn)
     return stacks + defaults + rest
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 from pulumi.runtime import stack as sdk_stack
 from pulumi.runtime.settings import SETTINGS, _get_rpc_manager

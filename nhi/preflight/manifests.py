@@ -16,8 +16,12 @@ _GROUP_VERSION = re.compile(r"^kubernetes:(?P<group>[^/]+)/(?P<version>[^:]+):(?
 
 
 def is_kubernetes_object(resource: CapturedResource) -> bool:
-    return resource.custom and resource.type.startswith("kubernetes:") and not resource.type.startswith(
-        "kubernetes:yaml") and not resource.type.startswith("kubernetes:helm")
+    return (
+        resource.custom
+        and resource.type.startswith("kubernetes:")
+        and not resource.type.startswith("kubernetes:yaml")
+        and not resource.type.startswith("kubernetes:helm")
+    )
 
 
 def manifest(resource: CapturedResource) -> dict[str, Any]:
@@ -26,7 +30,9 @@ def manifest(resource: CapturedResource) -> dict[str, Any]:
     match = _GROUP_VERSION.match(resource.type)
     if match:
         group = match.group("group")
-        body.setdefault("apiVersion", match.group("version") if group == "core" else f"{group}/{match.group('version')}")
+        body.setdefault(
+            "apiVersion", match.group("version") if group == "core" else f"{group}/{match.group('version')}"
+        )
         body.setdefault("kind", match.group("kind"))
     metadata = body.setdefault("metadata", {})
     # The provider auto-names objects that give no name; the same rule, made deterministic here.

@@ -7,8 +7,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 
@@ -61,14 +62,19 @@ def _eks_cluster(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name:
 
 def _iam_role(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
     path = args.inputs.get("path") or "/"
-    return {"arn": f"arn:{ctx.partition}:iam::{ctx.account}:role{path}{name}",
-            "uniqueId": "AROA" + stable_hex(name, 17).upper(), "createDate": "2026-01-01T00:00:00Z"}
+    return {
+        "arn": f"arn:{ctx.partition}:iam::{ctx.account}:role{path}{name}",
+        "uniqueId": "AROA" + stable_hex(name, 17).upper(),
+        "createDate": "2026-01-01T00:00:00Z",
+    }
 
 
 def _iam_policy(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
     path = args.inputs.get("path") or "/"
-    return {"arn": f"arn:{ctx.partition}:iam::{ctx.account}:policy{path}{name}",
-            "policyId": "ANPA" + stable_hex(name, 17).upper()}
+    return {
+        "arn": f"arn:{ctx.partition}:iam::{ctx.account}:policy{path}{name}",
+        "policyId": "ANPA" + stable_hex(name, 17).upper(),
+    }
 
 
 def _oidc_provider(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
@@ -82,8 +88,11 @@ def _kms_key(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str
 
 
 def _ecr_repository(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
-    return {"arn": _arn(ctx, "ecr", f"repository/{name}"), "registryId": ctx.account,
-            "repositoryUrl": f"{ctx.account}.dkr.ecr.{ctx.region}.amazonaws.com/{name}"}
+    return {
+        "arn": _arn(ctx, "ecr", f"repository/{name}"),
+        "registryId": ctx.account,
+        "repositoryUrl": f"{ctx.account}.dkr.ecr.{ctx.region}.amazonaws.com/{name}",
+    }
 
 
 def _log_group(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
@@ -94,6 +103,7 @@ def _ec2(prefix: str) -> Callable[[CloudContext, pulumi.runtime.MockResourceArgs
     def outputs(ctx: CloudContext, args: pulumi.runtime.MockResourceArgs, name: str) -> Outputs:
         ec2_id = f"{prefix}-{stable_hex(args.name + args.typ, 17)}"
         return {"id": ec2_id, "arn": _arn(ctx, "ec2", f"{prefix.replace('-', '')}/{ec2_id}"), "ownerId": ctx.account}
+
     return outputs
 
 
@@ -172,31 +182,54 @@ class PreflightMocks(pulumi.runtime.Mocks):
 
 
 # Types whose `name` output is the auto-generated physical name when the program gives none.
-_AUTO_NAMED = frozenset({
-    "aws:eks/cluster:Cluster", "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:ecr/repository:Repository",
-    "aws:cloudwatch/logGroup:LogGroup", "aws:ec2/launchTemplate:LaunchTemplate",
-})
+_AUTO_NAMED = frozenset(
+    {
+        "aws:eks/cluster:Cluster",
+        "aws:iam/role:Role",
+        "aws:iam/policy:Policy",
+        "aws:ecr/repository:Repository",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+    }
+)
 
 
 def _caller_identity(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    return {"accountId": ctx.account, "arn": f"arn:{ctx.partition}:iam::{ctx.account}:role/preflight",
-            "userId": "AROAPREFLIGHT", "id": ctx.account}
+    return {
+        "accountId": ctx.account,
+        "arn": f"arn:{ctx.partition}:iam::{ctx.account}:role/preflight",
+        "userId": "AROAPREFLIGHT",
+        "id": ctx.account,
+    }
 
 
 def _region(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    return {"name": ctx.region, "region": ctx.region, "id": ctx.region,
-            "endpoint": f"ec2.{ctx.region}.amazonaws.com", "description": ctx.region}
+    return {
+        "name": ctx.region,
+        "region": ctx.region,
+        "id": ctx.region,
+        "endpoint": f"ec2.{ctx.region}.amazonaws.com",
+        "description": ctx.region,
+    }
 
 
 def _partition(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    return {"partition": ctx.partition, "dnsSuffix": "amazonaws.com", "id": ctx.partition,
-            "reverseDnsPrefix": "com.amazonaws"}
+    return {
+        "partition": ctx.partition,
+        "dnsSuffix": "amazonaws.com",
+        "id": ctx.partition,
+        "reverseDnsPrefix": "com.amazonaws",
+    }
 
 
 def _availability_zones(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
     letters = "abcdef"
-    return {"names": [f"{ctx.region}{x}" for x in letters], "zoneIds": [f"euw1-az{i + 1}" for i in range(6)],
-            "id": ctx.region, "groupNames": [ctx.region] * 6}
+    return {
+        "names": [f"{ctx.region}{x}" for x in letters],
+        "zoneIds": [f"euw1-az{i + 1}" for i in range(6)],
+        "id": ctx.region,
+        "groupNames": [ctx.region] * 6,
+    }
 
 
 _CALLS: dict[str, Callable[[CloudContext, dict[str, Any]], dict[str, Any]]] = {

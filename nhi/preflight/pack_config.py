@@ -65,19 +65,24 @@ def _split(value: Any, where: str) -> tuple[int | None, dict[str, Any]]:
     raise PreflightError(f"{where}: expected a level string or an object, got {type(value).__name__}.")
 
 
-def resolve_policy_config(info: Any, pack_config: PolicyPackConfig | None,
-                          directory: Path) -> dict[str, ResolvedPolicyConfig]:
+def resolve_policy_config(
+    info: Any, pack_config: PolicyPackConfig | None, directory: Path
+) -> dict[str, ResolvedPolicyConfig]:
     """Per-policy level and properties for the Configure call. Raises PreflightError on a config that names
     a policy the pack does not have, or whose properties do not match the policy's schema."""
     names = {p.name for p in info.policies}
-    initial = {key: json_format.MessageToDict(value, preserving_proto_field_name=True)
-               for key, value in info.initialConfig.items()}
+    initial = {
+        key: json_format.MessageToDict(value, preserving_proto_field_name=True)
+        for key, value in info.initialConfig.items()
+    }
     file_entries = pack_config.entries if pack_config else {}
     unknown = sorted(set(file_entries) - names - {"all"})
     if unknown:
-        raise PreflightError(f"Policy pack config {pack_config.path if pack_config else ''} names "
-                             f"{', '.join(map(repr, unknown))}, which pack {info.name!r} does not have "
-                             f"(its policies: {', '.join(sorted(names))}).")
+        raise PreflightError(
+            f"Policy pack config {pack_config.path if pack_config else ''} names "
+            f"{', '.join(map(repr, unknown))}, which pack {info.name!r} does not have "
+            f"(its policies: {', '.join(sorted(names))})."
+        )
     resolved: dict[str, ResolvedPolicyConfig] = {}
     for policy in info.policies:
         level: int = policy.enforcementLevel
@@ -114,8 +119,11 @@ def _schema(policy: Any) -> dict[str, Any] | None:
 
 def _schema_defaults(policy: Any) -> dict[str, Any]:
     schema = _schema(policy) or {}
-    return {key: spec["default"] for key, spec in schema.get("properties", {}).items()
-            if isinstance(spec, dict) and "default" in spec}
+    return {
+        key: spec["default"]
+        for key, spec in schema.get("properties", {}).items()
+        if isinstance(spec, dict) and "default" in spec
+    }
 
 
 def _validate(policy: Any, properties: dict[str, Any], pack_config: PolicyPackConfig | None, directory: Path) -> None:
@@ -123,8 +131,9 @@ def _validate(policy: Any, properties: dict[str, Any], pack_config: PolicyPackCo
     if schema is None:
         if properties:
             where = pack_config.path if pack_config else directory
-            raise PreflightError(f"{where}: policy {policy.name!r} takes no configuration, got "
-                                 f"{', '.join(sorted(properties))}.")
+            raise PreflightError(
+                f"{where}: policy {policy.name!r} takes no configuration, got {', '.join(sorted(properties))}."
+            )
         return
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(properties), key=lambda e: list(e.path))
     if errors:

@@ -62,8 +62,9 @@ def load_program(directory: Path) -> Program:
     runtime = document.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise PreflightError(f"{project_file}: the preflight runs Python programs, this project's runtime is "
-                             f"{runtime_name!r}.")
+        raise PreflightError(
+            f"{project_file}: the preflight runs Python programs, this project's runtime is {runtime_name!r}."
+        )
     main = directory / str(document.get("main") or ".")
     if main.is_dir():
         main = main / "__main__.py"
@@ -108,10 +109,13 @@ def stack_config(program: Program, stack: str | None = None, stack_file: Path | 
             raise PreflightError("Name a stack: --stack NAME (reads Pulumi.NAME.yaml) or --stack-file PATH.")
         stack_file = program.stack_file(stack)
         if not stack_file.is_file():
-            available = sorted(p.name[len("Pulumi."):-len(".yaml")]
-                               for p in program.stack_config_dir.glob("Pulumi.*.yaml"))
-            raise PreflightError(f"No stack file for stack {stack!r}: {stack_file} does not exist "
-                                 f"(stacks here: {', '.join(available) or 'none'}).")
+            available = sorted(
+                p.name[len("Pulumi.") : -len(".yaml")] for p in program.stack_config_dir.glob("Pulumi.*.yaml")
+            )
+            raise PreflightError(
+                f"No stack file for stack {stack!r}: {stack_file} does not exist "
+                f"(stacks here: {', '.join(available) or 'none'})."
+            )
     elif not stack_file.is_file():
         raise PreflightError(f"Stack file {stack_file} does not exist.")
     if stack is None:

@@ -58,14 +58,35 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
     return {
         "project": capture.project,
         "stack": capture.stack,
-        "resources": [{
-            "urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-            "provider": r.provider, "dependencies": list(r.dependencies), "inputs": wire.for_display(r.inputs),
-        } for r in capture.resources],
-        "policies": [{"pack": pack.name, "name": p.name, "enforcementLevel": p.enforcement_level}
-                     for pack in verdict.packs for p in pack.policies],
-        "diagnostics": [{"pack": d.pack, "policy": d.policy, "enforcementLevel": d.enforcement_level,
-                         "severity": d.severity, "urn": d.urn, "message": d.message} for d in verdict.diagnostics],
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "provider": r.provider,
+                "dependencies": list(r.dependencies),
+                "inputs": wire.for_display(r.inputs),
+            }
+            for r in capture.resources
+        ],
+        "policies": [
+            {"pack": pack.name, "name": p.name, "enforcementLevel": p.enforcement_level}
+            for pack in verdict.packs
+            for p in pack.policies
+        ],
+        "diagnostics": [
+            {
+                "pack": d.pack,
+                "policy": d.policy,
+                "enforcementLevel": d.enforcement_level,
+                "severity": d.severity,
+                "urn": d.urn,
+                "message": d.message,
+            }
+            for d in verdict.diagnostics
+        ],
         "notRun": [{"pack": n.pack, "policy": n.policy, "urn": n.urn, "reason": n.reason} for n in verdict.not_run],
         "summary": {
             "resources": len(capture.resources),
@@ -79,8 +100,9 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
             "unknowns": capture.unknowns,
             "peakMemoryMiB": _peak_memory_mib(),
         },
-        "warnings": capture.warnings + [f"no mock answer for invoke {token}" for token in capture.unanswered_calls]
-                    + [w for pack in verdict.packs for w in pack.warnings],
+        "warnings": capture.warnings
+        + [f"no mock answer for invoke {token}" for token in capture.unanswered_calls]
+        + [w for pack in verdict.packs for w in pack.warnings],
     }
 
 
@@ -113,8 +135,11 @@ def to_sarif(verdict: Verdict, repo_root: Path) -> dict[str, Any]:
                 "id": policy.name,
                 "name": policy.name,
                 "shortDescription": {"text": policy.description or policy.name},
-                "defaultConfiguration": {"level": "none" if policy.enforcement_level == "disabled"
-                                         else _sarif_level(policy.enforcement_level)},
+                "defaultConfiguration": {
+                    "level": "none"
+                    if policy.enforcement_level == "disabled"
+                    else _sarif_level(policy.enforcement_level)
+                },
                 "properties": {"pack": pack.name, "severity": policy.severity, "tags": list(policy.tags)},
             }
             if policy.remediation:
@@ -127,11 +152,14 @@ def to_sarif(verdict: Verdict, repo_root: Path) -> dict[str, Any]:
             "ruleId": diagnostic.policy,
             "level": _sarif_level(diagnostic.enforcement_level),
             "message": {"text": diagnostic.message},
-            "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
-                "logicalLocations": [{"fullyQualifiedName": diagnostic.urn or f"stack {verdict.capture.stack}",
-                                      "kind": "resource"}],
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+                    "logicalLocations": [
+                        {"fullyQualifiedName": diagnostic.urn or f"stack {verdict.capture.stack}", "kind": "resource"}
+                    ],
+                }
+            ],
             "partialFingerprints": {"nhiPreflight/v1": fingerprint},
         }
         if (diagnostic.pack, diagnostic.policy) in index:
@@ -140,12 +168,15 @@ def to_sarif(verdict: Verdict, repo_root: Path) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "nhi-preflight", "informationUri": TOOL_URI, "version": "0.1.0",
-                                "rules": rules}},
-            "automationDetails": {"id": f"nhi-preflight/{verdict.capture.project}/{verdict.capture.stack}/"},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "nhi-preflight", "informationUri": TOOL_URI, "version": "0.1.0", "rules": rules}
+                },
+                "automationDetails": {"id": f"nhi-preflight/{verdict.capture.project}/{verdict.capture.stack}/"},
+                "results": results,
+            }
+        ],
     }
 
 
@@ -159,9 +190,11 @@ def _short(urn: str) -> str:
 
 def to_table(verdict: Verdict, strict: bool) -> str:
     capture = verdict.capture
-    lines = [f"Preflight of {capture.project}/{capture.stack}"
-             f" ({'computed outputs unknown, as in a first preview' if capture.unknowns else 'realistic outputs'})",
-             ""]
+    lines = [
+        f"Preflight of {capture.project}/{capture.stack}"
+        f" ({'computed outputs unknown, as in a first preview' if capture.unknowns else 'realistic outputs'})",
+        "",
+    ]
     counts = Counter(r.type for r in capture.resources)
     lines.append(f"Plan: {len(capture.resources)} resources to create")
     width = max((len(t) for t in counts), default=10)
@@ -178,7 +211,9 @@ def to_table(verdict: Verdict, strict: bool) -> str:
     if grouped:
         lines += ["", "Violations, by policy:"]
         order = {"mandatory": 0, "remediate": 0, "advisory": 1}
-        for (level, pack, policy, severity), items in sorted(grouped.items(), key=lambda kv: (order.get(kv[0][0], 2), kv[0][2])):
+        for (level, pack, policy, severity), items in sorted(
+            grouped.items(), key=lambda kv: (order.get(kv[0][0], 2), kv[0][2])
+        ):
             lines.append(f"  [{level}] {pack}/{policy} ({severity}): {len(items)}")
             for d in items:
                 message = d.message.split("\n", 1)[-1].strip().replace("\n", " ")
@@ -190,20 +225,28 @@ def to_table(verdict: Verdict, strict: bool) -> str:
             by_policy[(n.pack, n.policy)].append(n)
         for (pack, policy), items in sorted(by_policy.items()):
             lines.append(f"  {pack}/{policy}: {len(items)} resource(s), e.g. {_short(items[0].urn)}")
-    warnings = (capture.warnings + [f"no mock answer for invoke {t} (returned empty)" for t in capture.unanswered_calls]
-                + [w for pack in verdict.packs for w in pack.warnings])
+    warnings = (
+        capture.warnings
+        + [f"no mock answer for invoke {t} (returned empty)" for t in capture.unanswered_calls]
+        + [w for pack in verdict.packs for w in pack.warnings]
+    )
     if warnings:
         lines += ["", "Warnings:"] + [f"  {w}" for w in warnings]
     lines.append("")
     mandatory, advisory = len(verdict.mandatory), len(verdict.advisory)
     if verdict.exit_code(strict):
-        reason = (f"{mandatory} mandatory violation(s)" if mandatory else
-                  f"{len(verdict.not_run_mandatory())} mandatory check(s) could not run (--strict)")
+        reason = (
+            f"{mandatory} mandatory violation(s)"
+            if mandatory
+            else f"{len(verdict.not_run_mandatory())} mandatory check(s) could not run (--strict)"
+        )
         lines.append(f"Verdict: BLOCKED: {reason}; {advisory} advisory.")
     else:
         lines.append(f"Verdict: PASSED: no mandatory violation; {advisory} advisory, {len(verdict.not_run)} not run.")
-    lines.append(f"Time: program {verdict.program_seconds:.2f} s, packs {verdict.pack_seconds:.2f} s, "
-                 f"total {verdict.total_seconds:.2f} s")
+    lines.append(
+        f"Time: program {verdict.program_seconds:.2f} s, packs {verdict.pack_seconds:.2f} s, "
+        f"total {verdict.total_seconds:.2f} s"
+    )
     return "\n".join(lines)
 
 

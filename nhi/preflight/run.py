@@ -34,8 +34,10 @@ class PreflightOptions:
 def _pair_configs(options: PreflightOptions) -> list[PolicyPackConfig | None]:
     """Configs pair with packs in order, as with `pulumi preview --policy-pack A --policy-pack-config A.json`."""
     if len(options.pack_configs) > len(options.packs):
-        raise PreflightError(f"{len(options.pack_configs)} --policy-pack-config files for {len(options.packs)} "
-                             "--policy-pack directories: give at most one config per pack, in the same order.")
+        raise PreflightError(
+            f"{len(options.pack_configs)} --policy-pack-config files for {len(options.packs)} "
+            "--policy-pack directories: give at most one config per pack, in the same order."
+        )
     configs: list[PolicyPackConfig | None] = [load_pack_config(p) for p in options.pack_configs]
     return configs + [None] * (len(options.packs) - len(configs))
 
@@ -84,8 +86,7 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     # Packs start while the program runs and analyze each resource as it is registered, as the engine
     # starts analyzers beside the language host and hands them every step.
     with ThreadPoolExecutor(max_workers=max(1, len(options.packs))) as pool:
-        starting = [pool.submit(start, directory, pack_config)
-                    for directory, pack_config in zip(packs, pack_configs)]
+        starting = [pool.submit(start, directory, pack_config) for directory, pack_config in zip(packs, pack_configs)]
         try:
             # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
             with contextlib.redirect_stdout(sys.stderr):
@@ -104,7 +105,7 @@ def run_preflight(options: PreflightOptions) -> Verdict:
 def _stop_when_started(future: Future[PackStream]) -> None:
     try:
         stream = future.result()
-    except BaseException:  # noqa: BLE001 a pack that failed to start has already stopped itself
+    except BaseException:
         return
     stream.cancel()
     stream.pack.stop()

@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import sys
+from collections.abc import Iterator
 from importlib import metadata
-from typing import Iterator
 
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
@@ -33,7 +33,7 @@ def _uri(filename: str) -> str | None:
     if filename not in _uris:
         try:
             _uris[filename] = pathlib.Path(filename).as_uri()
-        except BaseException:  # noqa: BLE001 as the SDK: a name that is no absolute path has no position
+        except BaseException:
             _uris[filename] = None
     return _uris[filename]
 

@@ -23,15 +23,21 @@ from settings.model import DIGEST_REF_RE
 from .errors import RolloutRefused
 from .stackfile import StackFile, ValueEdit
 
-NOT_A_DIGEST = ("--image {image!r} is not pinned by digest: give REGISTRY/REPOSITORY@sha256:<64 hex>. A tag can "
-                "be moved to another image after the gate has passed; `aws ecr describe-images` or `docker buildx "
-                "imagetools inspect` prints the digest")
-REGISTRY_NOT_ALLOWED = ("--image comes from {registry!r}, which {path} does not allow (allowed registries: "
-                        "{allowed}): push or mirror the image into an allowed registry")
+NOT_A_DIGEST = (
+    "--image {image!r} is not pinned by digest: give REGISTRY/REPOSITORY@sha256:<64 hex>. A tag can "
+    "be moved to another image after the gate has passed; `aws ecr describe-images` or `docker buildx "
+    "imagetools inspect` prints the digest"
+)
+REGISTRY_NOT_ALLOWED = (
+    "--image comes from {registry!r}, which {path} does not allow (allowed registries: "
+    "{allowed}): push or mirror the image into an allowed registry"
+)
 UNKNOWN_SLOT = "unknown slot {slot!r}: a workload has two slots, 'blue' and 'green'"
-ONTO_LIVE = ("{slot!r} is the live slot of {workload!r} (it serves the traffic), and a release never touches the "
-             "live slot: release onto the idle slot {idle!r} (omit --slot), run `pulumi up` (the gate smoke-tests "
-             "it), then `nhi rollout promote`")
+ONTO_LIVE = (
+    "{slot!r} is the live slot of {workload!r} (it serves the traffic), and a release never touches the "
+    "live slot: release onto the idle slot {idle!r} (omit --slot), run `pulumi up` (the gate smoke-tests "
+    "it), then `nhi rollout promote`"
+)
 UNKNOWN_WORKLOAD = "{path} declares no workload {name!r} (workloads: {known})"
 ALREADY_RELEASED = "the idle slot {slot!r} of {workload!r} already runs {image}: nothing to change"
 
@@ -105,11 +111,22 @@ class WorkloadStatus:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "namespace": self.namespace, "live": self.live.value, "idle": self.idle.value,
-            "service": self.name, "previewService": preview_service_name(self.name),
+            "name": self.name,
+            "namespace": self.namespace,
+            "live": self.live.value,
+            "idle": self.idle.value,
+            "service": self.name,
+            "previewService": preview_service_name(self.name),
             "gated": self.gate_jobs[self.idle] is not None,
-            "slots": {slot.value: {"image": self.images[slot], "replicas": self.replicas[slot],
-                                   "live": slot is self.live, "gateJob": self.gate_jobs[slot]} for slot in Slot},
+            "slots": {
+                slot.value: {
+                    "image": self.images[slot],
+                    "replicas": self.replicas[slot],
+                    "live": slot is self.live,
+                    "gateJob": self.gate_jobs[slot],
+                }
+                for slot in Slot
+            },
         }
 
 
@@ -139,8 +156,11 @@ def release(file: StackFile, workload_name: str, image: str, slot: str | None = 
     if new is None:
         raise RolloutRefused(NOT_A_DIGEST.format(image=image))
     if new.group("registry") not in stack.registries:
-        raise RolloutRefused(REGISTRY_NOT_ALLOWED.format(registry=new.group("registry"), path=file.path,
-                                                         allowed=", ".join(stack.registries)))
+        raise RolloutRefused(
+            REGISTRY_NOT_ALLOWED.format(
+                registry=new.group("registry"), path=file.path, allowed=", ".join(stack.registries)
+            )
+        )
     index, workload = _workload(file, stack, workload_name)
     live, idle = workload.rollout.active, workload.rollout.idle
     if target is live:
@@ -152,13 +172,17 @@ def release(file: StackFile, workload_name: str, image: str, slot: str | None = 
     text, after = file.checked_edit([edit])
     released = after.workloads[index]
     ns, name = workload.namespace, workload.name
-    effects = [f"Deployment {ns}/{name}-{idle.value} rolls to the new image ({replicas(after.idle_replicas(released))}); "
-               f"{name}-{live.value} is not touched."]
+    effects = [
+        f"Deployment {ns}/{name}-{idle.value} rolls to the new image ({replicas(after.idle_replicas(released))}); "
+        f"{name}-{live.value} is not touched."
+    ]
     job = gate_job(after, released, idle)
     if job is not None:
         check = gate_command(name, workload.port, workload.health)[0]
-        effects.append(f"Job {ns}/{job} ({check}) smoke-tests it through Service {preview_service_name(name)}; "
-                       "if it fails, `pulumi up` fails and traffic stays where it is.")
+        effects.append(
+            f"Job {ns}/{job} ({check}) smoke-tests it through Service {preview_service_name(name)}; "
+            "if it fails, `pulumi up` fails and traffic stays where it is."
+        )
     else:
         effects.append("No gate: idleReplicas is 0, so the new image runs nowhere until it is promoted.")
     effects.append(f"Service {ns}/{name} keeps sending traffic to {live.value}.")
@@ -183,19 +207,25 @@ def _flip(kind: str, file: StackFile, workload_name: str) -> Move:
     effects = []
     if small != full:
         effects.append(f"Deployment {ns}/{name}-{idle.value} scales from {small} to {replicas(full)}.")
-    effects.append(f"Service {ns}/{name} moves from {live.value} to {idle.value} ({short_image(moved.rollout.image(idle))}) "
-                   f"once {waits}.")
+    effects.append(
+        f"Service {ns}/{name} moves from {live.value} to {idle.value} ({short_image(moved.rollout.image(idle))}) "
+        f"once {waits}."
+    )
     effects.append(f"Service {ns}/{preview_service_name(name)} moves from {idle.value} to {live.value}.")
     if small != full:
         when = "after the Service has moved" if job is None else "in parallel; it keeps serving until the move"
         effects.append(f"Deployment {ns}/{name}-{live.value} scales from {full} to {replicas(small)} ({when}).")
     previous = short_image(moved.rollout.image(live))
     if kind == "promote":
-        effects.append(f"{live.value} keeps {previous} at {replicas(small)}: `nhi rollout rollback` returns to it "
-                       "until the next release overwrites it.")
+        effects.append(
+            f"{live.value} keeps {previous} at {replicas(small)}: `nhi rollout rollback` returns to it "
+            "until the next release overwrites it."
+        )
     else:
-        effects.append(f"{live.value} keeps {previous} at {replicas(small)}: release a fix onto it, or "
-                       "`nhi rollout promote` to return to it.")
+        effects.append(
+            f"{live.value} keeps {previous} at {replicas(small)}: release a fix onto it, or "
+            "`nhi rollout promote` to return to it."
+        )
     next_step = _pulumi_up(after)
     return Move(kind, file.path, name, (edit,), text, tuple(effects), next_step)
 
@@ -213,12 +243,17 @@ def rollback(file: StackFile, workload_name: str) -> Move:
 def status(file: StackFile, workload_name: str | None = None) -> list[WorkloadStatus]:
     stack = file.settings()
     chosen = [_workload(file, stack, workload_name)[1]] if workload_name else list(stack.workloads)
-    return [WorkloadStatus(
-        name=w.name, namespace=w.namespace, live=w.rollout.active,
-        images={slot: w.rollout.image(slot) for slot in Slot},
-        replicas={slot: w.replicas if slot is w.rollout.active else stack.idle_replicas(w) for slot in Slot},
-        gate_jobs={slot: gate_job(stack, w, slot) for slot in Slot},
-    ) for w in chosen]
+    return [
+        WorkloadStatus(
+            name=w.name,
+            namespace=w.namespace,
+            live=w.rollout.active,
+            images={slot: w.rollout.image(slot) for slot in Slot},
+            replicas={slot: w.replicas if slot is w.rollout.active else stack.idle_replicas(w) for slot in Slot},
+            gate_jobs={slot: gate_job(stack, w, slot) for slot in Slot},
+        )
+        for w in chosen
+    ]
 
 
 def status_table(path: Path, statuses: list[WorkloadStatus]) -> str:
@@ -226,12 +261,23 @@ def status_table(path: Path, statuses: list[WorkloadStatus]) -> str:
     rows = [header]
     for s in statuses:
         same = " (same image)" if s.images[s.live] == s.images[s.idle] else ""
-        rows.append((s.name, s.namespace, s.live.value, short_image(s.images[s.live]), s.idle.value,
-                     short_image(s.images[s.idle]) + same, f"{s.replicas[s.live]}/{s.replicas[s.idle]}",
-                     "on" if s.gate_jobs[s.idle] else "off (idleReplicas 0)"))
+        rows.append(
+            (
+                s.name,
+                s.namespace,
+                s.live.value,
+                short_image(s.images[s.live]),
+                s.idle.value,
+                short_image(s.images[s.idle]) + same,
+                f"{s.replicas[s.live]}/{s.replicas[s.idle]}",
+                "on" if s.gate_jobs[s.idle] else "off (idleReplicas 0)",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [f"Stack file {path}: live slot serves Service <workload>, idle slot serves <workload>-preview; "
-             "REPLICAS is live/idle."]
+    lines = [
+        f"Stack file {path}: live slot serves Service <workload>, idle slot serves <workload>-preview; "
+        "REPLICAS is live/idle."
+    ]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines)
 
@@ -240,6 +286,19 @@ def status_json(path: Path, statuses: list[WorkloadStatus]) -> dict[str, Any]:
     return {"stackFile": str(path), "workloads": [s.to_json() for s in statuses]}
 
 
-__all__ = ["ALREADY_RELEASED", "Move", "NOT_A_DIGEST", "ONTO_LIVE", "REGISTRY_NOT_ALLOWED", "UNKNOWN_SLOT",
-           "UNKNOWN_WORKLOAD", "WorkloadStatus", "promote", "release", "rollback", "status",
-           "status_json", "status_table"]
+__all__ = [
+    "ALREADY_RELEASED",
+    "NOT_A_DIGEST",
+    "ONTO_LIVE",
+    "REGISTRY_NOT_ALLOWED",
+    "UNKNOWN_SLOT",
+    "UNKNOWN_WORKLOAD",
+    "Move",
+    "WorkloadStatus",
+    "promote",
+    "release",
+    "rollback",
+    "status",
+    "status_json",
+    "status_table",
+]

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
@@ -35,8 +36,10 @@ PLAIN_END = frozenset(" \t,]}#\r\n")
 
 NOT_VALID_BEFORE = "{path} is not valid, so nothing was changed: {problems}"
 NOT_VALID_AFTER = "the change would leave {path} invalid, so it was not written: {problems}"
-NOT_IN_PLACE = ("cannot edit {key} in place in {path}: its value is not a one-line scalar; edit it by hand "
-                "(and run `nhi preflight`)")
+NOT_IN_PLACE = (
+    "cannot edit {key} in place in {path}: its value is not a one-line scalar; edit it by hand "
+    "(and run `nhi preflight`)"
+)
 
 
 def describe(problems: Sequence[Problem]) -> str:
@@ -56,9 +59,12 @@ def resolve_stack_file(stack: str | None, stack_file: Path | None, program: Path
         raise RolloutRefused(error.message) from None
     path = project.stack_file(stack or "")
     if not path.is_file():
-        available = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project.stack_config_dir.glob("Pulumi.*.yaml"))
-        raise RolloutRefused(f"No stack file for stack {stack!r}: {path} does not exist "
-                             f"(stacks here: {', '.join(available) or 'none'}).")
+        available = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")] for p in project.stack_config_dir.glob("Pulumi.*.yaml")
+        )
+        raise RolloutRefused(
+            f"No stack file for stack {stack!r}: {path} does not exist (stacks here: {', '.join(available) or 'none'})."
+        )
     return path
 
 
@@ -98,7 +104,7 @@ class StackFile:
         self.config: dict[str, Any] = plain["config"]
 
     @classmethod
-    def read(cls, path: Path) -> "StackFile":
+    def read(cls, path: Path) -> StackFile:
         return cls(path, path.read_text(encoding="utf-8"))
 
     def settings(self) -> settings.StackSettings:
@@ -116,11 +122,11 @@ class StackFile:
             row = lines[line]
             quote = row[column] if row[column] in "\"'" else ""
             end = row.find(quote, column + 1) if quote else column + len(edit.old)
-            token = row[column + len(quote):end]
-            closed = end >= 0 and (row[end + len(quote):end + len(quote) + 1] or "\n")[0] in PLAIN_END
+            token = row[column + len(quote) : end]
+            closed = end >= 0 and (row[end + len(quote) : end + len(quote) + 1] or "\n")[0] in PLAIN_END
             if token != edit.old or not closed:
                 raise RolloutRefused(NOT_IN_PLACE.format(key=edit.key, path=self.path))
-            lines[line] = f"{row[:column]}{quote}{edit.new}{quote}{row[end + len(quote):]}"
+            lines[line] = f"{row[:column]}{quote}{edit.new}{quote}{row[end + len(quote) :]}"
         return "".join(lines)
 
     def _position(self, edit: ValueEdit) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """Generates the rule index in policy/README.md from the rules' own metadata (the single source).
 
-    cd policy && python -m nhi_rules.index          # rewrite the index
-    cd policy && python -m nhi_rules.index --check  # exit 1 when README.md is out of date
+cd policy && python -m nhi_rules.index          # rewrite the index
+cd policy && python -m nhi_rules.index --check  # exit 1 when README.md is out of date
 """
 
 from __future__ import annotations
@@ -22,19 +22,38 @@ def _cell(text: str) -> str:
 def render() -> str:
     from nhi_rules.registry import POLICIES
 
-    lines = [BEGIN, "", f"{len(POLICIES)} rules.", "",
-             "| Rule | Kind | Severity | Default | Framework | Resource types | Config (default) | Description |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"{len(POLICIES)} rules.",
+        "",
+        "| Rule | Kind | Severity | Default | Framework | Resource types | Config (default) | Description |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for policy in POLICIES:
         framework = policy.framework
         reference = f"{framework.name} {framework.reference}" if framework else ""
         types = "<br>".join(f"`{t}`" for t in policy.resource_types)
-        config = "<br>".join(f"`{key}`={json.dumps(prop.get('default'))}"
-                             for key, prop in policy.config_properties.items())
-        lines.append("| " + " | ".join(_cell(cell) for cell in (
-            f"`{policy.name}`", policy.kind, policy.severity.value if policy.severity else "",
-            policy.enforcement_level.value if policy.enforcement_level else "", reference, types, config,
-            policy.description)) + " |")
+        config = "<br>".join(
+            f"`{key}`={json.dumps(prop.get('default'))}" for key, prop in policy.config_properties.items()
+        )
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(cell)
+                for cell in (
+                    f"`{policy.name}`",
+                    policy.kind,
+                    policy.severity.value if policy.severity else "",
+                    policy.enforcement_level.value if policy.enforcement_level else "",
+                    reference,
+                    types,
+                    config,
+                    policy.description,
+                )
+            )
+            + " |"
+        )
     lines += ["", "### Remediation", ""]
     for policy in POLICIES:
         lines.append(f"- `{policy.name}`: {_cell(policy.remediation_steps or '')}")

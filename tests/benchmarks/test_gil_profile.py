@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from gil_profile import aggregate  # noqa: E402
+from gil_profile import aggregate
 
 
 def test_stacks_are_summed_inclusive_and_self(tmp_path: Path) -> None:
@@ -15,7 +15,8 @@ def test_stacks_are_summed_inclusive_and_self(tmp_path: Path) -> None:
         'process 1:"MainThread";main (a.py:1);load (b.py:2);parse (c.py:3) 7\n'
         'process 1:"MainThread";main (a.py:1);load (b.py:2) 2\n'
         'process 1:"worker";run (d.py:4);main (a.py:1) 1\n'
-        "\n")
+        "\n"
+    )
     total, inclusive, own = aggregate(raw)
     assert total == 10
     assert inclusive["main (a.py:1)"] == 10 and inclusive["load (b.py:2)"] == 9 and inclusive["parse (c.py:3)"] == 7

@@ -26,15 +26,28 @@ def preflight(tmp_path: Path, capsys: pytest.CaptureFixture[str], **changes: Any
             stack["config"][f"ci-trust:{key}"] = value
     path = tmp_path / "Pulumi.test.yaml"
     path.write_text(yaml.safe_dump(stack))
-    code = main(["preflight", "--program", str(PROGRAM), "--stack-file", str(path), "--policy-pack",
-                 str(REPO / "policy"), "--policy-pack-config", str(REPO / "policy" / "config" / "prod.json"),
-                 "--format", "json"])
+    code = main(
+        [
+            "preflight",
+            "--program",
+            str(PROGRAM),
+            "--stack-file",
+            str(path),
+            "--policy-pack",
+            str(REPO / "policy"),
+            "--policy-pack-config",
+            str(REPO / "policy" / "config" / "prod.json"),
+            "--format",
+            "json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     return code, {d["policy"] for d in report["diagnostics"] if d["urn"].endswith("::deploy")}
 
 
 def test_the_pack_blocks_unpinned_github_trust_and_passes_a_pinned_one(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert preflight(tmp_path, capsys) == (0, set())
     code, policies = preflight(tmp_path, capsys, subject="repo:acme/*")
     assert code == 1 and {RULE, "iam-role-disallow-wildcard-oidc-subject"} <= policies
@@ -45,8 +58,19 @@ def test_the_pack_blocks_unpinned_github_trust_and_passes_a_pinned_one(
 
 
 def pipeline_verdict(capsys: pytest.CaptureFixture[str], stack_file: Path, environment: str) -> tuple[int, set[str]]:
-    code = main(["preflight", "--stack-file", str(stack_file), "--policy-pack", str(REPO / "policy"),
-                 "--policy-pack-config", str(REPO / "policy" / "config" / f"{environment}.json"), "--format", "json"])
+    code = main(
+        [
+            "preflight",
+            "--stack-file",
+            str(stack_file),
+            "--policy-pack",
+            str(REPO / "policy"),
+            "--policy-pack-config",
+            str(REPO / "policy" / "config" / f"{environment}.json"),
+            "--format",
+            "json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     return code, {d["policy"] for d in report["diagnostics"] if "DeployerIdentity" in d["urn"]}
 
@@ -56,7 +80,8 @@ def test_the_pipeline_identity_passes_prod_s_pack(capsys: pytest.CaptureFixture[
 
 
 def test_prod_s_pack_refuses_identity_edits_by_the_pipeline_even_under_a_boundary(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With a permissions boundary the deploy role may create and edit roles; prod forbids exemptions, so the
     privilege-escalation rule blocks that there (README: CI). Identities in prod stay an administrator's."""
     stack = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text())

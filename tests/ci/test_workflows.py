@@ -38,7 +38,7 @@ SARIF = "github/codeql-action/upload-sarif"
 CHECKOUT = "actions/checkout"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def workflow(name: str) -> dict[str, Any]:
     # YAML 1.2, as GitHub reads it: `on` stays a key, not the boolean true.
     return YAML(typ="safe", pure=True).load((WORKFLOWS / name).read_text())
@@ -70,6 +70,7 @@ def schema_errors(document: Any) -> list[str]:
 
 # --- schema ---------------------------------------------------------------------------------------------------------
 
+
 def test_the_workflows_are_the_two_expected() -> None:
     assert [p.name for p in all_files()] == [DEPLOY, PULL_REQUEST]
 
@@ -89,12 +90,23 @@ def test_the_schema_check_can_fail() -> None:
 def test_check_jsonschema_s_own_command_agrees_offline() -> None:
     """The command a fork's maintainers run; --builtin-schema reads the vendored copy, no network."""
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         *map(str, all_files())], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, all_files()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- supply chain -----------------------------------------------------------------------------------------------------
+
 
 def uses_lines() -> Iterator[tuple[str, int, re.Match[str]]]:
     for path in all_files():
@@ -116,8 +128,9 @@ def test_every_action_is_pinned_to_a_full_commit_of_a_named_release() -> None:
 
 
 def test_every_uses_is_seen_by_the_pin_check() -> None:
-    parsed = [s["uses"] for n in (DEPLOY, PULL_REQUEST) for j in jobs(n).values() for s in j.get("steps", [])
-              if "uses" in s]
+    parsed = [
+        s["uses"] for n in (DEPLOY, PULL_REQUEST) for j in jobs(n).values() for s in j.get("steps", []) if "uses" in s
+    ]
     assert len(parsed) == len(list(uses_lines()))
 
 
@@ -125,8 +138,14 @@ def test_no_stored_secret_but_the_pulumi_backend_s() -> None:
     for path in all_files():
         text = path.read_text()
         assert set(re.findall(r"secrets\.([A-Za-z0-9_]+)", text)) <= {"PULUMI_ACCESS_TOKEN"}, path.name
-        for forbidden in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                          "pull_request_target", "write-all"):
+        for forbidden in (
+            "aws-access-key-id",
+            "aws-secret-access-key",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "pull_request_target",
+            "write-all",
+        ):
             assert forbidden not in text, (path.name, forbidden)
 
 
@@ -138,6 +157,7 @@ def test_the_pulumi_cli_is_the_sdk_s_version() -> None:
 
 
 # --- permissions -----------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", [DEPLOY, PULL_REQUEST])
 def test_every_job_declares_least_permissions(name: str) -> None:
@@ -168,6 +188,7 @@ def test_checkouts_leave_no_token_behind() -> None:
 
 # --- what runs -------------------------------------------------------------------------------------------------------
 
+
 def run_text(job: dict[str, Any]) -> str:
     return "\n".join(str(s.get("run", "")) for s in job.get("steps", []))
 
@@ -176,7 +197,10 @@ def test_pull_requests_run_the_readme_s_setup_and_tests() -> None:
     assert workflow(PULL_REQUEST)["on"] == {"pull_request": {"branches": ["main"]}}
     test = jobs(PULL_REQUEST)["test"]
     assert [s.get("uses", s.get("run")).split("@")[0] for s in test["steps"]] == [
-        CHECKOUT, "actions/setup-python", "make test"]
+        CHECKOUT,
+        "actions/setup-python",
+        "make test",
+    ]
     assert test["steps"][1]["with"]["python-version"] == "${{ env.PYTHON_VERSION }}"
     assert workflow(PULL_REQUEST)["env"]["PYTHON_VERSION"] == "3.11"
 
@@ -211,8 +235,11 @@ def test_previews_assume_the_preview_role_outside_any_environment() -> None:
     credentials = steps_using(job, CREDENTIALS)[0]["with"]
     assert credentials["role-to-assume"] == "${{ steps.stack.outputs.preview-role }}"
     assert credentials["role-duration-seconds"] == 900
-    assert re.search(r"pulumi preview --stack \S+ --non-interactive --diff \\\n\s+--policy-pack policy "
-                     r'--policy-pack-config "policy/config/\$ENVIRONMENT.json"', run_text(job))
+    assert re.search(
+        r"pulumi preview --stack \S+ --non-interactive --diff \\\n\s+--policy-pack policy "
+        r'--policy-pack-config "policy/config/\$ENVIRONMENT.json"',
+        run_text(job),
+    )
     assert "pulumi up" not in run_text(job)
 
 
@@ -235,8 +262,11 @@ def test_merges_deploy_each_environment_in_promotion_order_through_its_own_role(
         assert credentials["role-to-assume"] == "${{ steps.stack.outputs.deploy-role }}"
         assert job["timeout-minutes"] * 60 <= credentials["role-duration-seconds"] == 3600
         assert f"STACK: {name}" in json.dumps(job) or job["steps"][-1]["env"]["STACK"] == name
-        assert re.search(r"pulumi up --yes --stack \S+ --non-interactive --diff \\\n\s+--policy-pack policy "
-                         r'--policy-pack-config "policy/config/\$ENVIRONMENT.json"', run_text(job))
+        assert re.search(
+            r"pulumi up --yes --stack \S+ --non-interactive --diff \\\n\s+--policy-pack policy "
+            r'--policy-pack-config "policy/config/\$ENVIRONMENT.json"',
+            run_text(job),
+        )
         previous = name
     assert order == ["dev", "staging", "prod"] == [n for n, _ in deploy_jobs()]
 
@@ -244,6 +274,7 @@ def test_merges_deploy_each_environment_in_promotion_order_through_its_own_role(
 def test_the_deploy_jobs_differ_only_in_their_environment() -> None:
     def normalised(name: str, job: dict[str, Any]) -> str:
         return re.sub(rf"\b{name}\b", "ENV", json.dumps(job, sort_keys=True))
+
     shapes = {normalised(n, {k: v for k, v in j.items() if k != "needs"}) for n, j in deploy_jobs()}
     assert len(shapes) == 1
 
@@ -264,17 +295,21 @@ def test_the_workflows_read_each_role_from_the_stack_file(stack: str) -> None:
     """The script the jobs run prints the roles the program creates: one source of truth, the stack file."""
     scripts = {stack_script(jobs(PULL_REQUEST)["preview"])} | {stack_script(j) for _, j in deploy_jobs()}
     assert len(scripts) == 1
-    result = subprocess.run([sys.executable, "-", stack], input=scripts.pop(), capture_output=True, text=True,
-                            cwd=REPO, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-", stack], input=scripts.pop(), capture_output=True, text=True, cwd=REPO, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     expected = stack_settings(stack)
     assert dict(line.split("=", 1) for line in result.stdout.splitlines()) == {
-        "region": expected.region, "environment": stack, "preview-role": expected.ci_preview_role_arn,
-        "deploy-role": expected.ci_deploy_role_arn}
+        "region": expected.region,
+        "environment": stack,
+        "preview-role": expected.ci_preview_role_arn,
+        "deploy-role": expected.ci_deploy_role_arn,
+    }
 
 
 def test_the_readme_lists_every_pinned_action() -> None:
     readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## CI: the pipeline's identity"):]
+    section = readme[readme.index("## CI: the pipeline's identity") :]
     for action, (sha, release) in PINNED.items():
         assert f"| `{action}` | `{sha}` | {release} |" in section, action

@@ -9,7 +9,8 @@ and SQS the queue of GetQueueUrl (by QueueName) and of queues that do not exist 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -31,8 +32,9 @@ def is_access_denied(error: Any) -> bool:
     info = error.response.get("Error", {})
     if info.get("Code") in DENIED_CODES:
         return True
-    return (error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403
-            and "<Code>AccessDenied</Code>" in str(info.get("Message", "")))
+    return error.response.get("ResponseMetadata", {}).get(
+        "HTTPStatusCode"
+    ) == 403 and "<Code>AccessDenied</Code>" in str(info.get("Message", ""))
 
 
 def _arn(response: Any, service: str, resource: str) -> str:
@@ -63,8 +65,13 @@ def _secretsmanager(response: Any) -> str:
     if not secret_id:
         return "*"
     secret = secretsmanager_backends[response.current_account][response.region].secrets.get(secret_id)
-    return secret.arn if secret is not None else secret_id if secret_id.startswith("arn:") else \
-        _arn(response, "secretsmanager", f"secret:{secret_id}")
+    return (
+        secret.arn
+        if secret is not None
+        else secret_id
+        if secret_id.startswith("arn:")
+        else _arn(response, "secretsmanager", f"secret:{secret_id}")
+    )
 
 
 def _kms(response: Any) -> str:

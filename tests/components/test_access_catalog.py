@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from policy_sentry.querying.actions import get_action_data
 
 from components.access_catalog import (
-    CATALOG, INLINE_POLICY_MAX_CHARS, AccessCatalogError, UNKNOWN_LEVEL, policy_document,
+    CATALOG,
+    INLINE_POLICY_MAX_CHARS,
+    UNKNOWN_LEVEL,
+    AccessCatalogError,
+    policy_document,
 )
 from settings import AccessGrant
+from tests.components.workload_views import ROLE, ROLE_POLICY, capture_workloads, trust_of, workload_resources
 from tests.conftest import STACKS
-from tests.components.workload_views import workload_resources, ROLE, ROLE_POLICY, capture_workloads, trust_of
 
 # Placeholders whose values may contain '/' (object keys, parameter paths, secret names); others may not,
 # so that `bucket/*` never passes for a bucket and `table/t/index/*` never for a table.
@@ -25,7 +29,7 @@ READ_ONLY_ACCESS_LEVELS = {"Read", "List"}
 NEVER_GRANTED_ACCESS_LEVELS = {"Permissions management", "Tagging"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def action_rows(action: str) -> tuple[dict, ...]:
     service, _, name = action.partition(":")
     data = get_action_data(service, name) or {}
@@ -86,15 +90,20 @@ def test_catalog_actions_are_explicit_and_never_manage_permissions(service: str,
 
 def test_the_grammar_check_catches_unknown_actions_and_wrong_resource_types() -> None:
     bucket, table = "arn:aws:s3:::acme-prod-receipts", "arn:aws:dynamodb:eu-west-1:111122223333:table/prod-orders"
-    document = {"Statement": [
-        {"Action": ["s3:GetObjects"], "Resource": [f"{bucket}/*"]},
-        {"Action": ["s3:GetObject"], "Resource": [bucket]},
-        {"Action": ["dynamodb:GetItem"], "Resource": [f"{table}/index/*"]},
-        {"Action": ["sqs:SendMessage"], "Resource": "*"},
-    ]}
+    document = {
+        "Statement": [
+            {"Action": ["s3:GetObjects"], "Resource": [f"{bucket}/*"]},
+            {"Action": ["s3:GetObject"], "Resource": [bucket]},
+            {"Action": ["dynamodb:GetItem"], "Resource": [f"{table}/index/*"]},
+            {"Action": ["sqs:SendMessage"], "Resource": "*"},
+        ]
+    }
     assert iam_grammar_problems(document) == [
-        "unknown action s3:GetObjects", f"s3:GetObject does not act on {bucket}",
-        f"dynamodb:GetItem does not act on {table}/index/*", "sqs:SendMessage on '*'"]
+        "unknown action s3:GetObjects",
+        f"s3:GetObject does not act on {bucket}",
+        f"dynamodb:GetItem does not act on {table}/index/*",
+        "sqs:SendMessage on '*'",
+    ]
 
 
 @pytest.mark.parametrize("stack", STACKS)

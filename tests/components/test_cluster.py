@@ -10,8 +10,7 @@ import pytest
 import settings
 from components.cluster import CLUSTER_ADMIN_POLICY, CONTROL_PLANE_LOG_TYPES
 from nhi.preflight.capture import Capture
-from tests.components.cluster_queries import (ATTACHMENT, CLUSTER, KEY, LOG_GROUP, ROLE, by_output, one,
-                                              policies_of)
+from tests.components.cluster_queries import ATTACHMENT, CLUSTER, KEY, LOG_GROUP, ROLE, by_output, one, policies_of
 from tests.conftest import REPO, STACKS, capture_stack
 
 
@@ -52,7 +51,11 @@ def test_secrets_are_envelope_encrypted_with_a_rotated_customer_key(capture: Cap
 def test_every_kms_key_rotates(capture: Capture) -> None:
     keys = capture.of_type(KEY)
     assert {k.inputs["tags"]["nhi-platform/key-use"] for k in keys} == {
-        "kubernetes-secrets", "logs", "node-volumes", "images"}
+        "kubernetes-secrets",
+        "logs",
+        "node-volumes",
+        "images",
+    }
     assert all(k.inputs["enableKeyRotation"] is True and k.inputs["deletionWindowInDays"] == 30 for k in keys)
 
 
@@ -63,15 +66,21 @@ def test_the_logs_key_admits_cloudwatch_logs_of_this_account_only(stack: str, ca
     logs = statements["CloudWatchLogsOfThisAccount"]
     assert logs["Principal"] == {"Service": f"logs.{expected.region}.amazonaws.com"}
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        f"arn:aws:logs:{expected.region}:{expected.account_id}:log-group:*")
+        f"arn:aws:logs:{expected.region}:{expected.account_id}:log-group:*"
+    )
 
 
 def test_all_five_control_plane_log_types_go_to_an_encrypted_group_with_retention(stack: str, capture: Capture) -> None:
     expected = stack_settings(stack)
     cluster = one(capture, CLUSTER)
-    assert set(cluster.inputs["enabledClusterLogTypes"]) == {
-        "api", "audit", "authenticator", "controllerManager", "scheduler"} == set(CONTROL_PLANE_LOG_TYPES)
-    group = next(g for g in capture.of_type(LOG_GROUP) if g.inputs["name"] == f"/aws/eks/{expected.cluster.name}/cluster")
+    assert (
+        set(cluster.inputs["enabledClusterLogTypes"])
+        == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+        == set(CONTROL_PLANE_LOG_TYPES)
+    )
+    group = next(
+        g for g in capture.of_type(LOG_GROUP) if g.inputs["name"] == f"/aws/eks/{expected.cluster.name}/cluster"
+    )
     assert group.inputs["retentionInDays"] == expected.log_retention_days
     logs_key = by_output(capture, KEY, "arn", group.inputs["kmsKeyId"])
     assert logs_key.inputs["tags"]["nhi-platform/key-use"] == "logs"
@@ -86,8 +95,10 @@ def test_retention_follows_the_environment(stack: str, capture: Capture) -> None
 
 def test_authentication_is_api_only_without_creator_admin(capture: Capture) -> None:
     cluster = one(capture, CLUSTER)
-    assert cluster.inputs["accessConfig"] == {"authenticationMode": "API",
-                                              "bootstrapClusterCreatorAdminPermissions": False}
+    assert cluster.inputs["accessConfig"] == {
+        "authenticationMode": "API",
+        "bootstrapClusterCreatorAdminPermissions": False,
+    }
     # No unmanaged aws-node/kube-proxy/CoreDNS: all add-ons are the pinned, managed ones.
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
 
@@ -141,7 +152,8 @@ def test_kubernetes_provider_uses_short_lived_exec_credentials(stack: str, captu
     cluster = one(capture, CLUSTER)
     assert kubeconfig["clusters"][0]["cluster"] == {
         "server": cluster.outputs["endpoint"],
-        "certificate-authority-data": cluster.outputs["certificateAuthority"]["data"]}
+        "certificate-authority-data": cluster.outputs["certificateAuthority"]["data"],
+    }
     [user] = kubeconfig["users"]
     assert set(user["user"]) == {"exec"}  # no token, no client key, no password
     assert user["user"]["exec"]["command"] == "aws"
@@ -157,7 +169,9 @@ def test_guardduty_watches_eks_in_prod_only(stack: str, capture: Capture) -> Non
     [detector] = detectors
     assert detector.inputs["enable"] is True
     assert {f.inputs["name"]: f.inputs["status"] for f in features} == {
-        "EKS_AUDIT_LOGS": "ENABLED", "RUNTIME_MONITORING": "ENABLED"}
+        "EKS_AUDIT_LOGS": "ENABLED",
+        "RUNTIME_MONITORING": "ENABLED",
+    }
     runtime = next(f for f in features if f.inputs["name"] == "RUNTIME_MONITORING")
     assert runtime.inputs["additionalConfigurations"] == [{"name": "EKS_ADDON_MANAGEMENT", "status": "ENABLED"}]
     assert all(f.property_dependencies["detectorId"] == (detector.urn,) for f in features)
@@ -166,9 +180,15 @@ def test_guardduty_watches_eks_in_prod_only(stack: str, capture: Capture) -> Non
 def test_component_type_tokens_and_child_names(stack: str, capture: Capture) -> None:
     name = stack_settings(stack).cluster.name
     tokens = {r.type for r in capture.resources if r.type.startswith("nhi:")}
-    assert tokens >= {"nhi:cluster:Cluster", "nhi:network:Network", "nhi:encryption:EncryptionKey",
-                      "nhi:node_group:NodeGroup", "nhi:addons:ClusterAddons", "nhi:registry:ImageRegistry",
-                      "nhi:namespaces:Namespaces"}
+    assert tokens >= {
+        "nhi:cluster:Cluster",
+        "nhi:network:Network",
+        "nhi:encryption:EncryptionKey",
+        "nhi:node_group:NodeGroup",
+        "nhi:addons:ClusterAddons",
+        "nhi:registry:ImageRegistry",
+        "nhi:namespaces:Namespaces",
+    }
     root = one(capture, "nhi:cluster:Cluster")
     by_urn = capture.by_urn()
 
@@ -192,7 +212,8 @@ def test_an_unsafe_setting_stops_the_preflight_before_any_resource(capture_confi
     with pytest.raises(PreflightError) as raised:
         capture_config("dev", open_endpoint)
     assert "nhi-platform:cluster.publicEndpointCidrs[0]: the API endpoint is never open to the whole internet" in (
-        raised.value.message)
+        raised.value.message
+    )
 
 
 def test_a_listed_range_opens_the_public_endpoint_for_it_only(capture_config) -> None:

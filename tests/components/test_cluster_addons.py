@@ -31,8 +31,11 @@ def addons(capture: Capture) -> dict[str, dict]:
 def test_the_four_addons_are_pinned_to_the_settings_versions(stack: str, capture: Capture) -> None:
     versions = stack_settings(stack).addon_versions
     assert {name: a["addonVersion"] for name, a in addons(capture).items()} == {
-        "vpc-cni": versions.vpc_cni, "coredns": versions.coredns, "kube-proxy": versions.kube_proxy,
-        "eks-pod-identity-agent": versions.pod_identity_agent}
+        "vpc-cni": versions.vpc_cni,
+        "coredns": versions.coredns,
+        "kube-proxy": versions.kube_proxy,
+        "eks-pod-identity-agent": versions.pod_identity_agent,
+    }
     cluster_name = stack_settings(stack).cluster.name
     assert all(a["clusterName"] == cluster_name for a in addons(capture).values())
 
@@ -63,8 +66,11 @@ def test_vpc_cni_has_its_own_pod_identity_role_not_the_node_role(stack: str, cap
 
 
 def test_no_role_but_the_cni_role_holds_the_cni_policy(capture: Capture) -> None:
-    holders = [a for a in capture.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-               if a.inputs["policyArn"].endswith("/AmazonEKS_CNI_Policy")]
+    holders = [
+        a
+        for a in capture.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["policyArn"].endswith("/AmazonEKS_CNI_Policy")
+    ]
     assert len(holders) == 1 and holders[0].name.endswith("-bootstrap-addons-vpc-cni-policy")
 
 
@@ -78,4 +84,6 @@ def test_coredns_waits_for_the_nodes_and_the_node_addons_do_not(capture: Capture
 
 def test_configuration_text_per_mode() -> None:
     assert json.loads(vpc_cni_configuration(NetworkPolicyMode.STANDARD)) == {
-        "enableNetworkPolicy": "true", "env": {"NETWORK_POLICY_ENFORCING_MODE": "standard"}}
+        "enableNetworkPolicy": "true",
+        "env": {"NETWORK_POLICY_ENFORCING_MODE": "standard"},
+    }

@@ -11,14 +11,28 @@ from components.cluster import ClusterArgs, NodeGroupSpec, exec_kubeconfig
 from components.encryption import EncryptionKeyArgs, KeyUse
 from components.node_group import AmiType, NodeGroupArgs
 
-GROUP = NodeGroupSpec(name="general", instance_types=["m7i.large"], ami_type=AmiType.BOTTLEROCKET_X86_64,
-                      bottlerocket_release="1.41.0-2b4c1d53", min_size=1, desired_size=2, max_size=3)
+GROUP = NodeGroupSpec(
+    name="general",
+    instance_types=["m7i.large"],
+    ami_type=AmiType.BOTTLEROCKET_X86_64,
+    bottlerocket_release="1.41.0-2b4c1d53",
+    min_size=1,
+    desired_size=2,
+    max_size=3,
+)
 BASE: dict[str, Any] = dict(
-    kubernetes_version="1.33", vpc_cidr="10.20.0.0/16", availability_zone_count=2,
-    admin_role_arns=["arn:aws:iam::123456789012:role/platform-admins"], node_groups=[GROUP],
-    vpc_cni_version="v1.20.4-eksbuild.1", coredns_version="v1.12.4-eksbuild.1",
-    kube_proxy_version="v1.33.5-eksbuild.2", pod_identity_agent_version="v1.3.9-eksbuild.3",
-    account_id="123456789012", region="eu-west-1")
+    kubernetes_version="1.33",
+    vpc_cidr="10.20.0.0/16",
+    availability_zone_count=2,
+    admin_role_arns=["arn:aws:iam::123456789012:role/platform-admins"],
+    node_groups=[GROUP],
+    vpc_cni_version="v1.20.4-eksbuild.1",
+    coredns_version="v1.12.4-eksbuild.1",
+    kube_proxy_version="v1.33.5-eksbuild.2",
+    pod_identity_agent_version="v1.3.9-eksbuild.3",
+    account_id="123456789012",
+    region="eu-west-1",
+)
 
 
 def test_the_base_arguments_are_accepted_and_private() -> None:
@@ -26,31 +40,51 @@ def test_the_base_arguments_are_accepted_and_private() -> None:
     assert args.public_endpoint is False and args.deletion_protection is True and args.log_retention_days == 365
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"public_endpoint_cidrs": ["0.0.0.0/0"]}, "whole internet"),
-    ({"public_endpoint_cidrs": ["::/0"]}, "whole internet"),
-    ({"admin_role_arns": []}, "creator gets no implicit admin"),
-    ({"node_groups": []}, "at least one"),
-    ({"node_groups": [GROUP, GROUP]}, "names must be unique"),
-    ({"kube_proxy_version": "v1.32.9-eksbuild.2"}, "does not match Kubernetes 1.33"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"public_endpoint_cidrs": ["0.0.0.0/0"]}, "whole internet"),
+        ({"public_endpoint_cidrs": ["::/0"]}, "whole internet"),
+        ({"admin_role_arns": []}, "creator gets no implicit admin"),
+        ({"node_groups": []}, "at least one"),
+        ({"node_groups": [GROUP, GROUP]}, "names must be unique"),
+        ({"kube_proxy_version": "v1.32.9-eksbuild.2"}, "does not match Kubernetes 1.33"),
+    ],
+)
 def test_cluster_args_refuse(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ClusterArgs(**{**BASE, **change})
 
 
 def node_group_args(**change: Any) -> NodeGroupArgs:
-    return NodeGroupArgs(**{**dict(
-        cluster_name="c", kubernetes_version="1.33", node_role_arn="arn:r", subnet_ids=["s"], volume_key_arn="arn:k",
-        bottlerocket_release="1.41.0-2b4c1d53", ami_type=AmiType.BOTTLEROCKET_X86_64, instance_types=["m7i.large"],
-        min_size=1, desired_size=1, max_size=2), **change})
+    return NodeGroupArgs(
+        **{
+            **dict(
+                cluster_name="c",
+                kubernetes_version="1.33",
+                node_role_arn="arn:r",
+                subnet_ids=["s"],
+                volume_key_arn="arn:k",
+                bottlerocket_release="1.41.0-2b4c1d53",
+                ami_type=AmiType.BOTTLEROCKET_X86_64,
+                instance_types=["m7i.large"],
+                min_size=1,
+                desired_size=1,
+                max_size=2,
+            ),
+            **change,
+        }
+    )
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"metadata_hop_limit": 2}, "must be 1"),
-    ({"bottlerocket_release": ""}, "unpinned release floats"),
-    ({"min_size": 3, "desired_size": 1}, "min_size <= desired_size"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"metadata_hop_limit": 2}, "must be 1"),
+        ({"bottlerocket_release": ""}, "unpinned release floats"),
+        ({"min_size": 3, "desired_size": 1}, "min_size <= desired_size"),
+    ],
+)
 def test_node_group_args_refuse(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         node_group_args(**change)
@@ -70,8 +104,17 @@ def test_key_deletion_window_is_bounded() -> None:
 
 def test_kubeconfig_has_no_static_credentials() -> None:
     import json
+
     config = json.loads(exec_kubeconfig("c", "https://x", "Q0E=", "eu-west-1"))
     [user] = config["users"]
-    assert user["user"]["exec"]["args"] == ["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1",
-                                            "--output", "json"]
+    assert user["user"]["exec"]["args"] == [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "c",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+    ]
     assert "token" not in json.dumps(user["user"]).replace("get-token", "")

@@ -10,8 +10,11 @@ from tests.conftest import REPO, STACKS, capture_stack
 
 
 def _coredns_policy(stack: str) -> dict:
-    policies = [r for r in capture_stack(stack).of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
-                if r.inputs["metadata"].get("namespace") == "kube-system"]
+    policies = [
+        r
+        for r in capture_stack(stack).of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if r.inputs["metadata"].get("namespace") == "kube-system"
+    ]
     assert [p.inputs["metadata"]["name"] for p in policies] == ["coredns"]
     return policies[0].inputs
 
@@ -34,8 +37,11 @@ def test_coredns_is_reachable_only_from_the_workload_namespaces_and_reaches_only
     assert (requirement["key"], requirement["operator"]) == ("kubernetes.io/metadata.name", "In")
     assert set(requirement["values"]) == {w.namespace for w in parsed.workloads} | {"kube-system"}
     assert {(p["protocol"], p["port"]) for p in ingress["ports"]} == {("UDP", 53), ("TCP", 53)}
-    egress = {(p["protocol"], p["port"]): {t["ipBlock"]["cidr"] for t in rule["to"]}
-              for rule in spec["egress"] for p in rule["ports"]}
+    egress = {
+        (p["protocol"], p["port"]): {t["ipBlock"]["cidr"] for t in rule["to"]}
+        for rule in spec["egress"]
+        for p in rule["ports"]
+    }
     vpc = parsed.cluster.vpc_cidr
     assert egress == {
         ("TCP", 443): {"172.20.0.1/32", vpc},

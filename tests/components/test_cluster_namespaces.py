@@ -41,11 +41,14 @@ def test_namespaces_use_the_cluster_provider(capture: Capture) -> None:
     assert all(n.provider_urn == provider.urn for n in capture.of_type(NAMESPACE))
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"names": ["kube-system"]}, "reserved"),
-    ({"names": ["Shop"]}, "DNS label"),
-    ({"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}, "level is fixed"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"names": ["kube-system"]}, "reserved"),
+        ({"names": ["Shop"]}, "DNS label"),
+        ({"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}, "level is fixed"),
+    ],
+)
 def test_namespaces_args_refuse_weakening(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         NamespacesArgs(**{"names": ["shop"], "kubernetes_version": "1.33", **change})

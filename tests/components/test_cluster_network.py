@@ -73,12 +73,22 @@ def test_subnet_plan_fits_six_zones_in_the_smallest_vpc() -> None:
     assert all(n.subnet_of(ipaddress.ip_network("10.0.0.0/20")) for n in networks)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"availability_zone_count": 1}, "at least two AZs"),
-    ({"cidr": "10.0.0.0/24"}, "/16 to /20"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"availability_zone_count": 1}, "at least two AZs"),
+        ({"cidr": "10.0.0.0/24"}, "/16 to /20"),
+    ],
+)
 def test_network_args_refuse_unsafe_shapes(change: dict, message: str) -> None:
-    base = dict(cidr="10.0.0.0/16", availability_zone_count=2, cluster_name="c", account_id="123456789012",
-                region="eu-west-1", log_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x", log_retention_days=90)
+    base = dict(
+        cidr="10.0.0.0/16",
+        availability_zone_count=2,
+        cluster_name="c",
+        account_id="123456789012",
+        region="eu-west-1",
+        log_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x",
+        log_retention_days=90,
+    )
     with pytest.raises(ValueError, match=message):
         NetworkArgs(**{**base, **change})

@@ -40,10 +40,15 @@ def test_one_node_group_per_setting_with_the_pinned_release(stack: str, capture:
         assert group.inputs["version"] == expected.cluster.kubernetes_version
         assert group.inputs["amiType"] == "BOTTLEROCKET_x86_64"  # the stacks use x86 instance types
         assert group.inputs["instanceTypes"] == setting.instance_types
-        assert group.inputs["scalingConfig"] == {"minSize": setting.min_size, "desiredSize": setting.desired_size,
-                                                 "maxSize": setting.max_size}
-        assert group.inputs["updateConfig"] == {"maxUnavailablePercentage": setting.max_unavailable_percentage,
-                                                "updateStrategy": "DEFAULT"}
+        assert group.inputs["scalingConfig"] == {
+            "minSize": setting.min_size,
+            "desiredSize": setting.desired_size,
+            "maxSize": setting.max_size,
+        }
+        assert group.inputs["updateConfig"] == {
+            "maxUnavailablePercentage": setting.max_unavailable_percentage,
+            "updateStrategy": "DEFAULT",
+        }
 
 
 def test_no_remote_access_and_no_key_pair(capture: Capture) -> None:
@@ -65,8 +70,11 @@ def test_imdsv2_required_with_hop_limit_one(capture: Capture) -> None:
     assert len(templates) == len(capture.of_type(NODE_GROUP))
     for template in templates:
         assert template.inputs["metadataOptions"] == {
-            "httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1,
-            "instanceMetadataTags": "disabled"}
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+            "instanceMetadataTags": "disabled",
+        }
 
 
 def test_every_volume_is_encrypted_with_the_node_volume_key(capture: Capture) -> None:
@@ -96,16 +104,25 @@ def test_the_node_role_holds_node_policies_only(capture: Capture) -> None:
     assert len(arns) == 1
     role = by_output(capture, ROLE, "arn", arns.pop())
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    assert policies_of(capture, role) == {"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-                                          "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"}
-    inline = [p for p in capture.of_type("aws:iam/rolePolicy:RolePolicy") if role.urn in p.property_dependencies.get("role", ())]
+    assert policies_of(capture, role) == {
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+    }
+    inline = [
+        p
+        for p in capture.of_type("aws:iam/rolePolicy:RolePolicy")
+        if role.urn in p.property_dependencies.get("role", ())
+    ]
     assert inline == []
 
 
 def test_node_groups_wait_for_the_cni_kube_proxy_and_agent(capture: Capture) -> None:
     # On the node group itself: a component's depends_on does not hold its children back.
-    bootstrap = {a.urn for a in capture.of_type("aws:eks/addon:Addon")
-                 if a.inputs["addonName"] in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")}
+    bootstrap = {
+        a.urn
+        for a in capture.of_type("aws:eks/addon:Addon")
+        if a.inputs["addonName"] in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+    }
     assert len(bootstrap) == 3
     for group in capture.of_type(NODE_GROUP):
         assert bootstrap <= set(group.dependencies)

@@ -33,7 +33,9 @@ def test_outputs_name_the_cluster_and_its_endpoint(capture: Capture, outputs: di
     assert outputs["cluster_arn"] == cluster.outputs["arn"]
     assert outputs["endpoint"] == cluster.outputs["endpoint"]
     assert outputs["certificate_authority"] == cluster.outputs["certificateAuthority"]["data"]
-    assert outputs["service_ipv4_cidr"] == "172.20.0.0/16" == cluster.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"]
+    assert (
+        outputs["service_ipv4_cidr"] == "172.20.0.0/16" == cluster.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"]
+    )
 
 
 def test_outputs_give_the_identity_plumbing(capture: Capture, outputs: dict[str, Any]) -> None:
@@ -59,8 +61,10 @@ def test_public_endpoint_only_for_the_listed_ranges(capture: Capture) -> None:
 
 def test_each_admin_gets_its_own_entry(capture: Capture) -> None:
     entries = {e.name: e.inputs["principalArn"] for e in capture.of_type("aws:eks/accessEntry:AccessEntry")}
-    assert entries == {"demo-admin-platform-admins": "arn:aws:iam::123456789012:role/platform-admins",
-                       "demo-admin-break-glass": "arn:aws:iam::123456789012:role/ops/break-glass"}
+    assert entries == {
+        "demo-admin-platform-admins": "arn:aws:iam::123456789012:role/platform-admins",
+        "demo-admin-break-glass": "arn:aws:iam::123456789012:role/ops/break-glass",
+    }
 
 
 def test_graviton_groups_run_the_arm_bottlerocket_ami(capture: Capture) -> None:

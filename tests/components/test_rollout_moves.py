@@ -17,8 +17,8 @@ import settings
 from components import labels
 from nhi.cli import main
 from nhi.preflight.capture import Capture
-from tests.conftest import REPO, capture_stack_file
 from tests.components.workload_views import capture_workloads
+from tests.conftest import REPO, capture_stack_file
 from tests.policy.harness import build_stack, run_resource, run_stack
 
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
@@ -26,14 +26,25 @@ JOB = "kubernetes:batch/v1:Job"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-ROLLOUT_TYPES = (JOB, DEPLOYMENT, SERVICE, "kubernetes:policy/v1:PodDisruptionBudget", NETWORK_POLICY,
-                 "kubernetes:core/v1:ServiceAccount")
+ROLLOUT_TYPES = (
+    JOB,
+    DEPLOYMENT,
+    SERVICE,
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    NETWORK_POLICY,
+    "kubernetes:core/v1:ServiceAccount",
+)
 POD_SECURITY_AND_NETWORK_RULES = (
-    "kubernetes-pod-enforce-security-standards", "kubernetes-pod-require-readonly-rootfs",
-    "kubernetes-pod-require-resource-limits", "kubernetes-pod-require-image-digest",
-    "kubernetes-pod-limit-image-registries", "kubernetes-pod-disallow-token-automount",
-    "kubernetes-pod-disallow-env-secrets", "kubernetes-pod-disallow-default-identity",
-    "kubernetes-pod-require-network-policy-coverage", "kubernetes-namespace-require-default-deny",
+    "kubernetes-pod-enforce-security-standards",
+    "kubernetes-pod-require-readonly-rootfs",
+    "kubernetes-pod-require-resource-limits",
+    "kubernetes-pod-require-image-digest",
+    "kubernetes-pod-limit-image-registries",
+    "kubernetes-pod-disallow-token-automount",
+    "kubernetes-pod-disallow-env-secrets",
+    "kubernetes-pod-disallow-default-identity",
+    "kubernetes-pod-require-network-policy-coverage",
+    "kubernetes-namespace-require-default-deny",
     "kubernetes-networkpolicy-disallow-allow-all",
 )
 
@@ -73,9 +84,14 @@ def test_release_promote_rollback_each_change_only_their_objects(prod_file: Path
     prefix = "workloads-payments-rollout"
     assert differing(base, released) == {f"{prefix}-green", f"{prefix}-gate-green"}
     # The idle Deployment differs in its image only.
-    old_green, new_green = inputs_by_name(base)[f"{prefix}-green"], copy.deepcopy(inputs_by_name(released)[f"{prefix}-green"])
+    old_green, new_green = (
+        inputs_by_name(base)[f"{prefix}-green"],
+        copy.deepcopy(inputs_by_name(released)[f"{prefix}-green"]),
+    )
     assert new_green["spec"]["template"]["spec"]["containers"][0]["image"] == image
-    new_green["spec"]["template"]["spec"]["containers"][0]["image"] = old_green["spec"]["template"]["spec"]["containers"][0]["image"]
+    new_green["spec"]["template"]["spec"]["containers"][0]["image"] = old_green["spec"]["template"]["spec"][
+        "containers"
+    ][0]["image"]
     assert new_green == old_green
     # The gate is a new Job (a new name: replaced, never patched), testing the new image.
     old_gate, new_gate = inputs_by_name(base)[f"{prefix}-gate-green"], inputs_by_name(released)[f"{prefix}-gate-green"]
@@ -130,7 +146,9 @@ def test_the_prod_pack_passes_every_rollout_object(capsys: pytest.CaptureFixture
     report = json.loads(capsys.readouterr().out)
     policies = {p["name"]: p["enforcementLevel"] for p in report["policies"]}
     assert all(policies[name] == "mandatory" for name in POD_SECURITY_AND_NETWORK_RULES)
-    rollout_urns = {r["urn"] for r in report["resources"] if r["type"] in ROLLOUT_TYPES and "nhi:rollout:Rollout" in r["urn"]}
+    rollout_urns = {
+        r["urn"] for r in report["resources"] if r["type"] in ROLLOUT_TYPES and "nhi:rollout:Rollout" in r["urn"]
+    }
     kinds = {r["type"] for r in report["resources"] if r["urn"] in rollout_urns}
     assert kinds == set(ROLLOUT_TYPES)
     jobs = [r for r in report["resources"] if r["type"] == JOB]
@@ -169,5 +187,7 @@ def test_the_pack_would_flag_a_gate_without_its_network_policy() -> None:
     without = [p for p in policies if p.inputs["metadata"]["name"] != "payments-gate"]
     verdict = run_stack(coverage, resources(without), {})
     assert verdict.outcome == "fail"
-    assert {urn.rsplit("::", 1)[1] for _, urn in verdict.violations} == \
-        {"workloads-payments-rollout-gate-blue", "workloads-payments-rollout-gate-green"}
+    assert {urn.rsplit("::", 1)[1] for _, urn in verdict.violations} == {
+        "workloads-payments-rollout-gate-blue",
+        "workloads-payments-rollout-gate-green",
+    }

@@ -5,13 +5,19 @@ what to do."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 import settings
 from settings.crosscheck import (
-    GATE_REQUIRED, IDLE_ABOVE_REPLICAS, NAME_COLLIDES, RELEASE_ONTO_LIVE, RELEASE_WITH_PROMOTE, ROLLOUT_GATE,
+    GATE_REQUIRED,
+    IDLE_ABOVE_REPLICAS,
+    NAME_COLLIDES,
+    RELEASE_ONTO_LIVE,
+    RELEASE_WITH_PROMOTE,
+    ROLLOUT_GATE,
     rollout_transition,
 )
 from tests.conftest import STACKS, stack_file_config
@@ -42,13 +48,16 @@ P = index_of(stack_file_config("prod"), "payments")
 
 def test_a_tag_instead_of_a_digest_is_refused() -> None:
     found = problems_after(lambda c: rollout_of(c, "payments").update(green=f"{REGISTRY}/payments:2.0"))
-    assert found == {f"{W}[{P}].rollout.green": "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
-                     f"got '{REGISTRY}/payments:2.0' (tags are mutable and are refused)"}
+    assert found == {
+        f"{W}[{P}].rollout.green": "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
+        f"got '{REGISTRY}/payments:2.0' (tags are mutable and are refused)"
+    }
 
 
 def test_an_unknown_slot_name_is_refused_as_active_and_as_a_key() -> None:
-    assert problems_after(lambda c: rollout_of(c, "payments").update(active="purple")) == \
-        {f"{W}[{P}].rollout.active": "expected 'blue' or 'green', got 'purple'"}
+    assert problems_after(lambda c: rollout_of(c, "payments").update(active="purple")) == {
+        f"{W}[{P}].rollout.active": "expected 'blue' or 'green', got 'purple'"
+    }
     found = problems_after(lambda c: rollout_of(c, "payments").update(purple=NEW))
     assert found == {f"{W}[{P}].rollout.purple": "unknown key (check its spelling against the README's settings table)"}
 
@@ -58,16 +67,18 @@ def test_a_release_onto_the_live_slot_is_refused_by_the_transition_rule() -> Non
     after = copy.deepcopy(before)
     rollout_of(after, "payments")["blue"] = NEW  # blue is live
     settings.parse_config(after)  # one file alone cannot tell: it is a valid stack
-    assert [str(p) for p in rollout_transition(before, after)] == \
-        [f"{W}[{P}].rollout.blue: " + RELEASE_ONTO_LIVE.format(slot="blue", idle="green")]
+    assert [str(p) for p in rollout_transition(before, after)] == [
+        f"{W}[{P}].rollout.blue: " + RELEASE_ONTO_LIVE.format(slot="blue", idle="green")
+    ]
 
 
 def test_a_release_and_a_promote_in_one_change_is_refused() -> None:
     before = stack_file_config("prod")
     after = copy.deepcopy(before)
     rollout_of(after, "payments").update(green=NEW, active="green")
-    assert [str(p) for p in rollout_transition(before, after)] == \
-        [f"{W}[{P}].rollout.green: " + RELEASE_WITH_PROMOTE.format(slot="green")]
+    assert [str(p) for p in rollout_transition(before, after)] == [
+        f"{W}[{P}].rollout.green: " + RELEASE_WITH_PROMOTE.format(slot="green")
+    ]
 
 
 def test_release_promote_and_rollback_pass_the_transition_rule() -> None:
@@ -88,12 +99,14 @@ def test_the_gate_image_is_required_with_workloads_by_digest_and_from_an_allowed
     by_tag = problems_after(lambda c: c[ROLLOUT_GATE].update(image=f"{REGISTRY}/platform/rollout-gate:1"))
     assert list(by_tag) == [f"{ROLLOUT_GATE}.image"] and "pinned by digest" in by_tag[f"{ROLLOUT_GATE}.image"]
     foreign = problems_after(lambda c: c[ROLLOUT_GATE].update(image=f"docker.io/curlimages/curl@sha256:{'a' * 64}"))
-    assert foreign == {f"{ROLLOUT_GATE}.image": f"expected an image from an allowed registry ({REGISTRY}), "
-                                                "got one from 'docker.io'"}
+    assert foreign == {
+        f"{ROLLOUT_GATE}.image": f"expected an image from an allowed registry ({REGISTRY}), got one from 'docker.io'"
+    }
 
     def no_workloads(config: dict[str, Any]) -> None:
         config.pop(ROLLOUT_GATE)
         config[W] = []
+
     empty = stack_file_config("dev")
     no_workloads(empty)
     assert settings.parse_config(empty).gate_image is None
@@ -112,9 +125,12 @@ def test_idle_replicas_may_be_zero_but_not_above_replicas() -> None:
     rollout_of(config, "payments")["idleReplicas"] = 0
     loaded = settings.parse_config(config)
     assert loaded.idle_replicas(loaded.workloads[P]) == 0
-    assert problems_after(lambda c: rollout_of(c, "payments").update(idleReplicas=4)) == \
-        {f"{W}[{P}].rollout.idleReplicas": IDLE_ABOVE_REPLICAS.format(replicas=3, idle=4)}
-    assert f"{W}[{P}].rollout.idleReplicas" in problems_after(lambda c: rollout_of(c, "payments").update(idleReplicas=-1))
+    assert problems_after(lambda c: rollout_of(c, "payments").update(idleReplicas=4)) == {
+        f"{W}[{P}].rollout.idleReplicas": IDLE_ABOVE_REPLICAS.format(replicas=3, idle=4)
+    }
+    assert f"{W}[{P}].rollout.idleReplicas" in problems_after(
+        lambda c: rollout_of(c, "payments").update(idleReplicas=-1)
+    )
 
 
 @pytest.mark.parametrize("suffix", ["preview", "gate"])
@@ -123,6 +139,7 @@ def test_a_workload_named_after_another_ones_rollout_objects_is_refused(suffix: 
         twin = copy.deepcopy(config[W][P])
         twin.update(name=f"payments-{suffix}", ingress=[], egress=[])
         config[W].append(twin)
+
     found = problems_after(clash)
     index = len(stack_file_config("prod")[W])
     assert found == {f"{W}[{index}].name": NAME_COLLIDES.format(name=f"payments-{suffix}", base="payments")}

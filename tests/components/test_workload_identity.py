@@ -9,21 +9,37 @@ from pathlib import Path
 import pytest
 
 import settings
+from components import labels
 from components.access_catalog import CATALOG
 from components.identity import (
-    IRSA_ACTION, IRSA_AUDIENCE, MAX_SESSION_SECONDS, POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL,
+    IRSA_ACTION,
+    IRSA_AUDIENCE,
+    MAX_SESSION_SECONDS,
+    POD_IDENTITY_ACTIONS,
+    POD_IDENTITY_PRINCIPAL,
 )
-from components import labels
 from components.labels import IRSA_ROLE_ANNOTATION
 from settings import IdentityMode
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 from tests.components.workload_views import (
+    ASSOCIATION,
+    ROLE,
+    ROLE_POLICY,
+    SERVICE_ACCOUNT,
+    capture_workloads,
+    capture_workloads_file,
+    manifests,
+    trust_of,
     workload_resources,
-    ASSOCIATION, ROLE, ROLE_POLICY, SERVICE_ACCOUNT, capture_workloads, capture_workloads_file, manifests, trust_of,
 )
+from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 
-FORBIDDEN_TYPES = {"aws:iam/user:User", "aws:iam/accessKey:AccessKey", "aws:iam/userPolicy:UserPolicy",
-                   "aws:iam/userPolicyAttachment:UserPolicyAttachment", "aws:iam/loginProfile:LoginProfile"}
+FORBIDDEN_TYPES = {
+    "aws:iam/user:User",
+    "aws:iam/accessKey:AccessKey",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/loginProfile:LoginProfile",
+}
 
 
 def stack_settings(stack: str) -> settings.StackSettings:
@@ -53,7 +69,9 @@ def test_one_role_per_service_account_and_one_service_account_per_workload(stack
     capture = capture_workloads(stack)
     accounts = {(m["metadata"]["namespace"], m["metadata"]["name"]): m for m in manifests(capture, SERVICE_ACCOUNT)}
     # The rollout's health gates have accounts of their own, bound to no role (components/rollout.py).
-    gates = {key for key, m in accounts.items() if m["metadata"]["labels"].get(labels.COMPONENT) == labels.GATE_COMPONENT}
+    gates = {
+        key for key, m in accounts.items() if m["metadata"]["labels"].get(labels.COMPONENT) == labels.GATE_COMPONENT
+    }
     assert gates == {(w.namespace, f"{w.name}-gate") for w in declared.workloads}
     service_accounts = set(accounts) - gates
     assert service_accounts == {(w.namespace, w.name) for w in declared.workloads}
@@ -79,20 +97,24 @@ def test_trust_binds_each_role_to_its_service_account_only(stack: str) -> None:
         if w.identity is IdentityMode.POD_IDENTITY:
             assert statement["Principal"] == {"Service": POD_IDENTITY_PRINCIPAL}
             assert sorted(statement["Action"]) == sorted(POD_IDENTITY_ACTIONS)
-            assert statement["Condition"] == {"StringEquals": {
-                "aws:SourceAccount": declared.account_id,
-                "aws:RequestTag/eks-cluster-arn": cluster["arn"],
-                "aws:RequestTag/kubernetes-namespace": w.namespace,
-                "aws:RequestTag/kubernetes-service-account": w.name,
-            }}
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    "aws:SourceAccount": declared.account_id,
+                    "aws:RequestTag/eks-cluster-arn": cluster["arn"],
+                    "aws:RequestTag/kubernetes-namespace": w.namespace,
+                    "aws:RequestTag/kubernetes-service-account": w.name,
+                }
+            }
         else:
             assert statement["Principal"] == {"Federated": provider_arn}
             assert provider_arn.endswith(f":oidc-provider/{issuer}")
             assert statement["Action"] == IRSA_ACTION
-            assert statement["Condition"] == {"StringEquals": {
-                f"{issuer}:aud": IRSA_AUDIENCE,
-                f"{issuer}:sub": f"system:serviceaccount:{w.namespace}:{w.name}",
-            }}
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    f"{issuer}:aud": IRSA_AUDIENCE,
+                    f"{issuer}:sub": f"system:serviceaccount:{w.namespace}:{w.name}",
+                }
+            }
         assert role.inputs["maxSessionDuration"] == MAX_SESSION_SECONDS
 
 
@@ -101,12 +123,16 @@ def test_pod_identity_associations_keep_session_tags_and_irsa_roles_have_no_asso
     declared = stack_settings(stack)
     capture = capture_workloads(stack)
     associations = workload_resources(capture, ASSOCIATION)
-    assert {(a.inputs["namespace"], a.inputs["serviceAccount"]) for a in associations} == \
-        {(w.namespace, w.name) for w in declared.workloads if w.identity is IdentityMode.POD_IDENTITY}
+    assert {(a.inputs["namespace"], a.inputs["serviceAccount"]) for a in associations} == {
+        (w.namespace, w.name) for w in declared.workloads if w.identity is IdentityMode.POD_IDENTITY
+    }
     assert all(a.inputs["disableSessionTags"] is False and "policy" not in a.inputs for a in associations)
     assert {a.inputs["clusterName"] for a in associations} <= {declared.cluster.name}
-    annotated = {(m["metadata"]["namespace"], m["metadata"]["name"]) for m in manifests(capture, SERVICE_ACCOUNT)
-                 if IRSA_ROLE_ANNOTATION in (m["metadata"].get("annotations") or {})}
+    annotated = {
+        (m["metadata"]["namespace"], m["metadata"]["name"])
+        for m in manifests(capture, SERVICE_ACCOUNT)
+        if IRSA_ROLE_ANNOTATION in (m["metadata"].get("annotations") or {})
+    }
     assert annotated == {(w.namespace, w.name) for w in declared.workloads if w.identity is IdentityMode.IRSA}
 
 
@@ -129,9 +155,13 @@ def test_permissions_are_exactly_the_declared_access(stack: str) -> None:
             assert all("*" not in action for action in actions), statement
             assert "*" not in statement["Resource"], statement
             granted |= {(action, resource) for action in actions for resource in statement["Resource"]}
-        expected = {(action, scope.derive(arn))
-                    for grant in w.access for scope in CATALOG[grant.service].levels[grant.level].scopes
-                    for action in scope.actions for arn in grant.resources}
+        expected = {
+            (action, scope.derive(arn))
+            for grant in w.access
+            for scope in CATALOG[grant.service].levels[grant.level].scopes
+            for action in scope.actions
+            for arn in grant.resources
+        }
         assert granted == expected, w.name
         named = {arn for grant in w.access for arn in grant.resources}
         assert {r.removesuffix("/*").removesuffix("/index") for _, r in granted} == named

@@ -12,8 +12,8 @@ import yaml
 
 import settings
 from nhi.preflight.manifests import write_manifests
-from tests.conftest import REPO, STACKS
 from tests.components.workload_views import DEPLOYMENT, capture_workloads, manifests
+from tests.conftest import REPO, STACKS
 
 
 def cluster_version(stack: str) -> str:
@@ -29,9 +29,15 @@ def test_written_manifests_validate_for_the_cluster_version(stack: str, tmp_path
         body = yaml.safe_load(path.read_text())
         kubernetes_validate.validate(body, version, strict=True)
         kinds.setdefault(body["kind"], set()).add(f"{body['metadata'].get('namespace')}/{body['metadata']['name']}")
-    assert kinds["Deployment"] == {f"{w.namespace}/{w.name}-{slot}" for w in declared.workloads for slot in ("blue", "green")}
-    assert kinds["Service"] == {f"{w.namespace}/{w.name}{suffix}" for w in declared.workloads for suffix in ("", "-preview")}
-    assert kinds["ServiceAccount"] == {f"{w.namespace}/{w.name}{suffix}" for w in declared.workloads for suffix in ("", "-gate")}
+    assert kinds["Deployment"] == {
+        f"{w.namespace}/{w.name}-{slot}" for w in declared.workloads for slot in ("blue", "green")
+    }
+    assert kinds["Service"] == {
+        f"{w.namespace}/{w.name}{suffix}" for w in declared.workloads for suffix in ("", "-preview")
+    }
+    assert kinds["ServiceAccount"] == {
+        f"{w.namespace}/{w.name}{suffix}" for w in declared.workloads for suffix in ("", "-gate")
+    }
     assert kinds["PodDisruptionBudget"] == kinds["Deployment"]
     assert {name.split("-gate-")[0] for name in kinds["Job"]} == {f"{w.namespace}/{w.name}" for w in declared.workloads}
     assert {f"{w.namespace}/{w.name}-flows" for w in declared.workloads} <= kinds["NetworkPolicy"]

@@ -12,11 +12,19 @@ import pytest
 import settings
 from components import labels
 from components.network_policies import ALLOW_DNS, DEFAULT_DENY, DNS_NAMESPACE, DNS_SELECTOR
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 from tests.components.workload_views import (
-    External, NetworkModel, Pod, capture_workloads, capture_workloads_file, manifests, network_model, pod,
-    workload_pods, NETWORK_POLICY,
+    NETWORK_POLICY,
+    External,
+    NetworkModel,
+    Pod,
+    capture_workloads,
+    capture_workloads_file,
+    manifests,
+    network_model,
+    pod,
+    workload_pods,
 )
+from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 
 KUBE_DNS = pod("kube-dns", DNS_NAMESPACE, DNS_SELECTOR)
 
@@ -77,8 +85,9 @@ def test_every_workload_pod_is_isolated_and_selected_by_its_own_policy(stack: st
 @pytest.mark.parametrize("stack", STACKS)
 def test_allowed_pod_flows_equal_the_declared_flows(stack: str) -> None:
     capture = capture_workloads(stack)
-    assert allowed_workload_flows(network_model(capture), workload_pods(capture)) == \
-        declared_workload_flows(stack_settings(stack))
+    assert allowed_workload_flows(network_model(capture), workload_pods(capture)) == declared_workload_flows(
+        stack_settings(stack)
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -122,11 +131,16 @@ def test_the_evaluator_sees_a_rule_opened_to_every_port() -> None:
     policies = copy.deepcopy(manifests(capture, NETWORK_POLICY))
     _policy(policies, "checkout-flows")["spec"]["ingress"][0].pop("ports")
     gateway = _policy(policies, "gateway-flows")["spec"]["egress"]
-    next(rule for rule in gateway if rule["to"][0]["podSelector"]["matchLabels"][labels.NAME] == "checkout").pop("ports")
+    next(rule for rule in gateway if rule["to"][0]["podSelector"]["matchLabels"][labels.NAME] == "checkout").pop(
+        "ports"
+    )
     model = NetworkModel(policies, {})
     extra = allowed_workload_flows(model, workload_pods(capture)) - declared_workload_flows(stack_settings("prod"))
-    assert extra == {("gateway", "checkout", port) for port in model.ports_mentioned() | {1, 80, 443, 5432, 8080, 8443, 9090}
-                     if port != 8080}
+    assert extra == {
+        ("gateway", "checkout", port)
+        for port in model.ports_mentioned() | {1, 80, 443, 5432, 8080, 8443, 9090}
+        if port != 8080
+    }
 
 
 def test_the_evaluator_sees_a_peer_that_loses_its_namespace() -> None:

@@ -13,10 +13,15 @@ from components import labels
 from components.pods import PORT_NAME, REFUSED_REGISTRY, REFUSED_TAG, TMP_MOUNT, pinned_image
 from settings import Slot
 from settings.model import DIGEST_REF_RE
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 from tests.components.workload_views import (
-    DEPLOYMENT, SERVICE, SERVICE_ACCOUNT, capture_workloads, capture_workloads_file, manifests,
+    DEPLOYMENT,
+    SERVICE,
+    SERVICE_ACCOUNT,
+    capture_workloads,
+    capture_workloads_file,
+    manifests,
 )
+from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
 
 
 def stack_settings(stack: str) -> settings.StackSettings:
@@ -56,14 +61,16 @@ def restricted_violations(spec: dict[str, Any]) -> list[str]:
             found.append(f"{where}.runAsUser")
         resources = container.get("resources") or {}
         for kind in ("requests", "limits"):
-            if set((resources.get(kind) or {})) != {"cpu", "memory"}:
+            if set(resources.get(kind) or {}) != {"cpu", "memory"}:
                 found.append(f"{where}.resources.{kind}")
         for probe in ("readinessProbe", "livenessProbe"):
             if not container.get(probe):
                 found.append(f"{where}.{probe}")
         if not DIGEST_REF_RE.match(container["image"]):
             found.append(f"{where}.image")
-        if not any(m["mountPath"] == TMP_MOUNT and m["name"] in tmp_volumes for m in container.get("volumeMounts") or []):
+        if not any(
+            m["mountPath"] == TMP_MOUNT and m["name"] in tmp_volumes for m in container.get("volumeMounts") or []
+        ):
             found.append(f"{where}.volumeMounts(/tmp)")
         if "env" in container or "envFrom" in container:
             found.append(f"{where}.env")
@@ -86,14 +93,30 @@ def test_the_restricted_check_reports_each_weakened_field() -> None:
     spec = manifests(capture_workloads("dev"), DEPLOYMENT)[0]["spec"]["template"]["spec"]
     container = spec["containers"][0]
     weakened = {
-        **spec, "hostNetwork": True, "securityContext": {**spec["securityContext"], "runAsNonRoot": False},
-        "containers": [{**container, "securityContext": {**container["securityContext"], "allowPrivilegeEscalation": True,
-                                                          "readOnlyRootFilesystem": False},
-                        "image": container["image"].split("@")[0] + ":latest", "env": [{"name": "X", "value": "y"}]}],
+        **spec,
+        "hostNetwork": True,
+        "securityContext": {**spec["securityContext"], "runAsNonRoot": False},
+        "containers": [
+            {
+                **container,
+                "securityContext": {
+                    **container["securityContext"],
+                    "allowPrivilegeEscalation": True,
+                    "readOnlyRootFilesystem": False,
+                },
+                "image": container["image"].split("@")[0] + ":latest",
+                "env": [{"name": "X", "value": "y"}],
+            }
+        ],
     }
     assert set(restricted_violations(weakened)) == {
-        "hostNetwork", "securityContext.runAsNonRoot", "containers[app].allowPrivilegeEscalation",
-        "containers[app].readOnlyRootFilesystem", "containers[app].image", "containers[app].env"}
+        "hostNetwork",
+        "securityContext.runAsNonRoot",
+        "containers[app].allowPrivilegeEscalation",
+        "containers[app].readOnlyRootFilesystem",
+        "containers[app].image",
+        "containers[app].env",
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -106,7 +129,9 @@ def test_each_workload_has_a_deployment_per_slot_pinned_to_that_slots_digest(sta
             deployment = by_name[f"{w.name}-{slot.value}"]
             template = deployment["spec"]["template"]
             assert template["spec"]["containers"][0]["image"] == getattr(w.rollout, slot.value)
-            assert DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"]).group("registry") in declared.registries
+            assert (
+                DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"]).group("registry") in declared.registries
+            )
             expected = w.replicas if slot is w.rollout.active else declared.idle_replicas(w)
             assert deployment["spec"]["replicas"] == expected
             assert template["metadata"]["labels"][labels.NAME] == w.name
@@ -118,8 +143,12 @@ def test_each_workload_has_a_deployment_per_slot_pinned_to_that_slots_digest(sta
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_stable_service_selects_the_active_slot_on_the_workload_port(stack: str) -> None:
     declared = stack_settings(stack)
-    services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in manifests(capture_workloads(stack), SERVICE)}
-    assert set(services) == {(w.namespace, f"{w.name}{suffix}") for w in declared.workloads for suffix in ("", "-preview")}
+    services = {
+        (s["metadata"]["namespace"], s["metadata"]["name"]): s for s in manifests(capture_workloads(stack), SERVICE)
+    }
+    assert set(services) == {
+        (w.namespace, f"{w.name}{suffix}") for w in declared.workloads for suffix in ("", "-preview")
+    }
     for w in declared.workloads:
         for name, slot in ((w.name, w.rollout.active), (f"{w.name}-preview", w.rollout.idle)):
             spec = services[(w.namespace, name)]["spec"]
@@ -138,8 +167,12 @@ def test_promoting_green_changes_only_the_service_selector_and_replica_counts(tm
     assert set(before) == set(after)
     differing = {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]}
     # Staging keeps 1 idle replica, so the two slots' replica counts swap as well.
-    assert differing == {f"workloads-{name}-rollout-service", f"workloads-{name}-rollout-preview",
-                         f"workloads-{name}-rollout-blue", f"workloads-{name}-rollout-green"}
+    assert differing == {
+        f"workloads-{name}-rollout-service",
+        f"workloads-{name}-rollout-preview",
+        f"workloads-{name}-rollout-blue",
+        f"workloads-{name}-rollout-green",
+    }
     blue = next(r for r in changed.resources if r.name == f"workloads-{name}-rollout-blue").inputs
     old_blue = before[next(r.urn for r in changed.resources if r.name == f"workloads-{name}-rollout-blue")]
     assert blue["spec"]["template"] == old_blue["spec"]["template"]
@@ -150,10 +183,15 @@ def test_kubernetes_api_access_mounts_a_token_for_that_workload_only(tmp_path: P
     config["nhi-platform:workloads"][1]["kubernetesApiAccess"] = True
     name = config["nhi-platform:workloads"][1]["name"]
     capture = capture_workloads_file(write_stack_file(tmp_path, "dev", config))
-    mounted = {sa["metadata"]["name"] for sa in manifests(capture, SERVICE_ACCOUNT) if sa["automountServiceAccountToken"]}
+    mounted = {
+        sa["metadata"]["name"] for sa in manifests(capture, SERVICE_ACCOUNT) if sa["automountServiceAccountToken"]
+    }
     assert mounted == {name}
-    pods = {d["metadata"]["labels"][labels.NAME] for d in manifests(capture, DEPLOYMENT)
-            if d["spec"]["template"]["spec"]["automountServiceAccountToken"]}
+    pods = {
+        d["metadata"]["labels"][labels.NAME]
+        for d in manifests(capture, DEPLOYMENT)
+        if d["spec"]["template"]["spec"]["automountServiceAccountToken"]
+    }
     assert pods == {name}
 
 
@@ -164,10 +202,17 @@ def test_settings_resources_health_and_user_reach_the_pods(tmp_path: Path) -> No
     ledger["health"] = {"probe": "tcp"}
     ledger["runAsUser"] = 70000
     capture = capture_workloads_file(write_stack_file(tmp_path, "dev", config))
-    spec = next(d for d in manifests(capture, DEPLOYMENT) if d["metadata"]["name"] == "ledger-blue")["spec"]["template"]["spec"]
+    spec = next(d for d in manifests(capture, DEPLOYMENT) if d["metadata"]["name"] == "ledger-blue")["spec"][
+        "template"
+    ]["spec"]
     container = spec["containers"][0]
-    assert container["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
-    assert container["readinessProbe"]["tcpSocket"] == {"port": PORT_NAME} and "httpGet" not in container["readinessProbe"]
+    assert container["resources"] == {
+        "requests": {"cpu": "250m", "memory": "512Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
+    }
+    assert (
+        container["readinessProbe"]["tcpSocket"] == {"port": PORT_NAME} and "httpGet" not in container["readinessProbe"]
+    )
     assert container["livenessProbe"]["tcpSocket"] == {"port": PORT_NAME}
     assert spec["securityContext"]["runAsUser"] == 70000 and container["securityContext"]["runAsUser"] == 70000
 
@@ -193,8 +238,10 @@ def test_in_prod_promoting_changes_only_the_service_selectors(tmp_path: Path) ->
     before = {r.urn: r.inputs for r in capture_workloads("prod").resources}
     after = {r.urn: r.inputs for r in changed.resources}
     assert set(before) == set(after)
-    assert {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]} == \
-        {"workloads-payments-rollout-service", "workloads-payments-rollout-preview"}
+    assert {urn.rsplit("::", 1)[1] for urn in before if before[urn] != after[urn]} == {
+        "workloads-payments-rollout-service",
+        "workloads-payments-rollout-preview",
+    }
     service = next(r for r in changed.resources if r.name == "workloads-payments-rollout-service").inputs
     assert service["spec"]["selector"] == {labels.NAME: "payments", labels.SLOT: "green"}
     preview = next(r for r in changed.resources if r.name == "workloads-payments-rollout-preview").inputs

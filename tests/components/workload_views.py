@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from nhi.inventory.netpol import External, NetworkModel, Pod, pod  # noqa: F401 (External: re-exported to the tests)
-from nhi.preflight.manifests import manifest as preflight_manifest
 from nhi.preflight.capture import Capture, CapturedResource
+from nhi.preflight.manifests import manifest as preflight_manifest
 from tests.conftest import capture_stack, capture_stack_file
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -80,5 +80,7 @@ def network_model(capture: Capture) -> NetworkModel:
 
 def workload_pods(capture: Capture) -> list[Pod]:
     """One pod per rendered Deployment (both slots), with its template's labels."""
-    return [pod(m["metadata"]["name"], m["metadata"]["namespace"], m["spec"]["template"]["metadata"]["labels"])
-            for m in manifests(capture, DEPLOYMENT)]
+    return [
+        pod(m["metadata"]["name"], m["metadata"]["namespace"], m["spec"]["template"]["metadata"]["labels"])
+        for m in manifests(capture, DEPLOYMENT)
+    ]

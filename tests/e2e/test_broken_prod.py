@@ -23,60 +23,62 @@ BROKEN_PROD = REPO / "tests" / "programs" / "broken_prod"
 PROD_CONFIG = REPO / "policy" / "config" / "prod.json"
 
 # Every rule the broken copy must trip, written out so that a change to the breakages is a visible change here.
-EXPECTED_RULES = frozenset({
-    "cloudwatch-loggroup-require-encryption",
-    "cloudwatch-loggroup-require-retention",
-    "ec2-launchtemplate-disallow-userdata-secrets",
-    "ec2-launchtemplate-limit-metadata-hop-limit",
-    "ec2-launchtemplate-require-encrypted-volumes",
-    "ec2-launchtemplate-require-imdsv2",
-    "ec2-securitygroup-disallow-open-admin-ports",
-    "ec2-securitygroup-disallow-open-all-ports",
-    "ecr-repository-require-immutable-tags",
-    "ecr-repository-require-scan-on-push",
-    "eks-addon-require-network-policy",
-    "eks-cluster-disallow-creator-admin",
-    "eks-cluster-disallow-public-endpoint",
-    "eks-cluster-enforce-api-authentication",
-    "eks-cluster-require-control-plane-logs",
-    "eks-cluster-require-deletion-protection",
-    "eks-cluster-require-secrets-encryption",
-    "eks-cluster-require-standard-support",
-    "eks-identity-require-matching-trust",
-    "eks-nodegroup-disallow-remote-access",
-    "eks-nodegroup-limit-role-permissions",
-    "eks-nodegroup-limit-update-disruption",
-    "eks-nodegroup-require-bottlerocket",
-    "eks-nodegroup-require-launch-template",
-    "eks-nodegroup-require-pinned-release",
-    "eks-podidentity-require-session-tags",
-    "guardduty-detector-require-eks-protection",
-    "iam-policy-disallow-admin-attachment",
-    "iam-policy-disallow-privilege-escalation",
-    "iam-policy-disallow-wildcard-actions",
-    "iam-policy-disallow-wildcard-resources",
-    "iam-policy-require-valid-grammar",
-    "iam-role-disallow-public-trust",
-    "iam-role-disallow-wildcard-oidc-subject",
-    "iam-role-enforce-oidc-trust-conditions",
-    "iam-role-enforce-github-oidc-trust",
-    "iam-role-enforce-pod-identity-trust-conditions",
-    "iam-role-limit-service-account-bindings",
-    "kms-key-require-rotation",
-    "kubernetes-namespace-require-default-deny",
-    "kubernetes-namespace-require-pod-security-labels",
-    "kubernetes-networkpolicy-disallow-allow-all",
-    "kubernetes-pod-disallow-default-identity",
-    "kubernetes-pod-disallow-env-secrets",
-    "kubernetes-pod-disallow-token-automount",
-    "kubernetes-pod-enforce-security-standards",
-    "kubernetes-pod-limit-image-registries",
-    "kubernetes-pod-require-image-digest",
-    "kubernetes-pod-require-network-policy-coverage",
-    "kubernetes-pod-require-readonly-rootfs",
-    "kubernetes-pod-require-resource-limits",
-    "kubernetes-service-require-internal-loadbalancer",
-})
+EXPECTED_RULES = frozenset(
+    {
+        "cloudwatch-loggroup-require-encryption",
+        "cloudwatch-loggroup-require-retention",
+        "ec2-launchtemplate-disallow-userdata-secrets",
+        "ec2-launchtemplate-limit-metadata-hop-limit",
+        "ec2-launchtemplate-require-encrypted-volumes",
+        "ec2-launchtemplate-require-imdsv2",
+        "ec2-securitygroup-disallow-open-admin-ports",
+        "ec2-securitygroup-disallow-open-all-ports",
+        "ecr-repository-require-immutable-tags",
+        "ecr-repository-require-scan-on-push",
+        "eks-addon-require-network-policy",
+        "eks-cluster-disallow-creator-admin",
+        "eks-cluster-disallow-public-endpoint",
+        "eks-cluster-enforce-api-authentication",
+        "eks-cluster-require-control-plane-logs",
+        "eks-cluster-require-deletion-protection",
+        "eks-cluster-require-secrets-encryption",
+        "eks-cluster-require-standard-support",
+        "eks-identity-require-matching-trust",
+        "eks-nodegroup-disallow-remote-access",
+        "eks-nodegroup-limit-role-permissions",
+        "eks-nodegroup-limit-update-disruption",
+        "eks-nodegroup-require-bottlerocket",
+        "eks-nodegroup-require-launch-template",
+        "eks-nodegroup-require-pinned-release",
+        "eks-podidentity-require-session-tags",
+        "guardduty-detector-require-eks-protection",
+        "iam-policy-disallow-admin-attachment",
+        "iam-policy-disallow-privilege-escalation",
+        "iam-policy-disallow-wildcard-actions",
+        "iam-policy-disallow-wildcard-resources",
+        "iam-policy-require-valid-grammar",
+        "iam-role-disallow-public-trust",
+        "iam-role-disallow-wildcard-oidc-subject",
+        "iam-role-enforce-oidc-trust-conditions",
+        "iam-role-enforce-github-oidc-trust",
+        "iam-role-enforce-pod-identity-trust-conditions",
+        "iam-role-limit-service-account-bindings",
+        "kms-key-require-rotation",
+        "kubernetes-namespace-require-default-deny",
+        "kubernetes-namespace-require-pod-security-labels",
+        "kubernetes-networkpolicy-disallow-allow-all",
+        "kubernetes-pod-disallow-default-identity",
+        "kubernetes-pod-disallow-env-secrets",
+        "kubernetes-pod-disallow-token-automount",
+        "kubernetes-pod-enforce-security-standards",
+        "kubernetes-pod-limit-image-registries",
+        "kubernetes-pod-require-image-digest",
+        "kubernetes-pod-require-network-policy-coverage",
+        "kubernetes-pod-require-readonly-rootfs",
+        "kubernetes-pod-require-resource-limits",
+        "kubernetes-service-require-internal-loadbalancer",
+    }
+)
 # Rules a transformation cannot trip: it can only change resources prod creates, and prod creates none of these
 # types (or its config does not ask for the property).
 NOT_INJECTABLE = {
@@ -140,10 +142,14 @@ def test_each_breakage_is_caught_on_the_resource_it_broke(broken_report: tuple[i
     fired = _fired(report)
     # Stack rules report on the resource that carries the fix (the namespace, the detector); resource rules on
     # the resource itself.
-    anchors = {"kubernetes-namespace-require-default-deny": "workload-namespaces-identity",
-               "kubernetes-pod-require-network-policy-coverage": "workloads-reporting-rollout-blue",
-               "guardduty-detector-require-eks-protection": "detective-guardduty"}
-    missed = [(b.rule, b.name) for b in breakage.BREAKAGES if anchors.get(b.rule, b.name) not in fired.get(b.rule, set())]
+    anchors = {
+        "kubernetes-namespace-require-default-deny": "workload-namespaces-identity",
+        "kubernetes-pod-require-network-policy-coverage": "workloads-reporting-rollout-blue",
+        "guardduty-detector-require-eks-protection": "detective-guardduty",
+    }
+    missed = [
+        (b.rule, b.name) for b in breakage.BREAKAGES if anchors.get(b.rule, b.name) not in fired.get(b.rule, set())
+    ]
     assert missed == [], report["diagnostics"]
 
 
@@ -164,10 +170,12 @@ def test_the_broken_copy_declares_the_real_project_config() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("stack", STACKS)
 def test_our_stacks_pass_with_their_pack_config(stack: str) -> None:
-    code, report = _preflight("--stack", stack, "--policy-pack-config",
-                              str(REPO / "policy" / "config" / f"{stack}.json"))
-    mandatory = [(d["policy"], d["urn"], d["message"]) for d in report["diagnostics"]
-                 if d["enforcementLevel"] == "mandatory"]
+    code, report = _preflight(
+        "--stack", stack, "--policy-pack-config", str(REPO / "policy" / "config" / f"{stack}.json")
+    )
+    mandatory = [
+        (d["policy"], d["urn"], d["message"]) for d in report["diagnostics"] if d["enforcementLevel"] == "mandatory"
+    ]
     assert mandatory == []
     assert code == 0
 

@@ -30,8 +30,9 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 from pulumi_policy.policy import _NotApplicableError
-from nhi_rules.lib.exemptions import EXEMPTION_PREFIX
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from nhi_rules.lib.exemptions import EXEMPTION_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY_DIR = REPO / "policy"
@@ -68,11 +69,13 @@ class Verdict:
         return [message for message, _ in self.violations]
 
 
-def run_resource(policy: Any, resource_type: str, props: Any, config: dict | None = None,
-                 name: str = "subject") -> Verdict:
+def run_resource(
+    policy: Any, resource_type: str, props: Any, config: dict | None = None, name: str = "subject"
+) -> Verdict:
     verdict = Verdict()
-    args = ResourceValidationArgs(resource_type, unknown_checking_proxy(props), urn(resource_type, name), name,
-                                  options(), None, config, {})
+    args = ResourceValidationArgs(
+        resource_type, unknown_checking_proxy(props), urn(resource_type, name), name, options(), None, config, {}
+    )
     try:
         policy.validate(args, lambda message, u=None: verdict.violations.append((message, u)))
     except UnknownValueError:
@@ -87,13 +90,24 @@ def build_stack(resources: list[dict]) -> list[PolicyResource]:
     built: dict[str, PolicyResource] = {}
     for spec in resources:
         name = spec["name"]
-        built[name] = PolicyResource(spec["type"], unknown_checking_proxy(spec.get("props") or {}),
-                                     urn(spec["type"], name), name, options(), None, None, [], {})
+        built[name] = PolicyResource(
+            spec["type"],
+            unknown_checking_proxy(spec.get("props") or {}),
+            urn(spec["type"], name),
+            name,
+            options(),
+            None,
+            None,
+            [],
+            {},
+        )
     for spec in resources:
         resource = built[spec["name"]]
         resource.dependencies = [built[d] for d in spec.get("dependencies", []) if d in built]
-        resource.property_dependencies = {key: [built[d] for d in deps if d in built]
-                                          for key, deps in (spec.get("propertyDependencies") or {}).items()}
+        resource.property_dependencies = {
+            key: [built[d] for d in deps if d in built]
+            for key, deps in (spec.get("propertyDependencies") or {}).items()
+        }
         if spec.get("parent") in built:
             resource.parent = built[spec["parent"]]
     return list(built.values())
@@ -140,8 +154,12 @@ def _step(container: Any, segment: str | int) -> Any:
 def _parent(document: Any, segments: list[str | int]) -> tuple[Any, str | int]:
     current = document
     for segment in segments[:-1]:
-        if isinstance(segment, str) and not segment.startswith("@") and isinstance(current, dict) \
-                and segment not in current:
+        if (
+            isinstance(segment, str)
+            and not segment.startswith("@")
+            and isinstance(current, dict)
+            and segment not in current
+        ):
             current[segment] = {}
         current = _step(current, segment)
     last = segments[-1]
@@ -223,9 +241,20 @@ def load_cases() -> list[Case]:
         module = f"nhi_rules.{path.parent.name}.{path.name.removesuffix('.cases.yaml')}"
         for spec in data.get("cases", []):
             ops = tuple((op, spec[op]) for op in OPS if op in spec)
-            cases.append(Case(module, path, spec["name"], spec.get("baseline", "default"), spec["expect"], ops,
-                              tuple(spec.get("messages", ())), spec.get("config"), spec.get("exempt"),
-                              spec))
+            cases.append(
+                Case(
+                    module,
+                    path,
+                    spec["name"],
+                    spec.get("baseline", "default"),
+                    spec["expect"],
+                    ops,
+                    tuple(spec.get("messages", ())),
+                    spec.get("config"),
+                    spec.get("exempt"),
+                    spec,
+                )
+            )
     return cases
 
 

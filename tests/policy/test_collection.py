@@ -34,12 +34,14 @@ def test_the_switch_leaves_the_defaults(restored_gc: None, monkeypatch: pytest.M
 
 
 def test_the_pack_process_freezes_once_its_data_has_loaded() -> None:
-    script = ("import gc, sys\n"
-              "sys.path.insert(0, 'policy')\n"
-              "from nhi_rules.lib import collection, warmup\n"
-              "collection.tune()\n"
-              "warmup.start().join()\n"
-              "print(gc.get_threshold(), gc.get_freeze_count() > 10000)\n")
+    script = (
+        "import gc, sys\n"
+        "sys.path.insert(0, 'policy')\n"
+        "from nhi_rules.lib import collection, warmup\n"
+        "collection.tune()\n"
+        "warmup.start().join()\n"
+        "print(gc.get_threshold(), gc.get_freeze_count() > 10000)\n"
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == f"{collection.THRESHOLDS} True"

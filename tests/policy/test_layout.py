@@ -51,8 +51,11 @@ def test_rule_module_shape(module_name: str) -> None:
     assert constants, "message constants name the property path and the fix"
     # One policy per module: no other module-level Policy objects.
     tree = ast.parse(Path(module.__file__).read_text())
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and getattr(node.func, "id", "") in ("resource_rule", "stack_rule")]
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("resource_rule", "stack_rule")
+    ]
     assert len(calls) == 1
     for key, prop in policy.config_properties.items():
         assert "default" in prop and "description" in prop and "type" in prop, key
@@ -75,15 +78,25 @@ def test_cases_cover_pass_fail_omitted_and_unknown(module_name: str) -> None:
     # An unknown case feeds the engine's unknown sentinel; it expects "unknown" (could not run) or, where an
     # unknown value is certain to be fine (a key ARN that will exist), "pass".
     assert any("__unknown__" in repr(argument) for case in cases for _, argument in case.ops), (
-        f"{module_name}: no unknown case")
+        f"{module_name}: no unknown case"
+    )
     assert any(op == "unset" for case in cases for op, _ in case.ops), f"{module_name}: no attribute-omitted case"
     names = [case.name for case in cases]
     assert len(names) == len(set(names)), "case names are unique within a file"
     for case in cases:
         assert len(case.ops) <= 1, f"{case.id}: change one thing at a time"
         assert case.expect in ("pass", "fail", "unknown")
-        assert set(case.spec) <= {"name", "baseline", "expect", "messages", "config", "exempt", "set", "unset",
-                                  "append"}, case.id
+        assert set(case.spec) <= {
+            "name",
+            "baseline",
+            "expect",
+            "messages",
+            "config",
+            "exempt",
+            "set",
+            "unset",
+            "append",
+        }, case.id
 
 
 def test_every_baseline_is_compliant() -> None:
@@ -105,8 +118,11 @@ def test_rule_index_is_up_to_date() -> None:
 
 
 def test_policy_pack_is_built_only_in_main() -> None:
-    offenders = [path for path in POLICY_DIR.rglob("*.py")
-                 if "PolicyPack(" in path.read_text() and path != POLICY_DIR / "__main__.py"]
+    offenders = [
+        path
+        for path in POLICY_DIR.rglob("*.py")
+        if "PolicyPack(" in path.read_text() and path != POLICY_DIR / "__main__.py"
+    ]
     assert offenders == []
     assert 'name="nhi-platform"' in (POLICY_DIR / "__main__.py").read_text()
 

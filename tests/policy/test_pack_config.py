@@ -46,7 +46,9 @@ def test_prod_blocks_everything_and_forbids_exemptions() -> None:
 
 def test_dev_warns_where_prod_blocks() -> None:
     dev = _load("dev")
-    advisory = {name for name, value in dev.items() if isinstance(value, dict) and value["enforcementLevel"] == "advisory"}
+    advisory = {
+        name for name, value in dev.items() if isinstance(value, dict) and value["enforcementLevel"] == "advisory"
+    }
     assert advisory, "dev should warn where prod blocks"
     assert {"kubernetes-pod-enforce-security-standards", "iam-policy-disallow-wildcard-actions"} & advisory == set()
 

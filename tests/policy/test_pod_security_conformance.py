@@ -15,7 +15,6 @@ from nhi_rules.kubernetes import kubernetes_pod_enforce_security_standards as ru
 from tests.policy.harness import REPO, run_resource
 
 
-
 def _repo_roots() -> list[Path]:
     """The repository root and, in a git worktree, the main checkout's root (shared/ sits beside that one)."""
     roots = [REPO]
@@ -26,11 +25,20 @@ def _repo_roots() -> list[Path]:
     return roots
 
 
-CORPUS = next((root.parent / "shared" / "conformance" / "pod-security" for root in _repo_roots()
-               if (root.parent / "shared" / "conformance" / "pod-security").is_dir()),
-              REPO.parent / "shared" / "conformance" / "pod-security")
-EXPECTED_COUNTS = {("restricted", "fail"): 76, ("restricted", "pass"): 23,
-                   ("baseline", "fail"): 34, ("baseline", "pass"): 15}
+CORPUS = next(
+    (
+        root.parent / "shared" / "conformance" / "pod-security"
+        for root in _repo_roots()
+        if (root.parent / "shared" / "conformance" / "pod-security").is_dir()
+    ),
+    REPO.parent / "shared" / "conformance" / "pod-security",
+)
+EXPECTED_COUNTS = {
+    ("restricted", "fail"): 76,
+    ("restricted", "pass"): 23,
+    ("baseline", "fail"): 34,
+    ("baseline", "pass"): 15,
+}
 
 
 def _files(level: str, verdict: str) -> list[Path]:
@@ -43,11 +51,17 @@ def _wrap(pod: dict, kind: str) -> tuple[str, dict]:
         return "kubernetes:core/v1:Pod", pod
     if kind == "Deployment":
         return "kubernetes:apps/v1:Deployment", {
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "c", "namespace": "shop"},
-            "spec": {"selector": {"matchLabels": {"app": "conformance"}}, "template": template}}
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "c", "namespace": "shop"},
+            "spec": {"selector": {"matchLabels": {"app": "conformance"}}, "template": template},
+        }
     return "kubernetes:batch/v1:CronJob", {
-        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c", "namespace": "shop"},
-        "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": template}}}}
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "c", "namespace": "shop"},
+        "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": template}}},
+    }
 
 
 def test_corpus_is_complete() -> None:

@@ -17,11 +17,13 @@ def test_case(case: Case) -> None:
     module = importlib.import_module(case.rule_module)
     verdict = run_case(case)
     assert verdict.outcome == case.expect, (
-        f"{case.id}: expected {case.expect}, got {verdict.outcome}: {verdict.messages}")
+        f"{case.id}: expected {case.expect}, got {verdict.outcome}: {verdict.messages}"
+    )
     for constant in case.messages:
         template = getattr(module, constant, None) or getattr(exemptions, constant, None) or getattr(rule, constant)
         assert any(template_regex(template).search(message) for message in verdict.messages), (
-            f"{case.id}: no violation matches {constant}: {verdict.messages}")
+            f"{case.id}: no violation matches {constant}: {verdict.messages}"
+        )
     if case.expect == "fail":
         assert case.messages, f"{case.id}: a fail case names the message constants it expects"
     if case.exempt is not None and case.expect == "pass":

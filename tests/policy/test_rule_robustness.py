@@ -24,10 +24,34 @@ from pulumi_policy.proxy import (
 from nhi_rules import registry
 from tests.policy.harness import build_stack, case_files, encode, load_file, run_resource, run_stack
 
-SENTINELS = [UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_ARRAY_VALUE,
-             UNKNOWN_OBJECT_VALUE]
-TRICKY = ["", "*", "0.0.0.0/0", "::/0", "-1", "true", "false", "{", "[]", "{}", "null", "a:b", "arn:aws:iam::*",
-          "system:serviceaccount:*:*", "sha256:", "@", "\x00", "🙂", "9" * 30]
+SENTINELS = [
+    UNKNOWN_STRING_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+]
+TRICKY = [
+    "",
+    "*",
+    "0.0.0.0/0",
+    "::/0",
+    "-1",
+    "true",
+    "false",
+    "{",
+    "[]",
+    "{}",
+    "null",
+    "a:b",
+    "arn:aws:iam::*",
+    "system:serviceaccount:*:*",
+    "sha256:",
+    "@",
+    "\x00",
+    "🙂",
+    "9" * 30,
+]
 
 
 def _baselines() -> dict[str, list[dict]]:
@@ -59,13 +83,21 @@ def _keys(value: Any, found: set[str]) -> set[str]:
 
 VOCABULARY = sorted(_keys(BASELINES, set()))
 
-scalars = (st.none() | st.booleans() | st.integers(-2, 70000) | st.floats(allow_nan=True, allow_infinity=True)
-           | st.text(max_size=6) | st.sampled_from(SENTINELS + TRICKY))
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 70000)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=6)
+    | st.sampled_from(SENTINELS + TRICKY)
+)
 junk = st.recursive(
     scalars,
-    lambda children: (st.lists(children, max_size=3)
-                      | st.dictionaries(st.sampled_from(VOCABULARY) | st.text(max_size=4), children, max_size=4)
-                      | st.builds(json.dumps, st.dictionaries(st.sampled_from(VOCABULARY), children, max_size=3))),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(VOCABULARY) | st.text(max_size=4), children, max_size=4)
+        | st.builds(json.dumps, st.dictionaries(st.sampled_from(VOCABULARY), children, max_size=3))
+    ),
     max_leaves=12,
 )
 
@@ -104,19 +136,30 @@ def _judge(policy: Any, spec: dict) -> None:
         # The mutation may replace the list itself (None, a number): the harness then builds an empty stack.
         listed = spec.get("resources") if isinstance(spec, dict) else None
         resources = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
-        clean = [{"type": r.get("type") if isinstance(r.get("type"), str) else "x:y:Z",
-                  "name": f"r{i}", "props": r.get("props") if isinstance(r.get("props"), dict) else {},
-                  "dependencies": [f"r{j}" for j in range(len(resources)) if j != i][:2],
-                  "propertyDependencies": {"roleArn": [f"r{j}" for j in range(len(resources))][:1]}}
-                 for i, r in enumerate(resources)]
+        clean = [
+            {
+                "type": r.get("type") if isinstance(r.get("type"), str) else "x:y:Z",
+                "name": f"r{i}",
+                "props": r.get("props") if isinstance(r.get("props"), dict) else {},
+                "dependencies": [f"r{j}" for j in range(len(resources)) if j != i][:2],
+                "propertyDependencies": {"roleArn": [f"r{j}" for j in range(len(resources))][:1]},
+            }
+            for i, r in enumerate(resources)
+        ]
         run_stack(policy, build_stack(clean))
     else:
         props = spec.get("props") if isinstance(spec, dict) else None
-        run_resource(policy, spec.get("type") if isinstance(spec, dict) else "", props if isinstance(props, dict) else {})
+        run_resource(
+            policy, spec.get("type") if isinstance(spec, dict) else "", props if isinstance(props, dict) else {}
+        )
 
 
-FAST = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.mark.parametrize("module", [m.__name__ for m in registry.RULE_MODULES])
@@ -137,9 +180,14 @@ def test_free_form_props_never_crash(module: str, data: st.DataObject) -> None:
     props = data.draw(st.dictionaries(st.sampled_from(VOCABULARY), junk, max_size=6))
     config = data.draw(st.none() | st.dictionaries(st.sampled_from(list(policy.config_properties)), junk, max_size=2))
     if policy.kind == "stack":
-        resources = build_stack([{"type": t, "name": f"r{i}", "props": p, "dependencies": ["r0"]}
-                                 for i, (t, p) in enumerate(data.draw(st.lists(
-                                     st.tuples(st.sampled_from(policy.resource_types), st.just(props)), max_size=4)))])
+        resources = build_stack(
+            [
+                {"type": t, "name": f"r{i}", "props": p, "dependencies": ["r0"]}
+                for i, (t, p) in enumerate(
+                    data.draw(st.lists(st.tuples(st.sampled_from(policy.resource_types), st.just(props)), max_size=4))
+                )
+            ]
+        )
         run_stack(policy, resources, config)
     else:
         run_resource(policy, resource_type, props, config)

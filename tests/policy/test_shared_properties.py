@@ -38,7 +38,8 @@ def test_shared_and_unshared_analysis_agree(servicer: sdk._PolicyAnalyzerService
         findings += len(shared.get("diagnostics", []))
     stack_request = analysis.stack_request()
     assert _as_dict(servicer.AnalyzeStack(stack_request, None)) == _as_dict(
-        unshared["AnalyzeStack"](servicer, stack_request, None))
+        unshared["AnalyzeStack"](servicer, stack_request, None)
+    )
     # With the pack's defaults (no stack config) the comparison covers real findings, not only silence.
     assert findings > 0
 
@@ -49,8 +50,9 @@ def test_the_switch_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("unknowns", [False, True])
-def test_the_stack_built_once_is_judged_as_the_sdk_judges_it(servicer: sdk._PolicyAnalyzerServicer,
-                                                              unknowns: bool) -> None:
+def test_the_stack_built_once_is_judged_as_the_sdk_judges_it(
+    servicer: sdk._PolicyAnalyzerServicer, unknowns: bool
+) -> None:
     from nhi.preflight.capture import capture_program
     from nhi.preflight.program import load_program, stack_config
 

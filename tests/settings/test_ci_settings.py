@@ -33,45 +33,58 @@ def test_every_stack_names_its_pipeline(stack: str) -> None:
     assert parsed.ci.pull_request_subject == "repo:acme/nhi-platform:pull_request"
 
 
-@pytest.mark.parametrize("field, value, expected", [
-    ("org", "acme-*", f"{CI}.org: expected a GitHub organisation or user name"),
-    ("org", "-acme", f"{CI}.org: expected a GitHub organisation or user name"),
-    ("org", "a" * 40, f"{CI}.org: expected a GitHub organisation or user name"),
-    ("repository", "*", f"{CI}.repository: expected a GitHub repository name"),
-    ("repository", "..", f"{CI}.repository: expected a GitHub repository name"),
-    ("environments", [], f"{CI}.environments: expected a list with at least 1 item"),
-    ("environments", ["dev", "dev", "prod"], f"{CI}: expected each environment once in the promotion order, got dev"),
-    ("environments", ["dev", "qa"], f"{CI}.environments[1]: expected 'dev', 'staging' or 'prod'"),
-    ("oidcProvider", "adopt", f"{CI}.oidcProvider: expected 'create' or 'existing'"),
-    ("oidcProvider", None, f"{CI}.oidcProvider: required key is missing"),
-    ("repo", "nhi-platform", f"{CI}.repo: unknown key"),
-])
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("org", "acme-*", f"{CI}.org: expected a GitHub organisation or user name"),
+        ("org", "-acme", f"{CI}.org: expected a GitHub organisation or user name"),
+        ("org", "a" * 40, f"{CI}.org: expected a GitHub organisation or user name"),
+        ("repository", "*", f"{CI}.repository: expected a GitHub repository name"),
+        ("repository", "..", f"{CI}.repository: expected a GitHub repository name"),
+        ("environments", [], f"{CI}.environments: expected a list with at least 1 item"),
+        (
+            "environments",
+            ["dev", "dev", "prod"],
+            f"{CI}: expected each environment once in the promotion order, got dev",
+        ),
+        ("environments", ["dev", "qa"], f"{CI}.environments[1]: expected 'dev', 'staging' or 'prod'"),
+        ("oidcProvider", "adopt", f"{CI}.oidcProvider: expected 'create' or 'existing'"),
+        ("oidcProvider", None, f"{CI}.oidcProvider: required key is missing"),
+        ("repo", "nhi-platform", f"{CI}.repo: unknown key"),
+    ],
+)
 def test_a_bad_field_is_refused_with_its_key_path(field: str, value: Any, expected: str) -> None:
     def change(config: dict[str, Any]) -> None:
         if value is None:
             del config[CI][field]
         else:
             config[CI][field] = value
+
     problems = problems_of("prod", change)
     assert any(p.startswith(expected) for p in problems), problems
 
 
 def test_the_stack_s_environment_must_be_in_the_promotion_order() -> None:
     problems = problems_of("prod", lambda c: c[CI].update(environments=["dev", "staging"]))
-    assert problems == [f"{CI}.environments: expected this stack's environment 'prod' among them (its deploy role "
-                        "trusts only the GitHub environment of that name), got dev, staging"]
+    assert problems == [
+        f"{CI}.environments: expected this stack's environment 'prod' among them (its deploy role "
+        "trusts only the GitHub environment of that name), got dev, staging"
+    ]
 
 
-@pytest.mark.parametrize("tags, got", [(None, "nothing"), ({"team": "platform"}, "nothing"),
-                                       ({"nhi-platform/environment": "dev"}, "'dev'")])
+@pytest.mark.parametrize(
+    "tags, got", [(None, "nothing"), ({"team": "platform"}, "nothing"), ({"nhi-platform/environment": "dev"}, "'dev'")]
+)
 def test_the_provider_tags_every_resource_with_the_stack_s_environment(tags: Any, got: str) -> None:
     def change(config: dict[str, Any]) -> None:
         config.pop("aws:defaultTags")
         if tags is not None:
             config["aws:defaultTags"] = {"tags": tags}
+
     assert problems_of("prod", change) == [
         "aws:defaultTags.tags: expected {nhi-platform/environment: prod} (nhi-platform:ci is set: the pipeline creates "
-        f"and changes only resources tagged with their environment), got {got}"]
+        f"and changes only resources tagged with their environment), got {got}"
+    ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -85,6 +98,7 @@ def test_each_stack_makes_its_deploy_role_a_cluster_admin(stack: str) -> None:
 def test_every_problem_is_reported_at_once() -> None:
     def change(config: dict[str, Any]) -> None:
         config[CI].update(org="acme/*", environments=["dev"], oidcProvider="adopt")
+
     problems = problems_of("prod", change)
     for path in (f"{CI}.org: ", f"{CI}.environments: ", f"{CI}.oidcProvider: "):
         assert any(p.startswith(path) for p in problems), (path, problems)

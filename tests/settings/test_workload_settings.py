@@ -3,7 +3,8 @@ problem reported with its key path before any resource is registered."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -50,22 +51,29 @@ def test_an_unknown_service_is_an_error_naming_the_service_key() -> None:
 def test_an_unknown_level_is_an_error_naming_the_level_key() -> None:
     i = index_of("catalog")
     found = problems_after(lambda c: workload(c, "catalog")["access"][1].update(level="admin"))
-    assert found == {f"{W}[{i}].access[1].level": UNKNOWN_LEVEL.format(
-        service="dynamodb", known=", ".join(CATALOG["dynamodb"].levels), got="admin")}
+    assert found == {
+        f"{W}[{i}].access[1].level": UNKNOWN_LEVEL.format(
+            service="dynamodb", known=", ".join(CATALOG["dynamodb"].levels), got="admin"
+        )
+    }
 
 
-@pytest.mark.parametrize("arn", [
-    "arn:aws:s3:::*",
-    "arn:aws:s3:::acme-prod-receipts/*",
-    "arn:aws:dynamodb:eu-west-1:111122223333:table/prod-catalog",
-    "*",
-])
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:s3:::*",
+        "arn:aws:s3:::acme-prod-receipts/*",
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/prod-catalog",
+        "*",
+    ],
+)
 def test_a_resource_that_is_not_a_plain_arn_of_the_service_is_refused(arn: str) -> None:
     i = index_of("payments")
     found = problems_after(lambda c: workload(c, "payments")["access"][0].update(resources=[arn]))
     entry = CATALOG["s3"]
-    assert found == {f"{W}[{i}].access[0].resources[0]": WRONG_RESOURCE.format(
-        noun=entry.noun, example=entry.example, got=arn)}
+    assert found == {
+        f"{W}[{i}].access[0].resources[0]": WRONG_RESOURCE.format(noun=entry.noun, example=entry.example, got=arn)
+    }
 
 
 def test_a_resource_listed_twice_is_refused() -> None:
@@ -87,19 +95,21 @@ def test_access_problems_are_reported_together_with_other_problems() -> None:
 
 def test_requests_above_limits_are_refused() -> None:
     i = index_of("cart")
-    found = problems_after(lambda c: workload(c, "cart").update(
-        resources={"cpuRequest": "2", "cpuLimit": "500m"}))
+    found = problems_after(lambda c: workload(c, "cart").update(resources={"cpuRequest": "2", "cpuLimit": "500m"}))
     assert found == {f"{W}[{i}].resources": "expected cpuRequest <= cpuLimit, got 2 > 500m"}
 
 
-@pytest.mark.parametrize(("key", "value", "path"), [
-    ("resources", {"memoryLimit": "1G"}, "resources.memoryLimit"),
-    ("resources", {"cpuLimit": "0"}, "resources.cpuLimit"),
-    ("health", {"probe": "exec"}, "health.probe"),
-    ("health", {"readinessPath": "ready"}, "health.readinessPath"),
-    ("runAsUser", 0, "runAsUser"),
-    ("runAsUser", 999, "runAsUser"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "path"),
+    [
+        ("resources", {"memoryLimit": "1G"}, "resources.memoryLimit"),
+        ("resources", {"cpuLimit": "0"}, "resources.cpuLimit"),
+        ("health", {"probe": "exec"}, "health.probe"),
+        ("health", {"readinessPath": "ready"}, "health.readinessPath"),
+        ("runAsUser", 0, "runAsUser"),
+        ("runAsUser", 999, "runAsUser"),
+    ],
+)
 def test_bad_pod_settings_name_their_key(key: str, value: Any, path: str) -> None:
     i = index_of("cart")
     assert set(problems_after(lambda c: workload(c, "cart").update({key: value}))) == {f"{W}[{i}].{path}"}

@@ -12,12 +12,18 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "cloudwatch-loggroup-require-retention"
 
-MSG_RETENTION_OMITTED = "retentionInDays is not set (logs never expire, by accident): set retentionInDays to at least {minimum}"
+MSG_RETENTION_OMITTED = (
+    "retentionInDays is not set (logs never expire, by accident): set retentionInDays to at least {minimum}"
+)
 MSG_RETENTION_SHORT = "retentionInDays is {value}: set it to at least {minimum}"
 
 CONFIG = {
-    "minRetentionDays": {"type": "integer", "minimum": 1, "default": 90,
-                         "description": "Shortest accepted retention in days (0 = never expire is accepted when explicit)."},
+    "minRetentionDays": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 90,
+        "description": "Shortest accepted retention in days (0 = never expire is accepted when explicit).",
+    },
 }
 
 

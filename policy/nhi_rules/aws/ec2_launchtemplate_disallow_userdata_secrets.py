@@ -16,8 +16,10 @@ from nhi_rules.lib.secrets import text_secrets
 NAME = "ec2-launchtemplate-disallow-userdata-secrets"
 TYPES = ("aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance")
 
-MSG_USERDATA_SECRET = ("{path} contains a plaintext secret ({reason}): fetch it at boot from Secrets Manager or "
-                       "SSM Parameter Store with the node role instead")
+MSG_USERDATA_SECRET = (
+    "{path} contains a plaintext secret ({reason}): fetch it at boot from Secrets Manager or "
+    "SSM Parameter Store with the node role instead"
+)
 
 
 def _decoded(text: str) -> str:

@@ -13,13 +13,19 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "ec2-launchtemplate-limit-metadata-hop-limit"
 TYPES = ("aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance")
 
-MSG_HOP_OMITTED = ("metadataOptions.httpPutResponseHopLimit is not set and EKS AMIs default to 2, which lets pods "
-                   "reach the node role: set it to {limit}")
+MSG_HOP_OMITTED = (
+    "metadataOptions.httpPutResponseHopLimit is not set and EKS AMIs default to 2, which lets pods "
+    "reach the node role: set it to {limit}"
+)
 MSG_HOP_TOO_HIGH = "metadataOptions.httpPutResponseHopLimit is {value}: set it to at most {limit}"
 
 CONFIG = {
-    "maxHopLimit": {"type": "integer", "minimum": 1, "default": 1,
-                    "description": "Highest allowed hop limit (1 keeps pods from the node's instance profile)."},
+    "maxHopLimit": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 1,
+        "description": "Highest allowed hop limit (1 keeps pods from the node's instance profile).",
+    },
 }
 
 

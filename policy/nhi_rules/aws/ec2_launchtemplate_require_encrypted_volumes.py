@@ -12,14 +12,19 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ec2-launchtemplate-require-encrypted-volumes"
 
-MSG_NO_DEVICES = ("blockDeviceMappings is not set, so volumes follow the AMI and the account default: declare the "
-                  "root and data volumes with ebs.encrypted='true'")
+MSG_NO_DEVICES = (
+    "blockDeviceMappings is not set, so volumes follow the AMI and the account default: declare the "
+    "root and data volumes with ebs.encrypted='true'"
+)
 MSG_UNENCRYPTED = "blockDeviceMappings[{index}].ebs.encrypted is not true: set ebs.encrypted='true'"
 MSG_NO_CMK = "blockDeviceMappings[{index}].ebs.kmsKeyId is not set: encrypt with a customer-managed KMS key"
 
 CONFIG = {
-    "requireCustomerManagedKey": {"type": "boolean", "default": True,
-                                  "description": "Require ebs.kmsKeyId (a customer-managed key), not the AWS-managed EBS key."},
+    "requireCustomerManagedKey": {
+        "type": "boolean",
+        "default": True,
+        "description": "Require ebs.kmsKeyId (a customer-managed key), not the AWS-managed EBS key.",
+    },
 }
 
 

@@ -13,8 +13,9 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "ec2-launchtemplate-require-imdsv2"
 TYPES = ("aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance")
 
-MSG_TOKENS_OMITTED = ("metadataOptions.httpTokens is not set and IMDSv1 stays allowed: "
-                      "set metadataOptions.httpTokens='required'")
+MSG_TOKENS_OMITTED = (
+    "metadataOptions.httpTokens is not set and IMDSv1 stays allowed: set metadataOptions.httpTokens='required'"
+)
 MSG_TOKENS_OPTIONAL = "metadataOptions.httpTokens is {value!r}: set it to 'required' (IMDSv2 only)"
 
 

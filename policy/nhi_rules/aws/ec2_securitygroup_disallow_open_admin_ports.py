@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ec2-securitygroup-disallow-open-admin-ports"
 
-MSG_OPEN_ADMIN_PORT = ("{path} opens admin port {port} to the internet: restrict it to a private CIDR or a source "
-                       "security group, or use SSM Session Manager instead of inbound access")
+MSG_OPEN_ADMIN_PORT = (
+    "{path} opens admin port {port} to the internet: restrict it to a private CIDR or a source "
+    "security group, or use SSM Session Manager instead of inbound access"
+)
 
 CONFIG = {
     "adminPorts": {
@@ -45,7 +47,9 @@ POLICY = resource_rule(
     severity=Severity.CRITICAL,
     framework=cis_eks("5.4.3", "Ensure clusters are created with Private Nodes"),
     tags=["aws", "ec2", "network", "ipv4", "ipv6"],
-    remediation_steps=("Replace 0.0.0.0/0 and ::/0 in the ingress rule with the private CIDRs or security groups "
-                       "that need the port; reach nodes through SSM Session Manager rather than SSH."),
+    remediation_steps=(
+        "Replace 0.0.0.0/0 and ::/0 in the ingress rule with the private CIDRs or security groups "
+        "that need the port; reach nodes through SSM Session Manager rather than SSH."
+    ),
     config=CONFIG,
 )

@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ec2-securitygroup-disallow-open-all-ports"
 
-MSG_OPEN_ALL = ("{path} opens all ports (protocol {protocol!r}) to the internet: allow only the ports the service "
-                "listens on, from the CIDRs or security groups that need them")
+MSG_OPEN_ALL = (
+    "{path} opens all ports (protocol {protocol!r}) to the internet: allow only the ports the service "
+    "listens on, from the CIDRs or security groups that need them"
+)
 
 
 def _judge(rule: Ingress) -> Iterator[str]:

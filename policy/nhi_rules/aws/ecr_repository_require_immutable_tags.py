@@ -16,8 +16,11 @@ MSG_MUTABLE_DEFAULT = "imageTagMutability is not set and defaults to MUTABLE: se
 MSG_MUTABLE = "imageTagMutability is {value!r}: set it to 'IMMUTABLE'"
 
 CONFIG = {
-    "allowExclusions": {"type": "boolean", "default": False,
-                        "description": "Accept IMMUTABLE_WITH_EXCLUSION (mutable tags matching declared filters, e.g. in dev)."},
+    "allowExclusions": {
+        "type": "boolean",
+        "default": False,
+        "description": "Accept IMMUTABLE_WITH_EXCLUSION (mutable tags matching declared filters, e.g. in dev).",
+    },
 }
 
 

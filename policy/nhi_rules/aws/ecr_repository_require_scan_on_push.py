@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ecr-repository-require-scan-on-push"
 
-MSG_SCAN_OFF = ("imageScanningConfiguration.scanOnPush is not true: set imageScanningConfiguration.scanOnPush=true "
-                "(or enable registry-level enhanced scanning and exempt the repository with that reason)")
+MSG_SCAN_OFF = (
+    "imageScanningConfiguration.scanOnPush is not true: set imageScanningConfiguration.scanOnPush=true "
+    "(or enable registry-level enhanced scanning and exempt the repository with that reason)"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:
@@ -27,7 +29,9 @@ POLICY = resource_rule(
     resource_types=("aws:ecr/repository:Repository",),
     check=check,
     severity=Severity.MEDIUM,
-    framework=cis_eks("5.1.1", "Ensure Image Vulnerability Scanning using Amazon ECR image scanning or a third party provider"),
+    framework=cis_eks(
+        "5.1.1", "Ensure Image Vulnerability Scanning using Amazon ECR image scanning or a third party provider"
+    ),
     tags=["aws", "ecr", "supply-chain", "vulnerability"],
     remediation_steps="Set imageScanningConfiguration={scanOnPush: true}.",
 )

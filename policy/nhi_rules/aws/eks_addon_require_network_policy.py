@@ -13,16 +13,23 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-addon-require-network-policy"
 
-MSG_NO_CONFIGURATION = ("configurationValues is not set on the vpc-cni add-on, so NetworkPolicies are not enforced: "
-                        "set configurationValues='{{\"enableNetworkPolicy\": \"true\"}}'")
+MSG_NO_CONFIGURATION = (
+    "configurationValues is not set on the vpc-cni add-on, so NetworkPolicies are not enforced: "
+    'set configurationValues=\'{{"enableNetworkPolicy": "true"}}\''
+)
 MSG_INVALID_JSON = "configurationValues of the vpc-cni add-on is not a JSON object: fix the JSON"
-MSG_DISABLED = "configurationValues.enableNetworkPolicy is not \"true\": set it to \"true\""
-MSG_NOT_STRICT = ("configurationValues.env.NETWORK_POLICY_ENFORCING_MODE is {mode!r}: set it to 'strict' so new "
-                  "pods get no traffic before their policies resolve")
+MSG_DISABLED = 'configurationValues.enableNetworkPolicy is not "true": set it to "true"'
+MSG_NOT_STRICT = (
+    "configurationValues.env.NETWORK_POLICY_ENFORCING_MODE is {mode!r}: set it to 'strict' so new "
+    "pods get no traffic before their policies resolve"
+)
 
 CONFIG = {
-    "requireStrictMode": {"type": "boolean", "default": False,
-                          "description": "Also require env.NETWORK_POLICY_ENFORCING_MODE='strict' (default-deny for new pods)."},
+    "requireStrictMode": {
+        "type": "boolean",
+        "default": False,
+        "description": "Also require env.NETWORK_POLICY_ENFORCING_MODE='strict' (default-deny for new pods).",
+    },
 }
 
 
@@ -55,7 +62,7 @@ POLICY = resource_rule(
     severity=Severity.HIGH,
     framework=cis_eks("5.4.4", "Ensure Network Policy is Enabled and set as appropriate"),
     tags=["aws", "eks", "network", "eks-bp:BP-NET-01"],
-    remediation_steps="Set configurationValues to JSON with enableNetworkPolicy: \"true\" (and "
-                      "env.NETWORK_POLICY_ENFORCING_MODE: \"strict\" where required).",
+    remediation_steps='Set configurationValues to JSON with enableNetworkPolicy: "true" (and '
+    'env.NETWORK_POLICY_ENFORCING_MODE: "strict" where required).',
     config=CONFIG,
 )

@@ -12,10 +12,14 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-cluster-disallow-creator-admin"
 
-MSG_CREATOR_ADMIN_DEFAULT = ("accessConfig.bootstrapClusterCreatorAdminPermissions is not set and defaults to true: "
-                             "set it to false and grant admins through access entries")
-MSG_CREATOR_ADMIN = ("accessConfig.bootstrapClusterCreatorAdminPermissions is true: set it to false and grant "
-                     "admins through access entries")
+MSG_CREATOR_ADMIN_DEFAULT = (
+    "accessConfig.bootstrapClusterCreatorAdminPermissions is not set and defaults to true: "
+    "set it to false and grant admins through access entries"
+)
+MSG_CREATOR_ADMIN = (
+    "accessConfig.bootstrapClusterCreatorAdminPermissions is true: set it to false and grant "
+    "admins through access entries"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:
@@ -34,6 +38,8 @@ POLICY = resource_rule(
     severity=Severity.HIGH,
     framework=cis_eks("4.1.1", "Ensure that the cluster-admin role is only used where required"),
     tags=["aws", "eks", "iam", "access", "eks-bp:BP-IAM-04"],
-    remediation_steps=("Set accessConfig.bootstrapClusterCreatorAdminPermissions=false and create an AccessEntry "
-                       "plus AccessPolicyAssociation for the admin roles."),
+    remediation_steps=(
+        "Set accessConfig.bootstrapClusterCreatorAdminPermissions=false and create an AccessEntry "
+        "plus AccessPolicyAssociation for the admin roles."
+    ),
 )

@@ -14,16 +14,25 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "eks-cluster-disallow-public-endpoint"
 CLUSTER = "aws:eks/cluster:Cluster"
 
-MSG_PUBLIC_DEFAULT = ("vpcConfig.endpointPublicAccess is not set and EKS defaults it to true: "
-                      "set vpcConfig.endpointPublicAccess=false")
-MSG_PUBLIC_FORBIDDEN = ("vpcConfig.endpointPublicAccess is true: set it to false "
-                        "(this environment's config does not allow a public endpoint, even with CIDRs)")
-MSG_PUBLIC_UNRESTRICTED = ("vpcConfig.endpointPublicAccess is true and vpcConfig.publicAccessCidrs is empty, "
-                           "which EKS treats as 0.0.0.0/0: set endpointPublicAccess=false or list your CIDRs")
-MSG_PUBLIC_WORLD = ("vpcConfig.publicAccessCidrs[{index}] is {cidr!r}, the whole internet: "
-                    "remove it and list office or CI runner CIDRs, or set endpointPublicAccess=false")
-MSG_PRIVATE_OFF = ("vpcConfig.endpointPrivateAccess is not true: set vpcConfig.endpointPrivateAccess=true "
-                   "so nodes and pods reach the API inside the VPC")
+MSG_PUBLIC_DEFAULT = (
+    "vpcConfig.endpointPublicAccess is not set and EKS defaults it to true: set vpcConfig.endpointPublicAccess=false"
+)
+MSG_PUBLIC_FORBIDDEN = (
+    "vpcConfig.endpointPublicAccess is true: set it to false "
+    "(this environment's config does not allow a public endpoint, even with CIDRs)"
+)
+MSG_PUBLIC_UNRESTRICTED = (
+    "vpcConfig.endpointPublicAccess is true and vpcConfig.publicAccessCidrs is empty, "
+    "which EKS treats as 0.0.0.0/0: set endpointPublicAccess=false or list your CIDRs"
+)
+MSG_PUBLIC_WORLD = (
+    "vpcConfig.publicAccessCidrs[{index}] is {cidr!r}, the whole internet: "
+    "remove it and list office or CI runner CIDRs, or set endpointPublicAccess=false"
+)
+MSG_PRIVATE_OFF = (
+    "vpcConfig.endpointPrivateAccess is not true: set vpcConfig.endpointPrivateAccess=true "
+    "so nodes and pods reach the API inside the VPC"
+)
 
 CONFIG = {
     "allowPublicCidrs": {
@@ -60,7 +69,9 @@ POLICY = resource_rule(
     severity=Severity.HIGH,
     framework=cis_eks("5.4.2", "Ensure clusters are created with Private Endpoint Enabled and Public Access Disabled"),
     tags=["aws", "eks", "network", "cis-eks:5.4.1", "cis-eks:5.4.2", "eks-bp:network"],
-    remediation_steps=("Set vpcConfig.endpointPrivateAccess=true and vpcConfig.endpointPublicAccess=false; if a "
-                       "public endpoint is unavoidable, list the exact CIDRs in vpcConfig.publicAccessCidrs."),
+    remediation_steps=(
+        "Set vpcConfig.endpointPrivateAccess=true and vpcConfig.endpointPublicAccess=false; if a "
+        "public endpoint is unavoidable, list the exact CIDRs in vpcConfig.publicAccessCidrs."
+    ),
     config=CONFIG,
 )

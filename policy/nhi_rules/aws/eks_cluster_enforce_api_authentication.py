@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-cluster-enforce-api-authentication"
 
-MSG_MODE_OMITTED = ("accessConfig.authenticationMode is not set and EKS falls back to the aws-auth ConfigMap: "
-                    "set accessConfig.authenticationMode='API'")
+MSG_MODE_OMITTED = (
+    "accessConfig.authenticationMode is not set and EKS falls back to the aws-auth ConfigMap: "
+    "set accessConfig.authenticationMode='API'"
+)
 MSG_MODE_WRONG = "accessConfig.authenticationMode is {mode!r}: set it to 'API' and manage access with access entries"
 
 

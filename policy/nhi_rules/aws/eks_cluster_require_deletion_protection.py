@@ -12,13 +12,18 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-cluster-require-deletion-protection"
 
-MSG_PROTECTION_DEFAULT = ("deletionProtection is not set and EKS defaults it to false: set deletionProtection=true "
-                          "(this environment's config requires it)")
+MSG_PROTECTION_DEFAULT = (
+    "deletionProtection is not set and EKS defaults it to false: set deletionProtection=true "
+    "(this environment's config requires it)"
+)
 MSG_PROTECTION_OFF = "deletionProtection is false: set it to true (this environment's config requires it)"
 
 CONFIG = {
-    "required": {"type": "boolean", "default": True,
-                 "description": "Require EKS deletion protection (prod); dev and staging may turn this off."},
+    "required": {
+        "type": "boolean",
+        "default": True,
+        "description": "Require EKS deletion protection (prod); dev and staging may turn this off.",
+    },
 }
 
 

@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-cluster-require-secrets-encryption"
 
-MSG_NO_ENCRYPTION = ("encryptionConfig is not set: add encryptionConfig with resources=['secrets'] and "
-                     "provider.keyArn of a customer-managed KMS key")
+MSG_NO_ENCRYPTION = (
+    "encryptionConfig is not set: add encryptionConfig with resources=['secrets'] and "
+    "provider.keyArn of a customer-managed KMS key"
+)
 MSG_NO_SECRETS = "encryptionConfig.resources does not include 'secrets': set resources=['secrets']"
 MSG_NO_KEY = "encryptionConfig.provider.keyArn is not set: point it at a customer-managed KMS key with rotation on"
 
@@ -35,7 +37,9 @@ POLICY = resource_rule(
     resource_types=("aws:eks/cluster:Cluster",),
     check=check,
     severity=Severity.HIGH,
-    framework=cis_eks("5.3.1", "Ensure Kubernetes Secrets are encrypted using Customer Master Keys (CMKs) managed in AWS KMS"),
+    framework=cis_eks(
+        "5.3.1", "Ensure Kubernetes Secrets are encrypted using Customer Master Keys (CMKs) managed in AWS KMS"
+    ),
     tags=["aws", "eks", "encryption", "secrets"],
     remediation_steps="Set encryptionConfig={resources: ['secrets'], provider: {keyArn: <CMK ARN>}} on the cluster.",
 )

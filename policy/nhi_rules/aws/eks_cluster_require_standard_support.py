@@ -12,12 +12,18 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-cluster-require-standard-support"
 
-MSG_VERSION_UNPINNED = ("version is not set, so EKS picks the newest version when the cluster is created and the "
-                        "program no longer says which one runs: set version to one of {supported}")
-MSG_VERSION_UNSUPPORTED = ("version is {version!r}, not in EKS standard support ({supported}): upgrade to a "
-                           "supported version (one minor version at a time)")
-MSG_SUPPORT_DEFAULT = ("upgradePolicy.supportType is not set and EKS defaults it to EXTENDED (paid, and the "
-                       "cluster may stay on an old version for a year): set upgradePolicy.supportType='STANDARD'")
+MSG_VERSION_UNPINNED = (
+    "version is not set, so EKS picks the newest version when the cluster is created and the "
+    "program no longer says which one runs: set version to one of {supported}"
+)
+MSG_VERSION_UNSUPPORTED = (
+    "version is {version!r}, not in EKS standard support ({supported}): upgrade to a "
+    "supported version (one minor version at a time)"
+)
+MSG_SUPPORT_DEFAULT = (
+    "upgradePolicy.supportType is not set and EKS defaults it to EXTENDED (paid, and the "
+    "cluster may stay on an old version for a year): set upgradePolicy.supportType='STANDARD'"
+)
 MSG_SUPPORT_EXTENDED = "upgradePolicy.supportType is {value!r}: set it to 'STANDARD'"
 
 CONFIG = {
@@ -25,7 +31,9 @@ CONFIG = {
     # version has 14 months of standard support. End dates: 1.33 2026-07-29, 1.34 2026-12-02, 1.35 2027-03-27.
     # Review this list (and the environments' configs) when one passes.
     "standardSupportVersions": {
-        "type": "array", "items": {"type": "string"}, "default": ["1.34", "1.35"],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["1.34", "1.35"],
         "description": "Kubernetes minor versions in EKS standard support (from the EKS release calendar).",
     },
 }
@@ -53,7 +61,9 @@ POLICY = resource_rule(
     severity=Severity.MEDIUM,
     framework=eks_bp("BP-UPGRADE-01", "Keep clusters on a Kubernetes version in standard support"),
     tags=["aws", "eks", "upgrades", "checkov:CKV_AWS_339"],
-    remediation_steps=("Set version to a minor version in standard support and upgradePolicy={supportType: "
-                       "'STANDARD'}; upgrade one minor version at a time before its end of standard support."),
+    remediation_steps=(
+        "Set version to a minor version in standard support and upgradePolicy={supportType: "
+        "'STANDARD'}; upgrade one minor version at a time before its end of standard support."
+    ),
     config=CONFIG,
 )

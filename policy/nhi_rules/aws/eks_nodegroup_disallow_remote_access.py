@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-nodegroup-disallow-remote-access"
 
-MSG_REMOTE_ACCESS = ("remoteAccess is set (SSH key {key!r}): remove remoteAccess and reach nodes with SSM "
-                     "Session Manager or the Bottlerocket control container")
+MSG_REMOTE_ACCESS = (
+    "remoteAccess is set (SSH key {key!r}): remove remoteAccess and reach nodes with SSM "
+    "Session Manager or the Bottlerocket control container"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -12,21 +12,36 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-nodegroup-limit-update-disruption"
 
-MSG_NO_UPDATE_CONFIG = ("updateConfig is not set: set updateConfig.maxUnavailablePercentage (at most {percent}%) "
-                        "or maxUnavailable (at most {count}) so that node replacement is bounded explicitly")
+MSG_NO_UPDATE_CONFIG = (
+    "updateConfig is not set: set updateConfig.maxUnavailablePercentage (at most {percent}%) "
+    "or maxUnavailable (at most {count}) so that node replacement is bounded explicitly"
+)
 MSG_NO_BOUND = "updateConfig sets neither maxUnavailable nor maxUnavailablePercentage: set one of them"
-MSG_PERCENT_TOO_HIGH = ("updateConfig.maxUnavailablePercentage is {value}: at most {limit}% of the nodes may be "
-                        "down during an update")
+MSG_PERCENT_TOO_HIGH = (
+    "updateConfig.maxUnavailablePercentage is {value}: at most {limit}% of the nodes may be down during an update"
+)
 MSG_COUNT_TOO_HIGH = "updateConfig.maxUnavailable is {value}: at most {limit} nodes may be down during an update"
 MSG_STRATEGY = "updateConfig.updateStrategy is {value!r}: use one of {allowed} (DEFAULT launches new nodes first)"
 
 CONFIG = {
-    "maxUnavailablePercentage": {"type": "integer", "minimum": 1, "default": 33,
-                                 "description": "Highest updateConfig.maxUnavailablePercentage accepted."},
-    "maxUnavailable": {"type": "integer", "minimum": 1, "default": 1,
-                       "description": "Highest updateConfig.maxUnavailable (a node count) accepted."},
-    "allowedStrategies": {"type": "array", "items": {"type": "string"}, "default": ["DEFAULT"],
-                          "description": "Accepted updateConfig.updateStrategy values (an omitted one is EKS's DEFAULT)."},
+    "maxUnavailablePercentage": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 33,
+        "description": "Highest updateConfig.maxUnavailablePercentage accepted.",
+    },
+    "maxUnavailable": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 1,
+        "description": "Highest updateConfig.maxUnavailable (a node count) accepted.",
+    },
+    "allowedStrategies": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["DEFAULT"],
+        "description": "Accepted updateConfig.updateStrategy values (an omitted one is EKS's DEFAULT).",
+    },
 }
 
 
@@ -57,7 +72,8 @@ POLICY = resource_rule(
     severity=Severity.LOW,
     framework=eks_bp("BP-UPGRADE-02", "Replace nodes gradually when the AMI release changes"),
     tags=["aws", "eks", "nodes", "immutable", "resilience"],
-    remediation_steps=("Set updateConfig={maxUnavailablePercentage: <= 33, updateStrategy: 'DEFAULT'} (or "
-                       "maxUnavailable: 1)."),
+    remediation_steps=(
+        "Set updateConfig={maxUnavailablePercentage: <= 33, updateStrategy: 'DEFAULT'} (or maxUnavailable: 1)."
+    ),
     config=CONFIG,
 )

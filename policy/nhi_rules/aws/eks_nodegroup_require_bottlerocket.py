@@ -14,16 +14,25 @@ NAME = "eks-nodegroup-require-bottlerocket"
 BOTTLEROCKET_PREFIX = "BOTTLEROCKET_"
 AL2023_PREFIX = "AL2023_"
 
-MSG_AMI_DEFAULT = ("amiType is not set, so EKS picks an Amazon Linux AMI: set amiType to BOTTLEROCKET_x86_64 or "
-                   "BOTTLEROCKET_ARM_64 (and pin releaseVersion)")
-MSG_AMI_NOT_BOTTLEROCKET = ("amiType is {value!r}: use a BOTTLEROCKET_* AMI type{exception} (a minimal, read-only "
-                            "OS with no shell or package manager)")
-MSG_AMI_CUSTOM = ("amiType is 'CUSTOM', so the pack cannot tell which OS the launch template's image runs: use a "
-                  "BOTTLEROCKET_* AMI type with releaseVersion, or exempt the node group with the reason")
+MSG_AMI_DEFAULT = (
+    "amiType is not set, so EKS picks an Amazon Linux AMI: set amiType to BOTTLEROCKET_x86_64 or "
+    "BOTTLEROCKET_ARM_64 (and pin releaseVersion)"
+)
+MSG_AMI_NOT_BOTTLEROCKET = (
+    "amiType is {value!r}: use a BOTTLEROCKET_* AMI type{exception} (a minimal, read-only "
+    "OS with no shell or package manager)"
+)
+MSG_AMI_CUSTOM = (
+    "amiType is 'CUSTOM', so the pack cannot tell which OS the launch template's image runs: use a "
+    "BOTTLEROCKET_* AMI type with releaseVersion, or exempt the node group with the reason"
+)
 
 CONFIG = {
-    "allowAl2023": {"type": "boolean", "default": False,
-                    "description": "Accept AL2023_* AMI types as an explicit exception (e.g. for a GPU driver Bottlerocket lacks)."},
+    "allowAl2023": {
+        "type": "boolean",
+        "default": False,
+        "description": "Accept AL2023_* AMI types as an explicit exception (e.g. for a GPU driver Bottlerocket lacks).",
+    },
 }
 
 
@@ -33,12 +42,12 @@ def check(subject: Subject) -> Iterator[str]:
         yield MSG_AMI_DEFAULT
     elif value == "CUSTOM":
         yield MSG_AMI_CUSTOM
-    elif value.startswith(BOTTLEROCKET_PREFIX):
-        return
-    elif value.startswith(AL2023_PREFIX) and subject.config["allowAl2023"]:
+    elif value.startswith(BOTTLEROCKET_PREFIX) or (value.startswith(AL2023_PREFIX) and subject.config["allowAl2023"]):
         return
     else:
-        exception = " or, where this environment's config allows it, AL2023_*" if value.startswith(AL2023_PREFIX) else ""
+        exception = (
+            " or, where this environment's config allows it, AL2023_*" if value.startswith(AL2023_PREFIX) else ""
+        )
         yield MSG_AMI_NOT_BOTTLEROCKET.format(value=value, exception=exception)
 
 

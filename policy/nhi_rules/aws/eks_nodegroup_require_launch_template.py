@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-nodegroup-require-launch-template"
 
-MSG_NO_TEMPLATE = ("launchTemplate is not set, so EKS uses its default template (IMDS hop limit 2, unencrypted "
-                   "root volume unless the account default): set launchTemplate.id and launchTemplate.version")
+MSG_NO_TEMPLATE = (
+    "launchTemplate is not set, so EKS uses its default template (IMDS hop limit 2, unencrypted "
+    "root volume unless the account default): set launchTemplate.id and launchTemplate.version"
+)
 MSG_NO_VERSION = "launchTemplate.version is not set: pin the version so node changes are explicit"
 
 
@@ -35,5 +37,5 @@ POLICY = resource_rule(
     framework=eks_bp("BP-IAM-10", "Restrict access to the instance profile assigned to the worker node"),
     tags=["aws", "eks", "nodes", "imds"],
     remediation_steps="Create an aws.ec2.LaunchTemplate (IMDSv2 required, hop limit 1, encrypted volumes) and "
-                      "reference it with launchTemplate={id, version}.",
+    "reference it with launchTemplate={id, version}.",
 )

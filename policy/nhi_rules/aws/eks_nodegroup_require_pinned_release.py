@@ -12,8 +12,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-nodegroup-require-pinned-release"
 
-MSG_RELEASE_UNPINNED = ("releaseVersion is not set, so each update may pick a new AMI: pin releaseVersion "
-                        "(e.g. the Bottlerocket release '1.41.0-2b4c1d53')")
+MSG_RELEASE_UNPINNED = (
+    "releaseVersion is not set, so each update may pick a new AMI: pin releaseVersion "
+    "(e.g. the Bottlerocket release '1.41.0-2b4c1d53')"
+)
 MSG_CUSTOM_WITHOUT_TEMPLATE = "amiType is CUSTOM but launchTemplate is not set: pin the image id in a launch template"
 
 

@@ -12,10 +12,14 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-podidentity-require-session-tags"
 
-MSG_TAGS_DISABLED = ("disableSessionTags is true, so the aws:RequestTag/kubernetes-* trust conditions never match "
-                     "and ABAC is lost: set disableSessionTags=false")
-MSG_SESSION_POLICY = ("policy (a session policy) is set, which requires disableSessionTags=true: move the "
-                      "permissions onto the role and remove policy")
+MSG_TAGS_DISABLED = (
+    "disableSessionTags is true, so the aws:RequestTag/kubernetes-* trust conditions never match "
+    "and ABAC is lost: set disableSessionTags=false"
+)
+MSG_SESSION_POLICY = (
+    "policy (a session policy) is set, which requires disableSessionTags=true: move the "
+    "permissions onto the role and remove policy"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:
@@ -34,5 +38,5 @@ POLICY = resource_rule(
     framework=eks_bp("BP-IAM-12", "Scope the IAM role trust policy for EKS Pod Identity (ABAC session tags)"),
     tags=["aws", "eks", "iam", "pod-identity"],
     remediation_steps="Remove disableSessionTags and policy from the association; scope the role's trust with "
-                      "RequestTag conditions instead.",
+    "RequestTag conditions instead.",
 )

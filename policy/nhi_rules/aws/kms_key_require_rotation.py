@@ -30,7 +30,9 @@ POLICY = resource_rule(
     resource_types=("aws:kms/key:Key",),
     check=check,
     severity=Severity.MEDIUM,
-    framework=cis_eks("5.3.1", "Ensure Kubernetes Secrets are encrypted using Customer Master Keys (CMKs) managed in AWS KMS"),
+    framework=cis_eks(
+        "5.3.1", "Ensure Kubernetes Secrets are encrypted using Customer Master Keys (CMKs) managed in AWS KMS"
+    ),
     tags=["aws", "kms", "encryption"],
     remediation_steps="Set enableKeyRotation=true (optionally rotationPeriodInDays).",
 )

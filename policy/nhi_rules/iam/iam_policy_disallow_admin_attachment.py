@@ -11,24 +11,39 @@ from nhi_rules.lib.props import as_str, get, strings
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "iam-policy-disallow-admin-attachment"
-ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-               "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment")
+ATTACHMENTS = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
 ROLE = "aws:iam/role:Role"
 ACCESS_POLICY = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 
 MSG_ADMIN_POLICY = "{path} attaches {arn}: attach a customer-managed least-privilege policy instead"
-MSG_CLUSTER_ADMIN = ("policyArn grants {arn} to {principal}: only the break-glass roles in the pack config "
-                     "(breakGlassPrincipalArns) may hold cluster admin")
+MSG_CLUSTER_ADMIN = (
+    "policyArn grants {arn} to {principal}: only the break-glass roles in the pack config "
+    "(breakGlassPrincipalArns) may hold cluster admin"
+)
 
 CONFIG = {
     "adminPolicyNames": {
-        "type": "array", "items": {"type": "string"},
-        "default": ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSOrganizationsFullAccess",
-                    "AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy"],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [
+            "AdministratorAccess",
+            "PowerUserAccess",
+            "IAMFullAccess",
+            "AWSOrganizationsFullAccess",
+            "AmazonEKSClusterAdminPolicy",
+            "AmazonEKSAdminPolicy",
+        ],
         "description": "AWS-managed IAM policy and EKS access policy names that count as admin.",
     },
     "breakGlassPrincipalArns": {
-        "type": "array", "items": {"type": "string"}, "default": [],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
         "description": "Principals allowed to hold an EKS admin access policy (the platform's admin roles).",
     },
 }

@@ -14,20 +14,37 @@ NAME = "iam-policy-disallow-privilege-escalation"
 
 # Editing policies, roles, users' credentials and cluster access: each is a path to more privilege.
 ESCALATION_ACTIONS = (
-    "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachRolePolicy", "iam:AttachUserPolicy",
-    "iam:AttachGroupPolicy", "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
-    "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
-    "iam:PutUserPermissionsBoundary", "iam:DeleteUserPermissionsBoundary", "iam:CreateAccessKey",
-    "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AddUserToGroup", "iam:CreateRole",
-    "eks:CreateAccessEntry", "eks:AssociateAccessPolicy", "eks:CreatePodIdentityAssociation",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+    "iam:CreateRole",
+    "eks:CreateAccessEntry",
+    "eks:AssociateAccessPolicy",
+    "eks:CreatePodIdentityAssociation",
     "eks:UpdatePodIdentityAssociation",
 )
 # Harmless on named resources, an escalation on any role.
 STAR_ONLY_ACTIONS = ("iam:PassRole", "sts:AssumeRole")
 
 MSG_ESCALATION = "{path} grants {action}, which lets the holder widen permissions: remove it from workload policies"
-MSG_STAR_PASS = ("{path} grants {action} on {resource!r}: name the exact role ARNs (and, for PassRole, add an "
-                 "iam:PassedToService condition)")
+MSG_STAR_PASS = (
+    "{path} grants {action} on {resource!r}: name the exact role ARNs (and, for PassRole, add an "
+    "iam:PassedToService condition)"
+)
 
 
 def _broad(resource: str) -> bool:
@@ -64,5 +81,5 @@ POLICY = resource_rule(
     framework=eks_bp("BP-IAM-17", "Follow least privilege when creating the IAM policies of workloads"),
     tags=["aws", "iam", "privilege-escalation"],
     remediation_steps="Remove policy/role editing actions from workload policies; scope PassRole and AssumeRole "
-                      "to named role ARNs.",
+    "to named role ARNs.",
 )

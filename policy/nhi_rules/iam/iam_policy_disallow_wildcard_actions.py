@@ -13,8 +13,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "iam-policy-disallow-wildcard-actions"
 
 MSG_STAR_ACTION = "{path}.Action grants {action!r}: list the exact actions the workload calls"
-MSG_NOT_ACTION = ("{path}.NotAction with Effect Allow grants every action except a few: "
-                  "replace it with an Action list of what the workload calls")
+MSG_NOT_ACTION = (
+    "{path}.NotAction with Effect Allow grants every action except a few: "
+    "replace it with an Action list of what the workload calls"
+)
 
 
 def _judge(document: Document) -> Iterator[str]:
@@ -43,6 +45,8 @@ POLICY = resource_rule(
     severity=Severity.CRITICAL,
     framework=eks_bp("BP-IAM-17", "Follow least privilege when creating the IAM policies of workloads"),
     tags=["aws", "iam", "least-privilege"],
-    remediation_steps=("Replace `*` and `service:*` with the exact actions the workload calls; use IAM Access "
-                       "Analyzer policy generation from CloudTrail to find them."),
+    remediation_steps=(
+        "Replace `*` and `service:*` with the exact actions the workload calls; use IAM Access "
+        "Analyzer policy generation from CloudTrail to find them."
+    ),
 )

@@ -13,8 +13,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "iam-policy-disallow-wildcard-resources"
 
-MSG_WRITE_ON_STAR = ("{path}.Resource is '*' for {level} action {action}: name the ARNs the workload "
-                     "writes to (arn:aws:<service>:<region>:<account>:<resource>)")
+MSG_WRITE_ON_STAR = (
+    "{path}.Resource is '*' for {level} action {action}: name the ARNs the workload "
+    "writes to (arn:aws:<service>:<region>:<account>:<resource>)"
+)
 MSG_NOT_RESOURCE = "{path}.NotResource with Effect Allow grants every other resource: list Resource ARNs instead"
 
 
@@ -30,8 +32,9 @@ def _judge(document: Document) -> Iterator[str]:
             for action in iamdb.expand(pattern):
                 # Actions without resource types only accept '*': granting them on '*' is the only way.
                 if action.access_level in iamdb.WRITE_LEVELS and action.arn_patterns:
-                    yield MSG_WRITE_ON_STAR.format(path=statement.path, level=action.access_level.lower(),
-                                                   action=action.full_name)
+                    yield MSG_WRITE_ON_STAR.format(
+                        path=statement.path, level=action.access_level.lower(), action=action.full_name
+                    )
                     break
 
 

@@ -24,9 +24,12 @@ NAME = "iam-policy-require-valid-grammar"
 MSG_INVALID_DOCUMENT = "{path} is {problem}: write a JSON policy document object"
 MSG_BAD_EFFECT = "{path}.Effect is {effect!r}: use 'Allow' or 'Deny'"
 MSG_UNKNOWN_SERVICE = "{path}.Action {action!r} names an unknown service prefix {service!r}: check the spelling"
-MSG_UNKNOWN_ACTION = "{path}.Action {action!r} matches no {service} action: check the spelling against the IAM reference"
-MSG_RESOURCE_MISMATCH = ("{path}.Resource {resource!r} is not a resource type of {action}: use an ARN of "
-                         "a type that action accepts")
+MSG_UNKNOWN_ACTION = (
+    "{path}.Action {action!r} matches no {service} action: check the spelling against the IAM reference"
+)
+MSG_RESOURCE_MISMATCH = (
+    "{path}.Resource {resource!r} is not a resource type of {action}: use an ARN of a type that action accepts"
+)
 
 
 def _documents(subject: Subject):
@@ -60,8 +63,9 @@ def _judge(document: Document) -> Iterator[str]:
             elif len(matched) == 1 and "*" not in name and statement.resources:
                 action = matched[0]
                 if not any(iamdb.resource_matches(action, resource) for resource in statement.resources):
-                    yield MSG_RESOURCE_MISMATCH.format(path=statement.path, resource=statement.resources[0],
-                                                       action=action.full_name)
+                    yield MSG_RESOURCE_MISMATCH.format(
+                        path=statement.path, resource=statement.resources[0], action=action.full_name
+                    )
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -14,8 +14,10 @@ NAME = "iam-role-disallow-public-trust"
 # Conditions that bring a '*' principal back inside the organisation or account.
 SCOPING_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceAccount")
 
-MSG_PUBLIC_PRINCIPAL = ("{path}.Principal is '*' with no aws:PrincipalOrgID/aws:PrincipalAccount condition: "
-                        "name the trusted service, federated provider or account")
+MSG_PUBLIC_PRINCIPAL = (
+    "{path}.Principal is '*' with no aws:PrincipalOrgID/aws:PrincipalAccount condition: "
+    "name the trusted service, federated provider or account"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -14,14 +14,21 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "iam-role-disallow-wildcard-oidc-subject"
 NAMESPACE_WIDE = re.compile(r"^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:\*$")
 
-MSG_WILDCARD_LIKE = ("{path}.Condition {operator} {key} is {value!r}, a wildcard subject: use StringEquals with "
-                     "the exact system:serviceaccount:<namespace>:<name>")
-MSG_WILDCARD_EQUALS = ("{path}.Condition StringEquals {key} is {value!r}: StringEquals matches '*' literally, so "
-                       "the role works for nobody or misleads; write the exact subject")
+MSG_WILDCARD_LIKE = (
+    "{path}.Condition {operator} {key} is {value!r}, a wildcard subject: use StringEquals with "
+    "the exact system:serviceaccount:<namespace>:<name>"
+)
+MSG_WILDCARD_EQUALS = (
+    "{path}.Condition StringEquals {key} is {value!r}: StringEquals matches '*' literally, so "
+    "the role works for nobody or misleads; write the exact subject"
+)
 
 CONFIG = {
-    "allowNamespaceWide": {"type": "boolean", "default": False,
-                           "description": "Accept StringLike system:serviceaccount:<namespace>:* (never '*' in the namespace)."},
+    "allowNamespaceWide": {
+        "type": "boolean",
+        "default": False,
+        "description": "Accept StringLike system:serviceaccount:<namespace>:* (never '*' in the namespace).",
+    },
 }
 
 

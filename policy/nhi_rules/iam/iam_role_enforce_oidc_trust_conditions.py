@@ -13,16 +13,23 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "iam-role-enforce-oidc-trust-conditions"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 
-MSG_NO_AUD = ("{path}.Condition has no StringEquals on {issuer}:aud: add "
-              "StringEquals {{\"{issuer}:aud\": \"sts.amazonaws.com\"}}")
+MSG_NO_AUD = (
+    '{path}.Condition has no StringEquals on {issuer}:aud: add StringEquals {{"{issuer}:aud": "sts.amazonaws.com"}}'
+)
 MSG_BAD_AUD = "{path}.Condition StringEquals {issuer}:aud is {values}: set it to one of {allowed}"
-MSG_NO_SUB = ("{path}.Condition has no condition on {issuer}:sub, so any identity of the issuer can assume the "
-              "role: add StringEquals {{\"{issuer}:sub\": \"system:serviceaccount:<namespace>:<name>\"}}")
-MSG_SET_OPERATOR = ("{path}.Condition uses {operator} on the single-valued key {key}: use plain StringEquals")
+MSG_NO_SUB = (
+    "{path}.Condition has no condition on {issuer}:sub, so any identity of the issuer can assume the "
+    'role: add StringEquals {{"{issuer}:sub": "system:serviceaccount:<namespace>:<name>"}}'
+)
+MSG_SET_OPERATOR = "{path}.Condition uses {operator} on the single-valued key {key}: use plain StringEquals"
 
 CONFIG = {
-    "audiences": {"type": "array", "items": {"type": "string"}, "default": ["sts.amazonaws.com"],
-                  "description": "Accepted values of <issuer>:aud."},
+    "audiences": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["sts.amazonaws.com"],
+        "description": "Accepted values of <issuer>:aud.",
+    },
 }
 
 
@@ -51,8 +58,9 @@ def check(subject: Subject) -> Iterator[str]:
             if "StringEquals" not in aud:
                 yield MSG_NO_AUD.format(path=statement.path, issuer=issuer)
             elif not aud["StringEquals"] or any(value not in allowed for value in aud["StringEquals"]):
-                yield MSG_BAD_AUD.format(path=statement.path, issuer=issuer, values=list(aud["StringEquals"]),
-                                         allowed=allowed)
+                yield MSG_BAD_AUD.format(
+                    path=statement.path, issuer=issuer, values=list(aud["StringEquals"]), allowed=allowed
+                )
             sub = statement.condition_values(f"{issuer}:sub")
             if not any(values for operator, values in sub.items() if ":" not in operator):
                 yield MSG_NO_SUB.format(path=statement.path, issuer=issuer)
@@ -67,6 +75,6 @@ POLICY = resource_rule(
     framework=eks_bp("BP-IAM-11", "Scope the IAM Role trust policy for IRSA roles to the service account name"),
     tags=["aws", "iam", "trust", "irsa", "oidc"],
     remediation_steps="Add StringEquals on <issuer>:aud = sts.amazonaws.com and <issuer>:sub = "
-                      "system:serviceaccount:<namespace>:<name> (or the CI subject).",
+    "system:serviceaccount:<namespace>:<name> (or the CI subject).",
     config=CONFIG,
 )

@@ -17,15 +17,22 @@ EXACT_OPERATORS = ("StringEquals", "ArnEquals")
 
 MSG_MISSING_ACTION = "{path}.Action lacks {action}: Pod Identity needs exactly sts:AssumeRole and sts:TagSession"
 MSG_EXTRA_ACTION = "{path}.Action grants {action} to {service}: allow only sts:AssumeRole and sts:TagSession"
-MSG_MISSING_CONDITION = ("{path}.Condition lacks {operators} on {key}: without it any Pod Identity association in "
-                         "the account can bind this role; add it with the exact value")
+MSG_MISSING_CONDITION = (
+    "{path}.Condition lacks {operators} on {key}: without it any Pod Identity association in "
+    "the account can bind this role; add it with the exact value"
+)
 MSG_WILDCARD_CONDITION = "{path}.Condition {key} is {value!r}: use the exact value, no wildcard"
 
 CONFIG = {
     "requiredConditionKeys": {
-        "type": "array", "items": {"type": "string"},
-        "default": ["aws:RequestTag/kubernetes-namespace", "aws:RequestTag/kubernetes-service-account",
-                    "aws:RequestTag/eks-cluster-arn", "aws:SourceAccount"],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [
+            "aws:RequestTag/kubernetes-namespace",
+            "aws:RequestTag/kubernetes-service-account",
+            "aws:RequestTag/eks-cluster-arn",
+            "aws:SourceAccount",
+        ],
         "description": "Condition keys every pods.eks.amazonaws.com trust statement pins with StringEquals/ArnEquals.",
     },
 }
@@ -63,6 +70,6 @@ POLICY = resource_rule(
     framework=eks_bp("BP-IAM-12", "Scope the IAM role trust policy for EKS Pod Identity (ABAC session tags)"),
     tags=["aws", "iam", "trust", "pod-identity"],
     remediation_steps="Add StringEquals on aws:RequestTag/kubernetes-namespace, kubernetes-service-account, "
-                      "eks-cluster-arn and aws:SourceAccount to the pods.eks.amazonaws.com statement.",
+    "eks-cluster-arn and aws:SourceAccount to the pods.eks.amazonaws.com statement.",
     config=CONFIG,
 )

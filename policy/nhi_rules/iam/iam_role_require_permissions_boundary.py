@@ -16,16 +16,27 @@ NAME = "iam-role-require-permissions-boundary"
 PODS_SERVICE = "pods.eks.amazonaws.com"
 EKS_OIDC_MARKER = ":oidc-provider/oidc.eks."
 
-MSG_NO_BOUNDARY = ("permissionsBoundary is not set on a workload role ({trusted}): set it to the platform's "
-                   "boundary policy ARN (this environment's config requires one)")
-MSG_WRONG_BOUNDARY = ("permissionsBoundary is {value!r}, not one of the boundaries this environment's config "
-                      "allows ({allowed}): use one of them")
+MSG_NO_BOUNDARY = (
+    "permissionsBoundary is not set on a workload role ({trusted}): set it to the platform's "
+    "boundary policy ARN (this environment's config requires one)"
+)
+MSG_WRONG_BOUNDARY = (
+    "permissionsBoundary is {value!r}, not one of the boundaries this environment's config "
+    "allows ({allowed}): use one of them"
+)
 
 CONFIG = {
-    "required": {"type": "boolean", "default": False,
-                 "description": "Require a permissions boundary on every workload role (Pod Identity or EKS IRSA trust)."},
-    "allowedBoundaryArns": {"type": "array", "items": {"type": "string"}, "default": [],
-                            "description": "Boundary policy ARNs accepted; empty accepts any."},
+    "required": {
+        "type": "boolean",
+        "default": False,
+        "description": "Require a permissions boundary on every workload role (Pod Identity or EKS IRSA trust).",
+    },
+    "allowedBoundaryArns": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": "Boundary policy ARNs accepted; empty accepts any.",
+    },
 }
 
 
@@ -69,7 +80,9 @@ POLICY = resource_rule(
     severity=Severity.MEDIUM,
     framework=eks_bp("BP-IAM-17", "Follow least privilege when creating the IAM policies of workloads"),
     tags=["aws", "iam", "least-privilege", "workload-identity"],
-    remediation_steps=("Set permissionsBoundary on every workload role to the platform's boundary policy "
-                       "(stack setting nhi-platform:permissionsBoundaryArn)."),
+    remediation_steps=(
+        "Set permissionsBoundary on every workload role to the platform's boundary policy "
+        "(stack setting nhi-platform:permissionsBoundaryArn)."
+    ),
     config=CONFIG,
 )

@@ -20,14 +20,21 @@ CREDENTIAL_TYPES = {
     "aws:iam/sshKey:SshKey": "an SSH public key",
 }
 
-MSG_USER = ("IAM user {name!r} is a long-lived identity: give the workload an IAM role (Pod Identity or IRSA) "
-            "and people SSO access instead")
-MSG_CREDENTIAL = ("this creates {what} for user {user!r} (status {status}): use role credentials "
-                  "(Pod Identity, IRSA, OIDC federation) instead of static secrets")
+MSG_USER = (
+    "IAM user {name!r} is a long-lived identity: give the workload an IAM role (Pod Identity or IRSA) "
+    "and people SSO access instead"
+)
+MSG_CREDENTIAL = (
+    "this creates {what} for user {user!r} (status {status}): use role credentials "
+    "(Pod Identity, IRSA, OIDC federation) instead of static secrets"
+)
 
 CONFIG = {
-    "allowUsers": {"type": "boolean", "default": False,
-                   "description": "Accept IAM users that carry no credentials (e.g. a legacy permission holder)."},
+    "allowUsers": {
+        "type": "boolean",
+        "default": False,
+        "description": "Accept IAM users that carry no credentials (e.g. a legacy permission holder).",
+    },
 }
 
 
@@ -39,8 +46,12 @@ def check(subject: Subject) -> Iterator[str]:
     status = as_str(get(subject.props, "status")) or "Active"
     if status == "Inactive":
         return  # a deactivated credential cannot sign requests
-    user = as_str(get(subject.props, "user")) or as_str(get(subject.props, "userName")) or \
-        as_str(get(subject.props, "username")) or "?"
+    user = (
+        as_str(get(subject.props, "user"))
+        or as_str(get(subject.props, "userName"))
+        or as_str(get(subject.props, "username"))
+        or "?"
+    )
     yield MSG_CREDENTIAL.format(what=CREDENTIAL_TYPES[subject.type], user=user, status=status)
 
 

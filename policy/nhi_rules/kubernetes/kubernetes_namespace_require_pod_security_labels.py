@@ -19,11 +19,18 @@ MSG_LABEL_MISSING = "metadata.labels[pod-security.kubernetes.io/{mode}] is not s
 MSG_LABEL_WEAK = "metadata.labels[pod-security.kubernetes.io/{mode}] is {value!r}: set it to {level!r}"
 
 CONFIG = {
-    "level": {"type": "string", "enum": ["baseline", "restricted"], "default": "restricted",
-              "description": "Lowest Pod Security Admission level accepted for enforce, audit and warn."},
-    "systemNamespaces": {"type": "array", "items": {"type": "string"},
-                         "default": ["kube-system", "kube-public", "kube-node-lease"],
-                         "description": "Namespaces managed by EKS itself, not judged."},
+    "level": {
+        "type": "string",
+        "enum": ["baseline", "restricted"],
+        "default": "restricted",
+        "description": "Lowest Pod Security Admission level accepted for enforce, audit and warn.",
+    },
+    "systemNamespaces": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["kube-system", "kube-public", "kube-node-lease"],
+        "description": "Namespaces managed by EKS itself, not judged.",
+    },
 }
 
 

@@ -14,13 +14,18 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-networkpolicy-disallow-allow-all"
 
-MSG_EMPTY_RULE = ("spec.{direction}[{index}] is empty, which allows all {kind} traffic: list peers in "
-                  "{peers} and the ports")
-MSG_NO_PEERS = ("spec.{direction}[{index}].{peers} is not set, so the rule allows every peer: list podSelector/"
-                "namespaceSelector peers (for DNS: kube-dns in kube-system)")
+MSG_EMPTY_RULE = (
+    "spec.{direction}[{index}] is empty, which allows all {kind} traffic: list peers in {peers} and the ports"
+)
+MSG_NO_PEERS = (
+    "spec.{direction}[{index}].{peers} is not set, so the rule allows every peer: list podSelector/"
+    "namespaceSelector peers (for DNS: kube-dns in kube-system)"
+)
 MSG_EMPTY_PEER = "spec.{direction}[{index}].{peers}[{peer}] is an empty peer that matches everything: name the peer"
-MSG_WORLD = ("spec.{direction}[{index}].{peers}[{peer}].ipBlock.cidr is {cidr!r}: allow specific CIDRs "
-             "(egress to AWS APIs goes through VPC endpoints)")
+MSG_WORLD = (
+    "spec.{direction}[{index}].{peers}[{peer}].ipBlock.cidr is {cidr!r}: allow specific CIDRs "
+    "(egress to AWS APIs goes through VPC endpoints)"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -13,10 +13,13 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-disallow-default-identity"
 
-MSG_DEFAULT_NAMESPACE = ("metadata.namespace is {value}: put the workload in its own namespace "
-                         "(an omitted namespace means the provider's default, usually 'default')")
-MSG_DEFAULT_SA = ("{path}.serviceAccountName is {value}: give the workload its own ServiceAccount "
-                  "(one identity per workload)")
+MSG_DEFAULT_NAMESPACE = (
+    "metadata.namespace is {value}: put the workload in its own namespace "
+    "(an omitted namespace means the provider's default, usually 'default')"
+)
+MSG_DEFAULT_SA = (
+    "{path}.serviceAccountName is {value}: give the workload its own ServiceAccount (one identity per workload)"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -14,8 +14,10 @@ from nhi_rules.lib.secrets import secret_reason
 
 NAME = "kubernetes-pod-disallow-env-secrets"
 
-MSG_ENV_SECRET = ("{path}.env[{index}] ({name}) holds a plaintext secret ({reason}): use valueFrom.secretKeyRef, "
-                  "or better, let the workload's IAM role fetch it from Secrets Manager")
+MSG_ENV_SECRET = (
+    "{path}.env[{index}] ({name}) holds a plaintext secret ({reason}): use valueFrom.secretKeyRef, "
+    "or better, let the workload's IAM role fetch it from Secrets Manager"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -13,8 +13,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-disallow-token-automount"
 
-MSG_POD_AUTOMOUNT = ("{path}.automountServiceAccountToken is not false: set it to false (IRSA and Pod Identity "
-                     "inject their own token; the Kubernetes API token is only for pods that call the API)")
+MSG_POD_AUTOMOUNT = (
+    "{path}.automountServiceAccountToken is not false: set it to false (IRSA and Pod Identity "
+    "inject their own token; the Kubernetes API token is only for pods that call the API)"
+)
 MSG_SA_AUTOMOUNT = "automountServiceAccountToken is not false on the ServiceAccount: set it to false"
 
 
@@ -37,5 +39,5 @@ POLICY = resource_rule(
     framework=cis_eks("4.1.6", "Ensure that Service Account Tokens are only mounted where necessary"),
     tags=["kubernetes", "identity", "nhi"],
     remediation_steps="Set automountServiceAccountToken=false on the ServiceAccount and the pod spec; exempt "
-                      "(with a reason) the few pods that call the Kubernetes API.",
+    "(with a reason) the few pods that call the Kubernetes API.",
 )

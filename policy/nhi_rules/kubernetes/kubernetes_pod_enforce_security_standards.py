@@ -18,8 +18,12 @@ MSG_CONTROL = "[{level}/{control}] {detail}"
 MSG_NO_SPEC = "{path} is not set: a workload needs a pod spec"
 
 CONFIG = {
-    "level": {"type": "string", "enum": list(pss.LEVELS), "default": "restricted",
-              "description": "Pod Security Standards level every pod template must meet."},
+    "level": {
+        "type": "string",
+        "enum": list(pss.LEVELS),
+        "default": "restricted",
+        "description": "Pod Security Standards level every pod template must meet.",
+    },
 }
 
 
@@ -52,6 +56,6 @@ POLICY = resource_rule(
     framework=pss_framework("restricted", "Pod Security Standards, one violation per broken control"),
     tags=["kubernetes", "pod-security", "cis-eks:4.2", "eks-bp:BP-POD"],
     remediation_steps="Fix each control named in the messages; at restricted: runAsNonRoot, no privilege escalation, "
-                      "drop ALL capabilities, seccomp RuntimeDefault, restricted volume types.",
+    "drop ALL capabilities, seccomp RuntimeDefault, restricted volume types.",
     config=CONFIG,
 )

@@ -14,11 +14,15 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-limit-image-registries"
 
-MSG_REGISTRY = "{path}.image comes from {registry!r}, not an allowed registry ({allowed}): push it to an allowed registry"
+MSG_REGISTRY = (
+    "{path}.image comes from {registry!r}, not an allowed registry ({allowed}): push it to an allowed registry"
+)
 
 CONFIG = {
     "allowedRegistries": {
-        "type": "array", "items": {"type": "string"}, "default": ["*.dkr.ecr.*.amazonaws.com"],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["*.dkr.ecr.*.amazonaws.com"],
         "description": "Registry host globs images may come from (e.g. 111122223333.dkr.ecr.eu-west-1.amazonaws.com).",
     },
 }

@@ -13,8 +13,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-require-readonly-rootfs"
 
-MSG_WRITABLE_ROOT = ("{path}.securityContext.readOnlyRootFilesystem is not true: set it to true and mount an "
-                     "emptyDir where the process writes")
+MSG_WRITABLE_ROOT = (
+    "{path}.securityContext.readOnlyRootFilesystem is not true: set it to true and mount an "
+    "emptyDir where the process writes"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

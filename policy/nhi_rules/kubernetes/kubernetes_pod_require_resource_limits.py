@@ -16,10 +16,18 @@ NAME = "kubernetes-pod-require-resource-limits"
 MSG_MISSING = "{path}.resources.{kind}.{resource} is not set: declare it"
 
 CONFIG = {
-    "requests": {"type": "array", "items": {"type": "string"}, "default": ["cpu", "memory"],
-                 "description": "Resources every container must request."},
-    "limits": {"type": "array", "items": {"type": "string"}, "default": ["memory"],
-               "description": "Resources every container must limit (CPU limits are optional by default: throttling)."},
+    "requests": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["cpu", "memory"],
+        "description": "Resources every container must request.",
+    },
+    "limits": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["memory"],
+        "description": "Resources every container must limit (CPU limits are optional by default: throttling).",
+    },
 }
 
 

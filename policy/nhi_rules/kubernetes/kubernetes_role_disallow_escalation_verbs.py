@@ -16,16 +16,27 @@ NAME = "kubernetes-role-disallow-escalation-verbs"
 ESCALATION = {
     "bind": ((RBAC_GROUP, "roles"), (RBAC_GROUP, "clusterroles")),
     "escalate": ((RBAC_GROUP, "roles"), (RBAC_GROUP, "clusterroles")),
-    "impersonate": ((CORE_GROUP, "users"), (CORE_GROUP, "groups"), (CORE_GROUP, "serviceaccounts"),
-                    ("authentication.k8s.io", "uids"), ("authentication.k8s.io", "userextras")),
+    "impersonate": (
+        (CORE_GROUP, "users"),
+        (CORE_GROUP, "groups"),
+        (CORE_GROUP, "serviceaccounts"),
+        ("authentication.k8s.io", "uids"),
+        ("authentication.k8s.io", "userextras"),
+    ),
 }
 
-MSG_ESCALATION_VERB = ("{path}.verbs grants {verb!r}, which lets the holder {effect}: remove it (only the "
-                       "platform's break-glass roles may, with an exemption)")
-MSG_ESCALATION_WILDCARD = ("{path}.verbs is '*' on {resources}, which includes {verb!r} and lets the holder {effect}: "
-                           "list the verbs it needs")
-EFFECTS = {"bind": "bind any role to itself", "escalate": "edit roles to grant itself more",
-           "impersonate": "act as other users, groups or service accounts"}
+MSG_ESCALATION_VERB = (
+    "{path}.verbs grants {verb!r}, which lets the holder {effect}: remove it (only the "
+    "platform's break-glass roles may, with an exemption)"
+)
+MSG_ESCALATION_WILDCARD = (
+    "{path}.verbs is '*' on {resources}, which includes {verb!r} and lets the holder {effect}: list the verbs it needs"
+)
+EFFECTS = {
+    "bind": "bind any role to itself",
+    "escalate": "edit roles to grant itself more",
+    "impersonate": "act as other users, groups or service accounts",
+}
 
 
 def _judge(rule: PolicyRule) -> Iterator[str]:
@@ -33,8 +44,9 @@ def _judge(rule: PolicyRule) -> Iterator[str]:
         if verb in rule.verbs:
             yield MSG_ESCALATION_VERB.format(path=rule.path, verb=verb, effect=EFFECTS[verb])
         elif ANY in rule.verbs and any(rule.covers(group, resource) for group, resource in targets):
-            yield MSG_ESCALATION_WILDCARD.format(path=rule.path, resources=list(rule.resources), verb=verb,
-                                                 effect=EFFECTS[verb])
+            yield MSG_ESCALATION_WILDCARD.format(
+                path=rule.path, resources=list(rule.resources), verb=verb, effect=EFFECTS[verb]
+            )
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -12,11 +12,15 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-role-disallow-wildcards"
 
-MSG_WILDCARD = ("{path}.{field} contains '*', which also grants every {what} added later: list the exact {what} "
-                "the subject needs")
+MSG_WILDCARD = (
+    "{path}.{field} contains '*', which also grants every {what} added later: list the exact {what} the subject needs"
+)
 
-FIELDS = (("apiGroups", "api_groups", "API groups"), ("resources", "resources", "resources"),
-          ("verbs", "verbs", "verbs"))
+FIELDS = (
+    ("apiGroups", "api_groups", "API groups"),
+    ("resources", "resources", "resources"),
+    ("verbs", "verbs", "verbs"),
+)
 
 
 def _judge(rule: PolicyRule, attribute: str, field: str, what: str) -> Iterator[str]:

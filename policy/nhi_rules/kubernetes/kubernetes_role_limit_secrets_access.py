@@ -12,10 +12,14 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-role-limit-secrets-access"
 
-MSG_SECRETS_READ = ("{path} grants {verb!r} on all Secrets{scope}: grant 'get' on the named Secrets "
-                    "(resourceNames) the workload needs, or read them from Secrets Manager with its IAM role")
-MSG_SECRETS_LIST = ("{path} grants {verb!r} on Secrets, which returns their contents whatever resourceNames says: "
-                    "grant only 'get' on named Secrets")
+MSG_SECRETS_READ = (
+    "{path} grants {verb!r} on all Secrets{scope}: grant 'get' on the named Secrets "
+    "(resourceNames) the workload needs, or read them from Secrets Manager with its IAM role"
+)
+MSG_SECRETS_LIST = (
+    "{path} grants {verb!r} on Secrets, which returns their contents whatever resourceNames says: "
+    "grant only 'get' on named Secrets"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -13,15 +13,25 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-rolebinding-disallow-cluster-admin"
 
-MSG_CLUSTER_ADMIN = ("roleRef binds ClusterRole {role!r} to {subject} (subjects[{index}]): bind a role with only what "
-                     "it needs; only the break-glass subjects in the pack config (breakGlassSubjects) may hold it")
+MSG_CLUSTER_ADMIN = (
+    "roleRef binds ClusterRole {role!r} to {subject} (subjects[{index}]): bind a role with only what "
+    "it needs; only the break-glass subjects in the pack config (breakGlassSubjects) may hold it"
+)
 
 CONFIG = {
-    "adminClusterRoles": {"type": "array", "items": {"type": "string"}, "default": ["cluster-admin"],
-                          "description": "ClusterRoles that count as cluster admin."},
-    "breakGlassSubjects": {"type": "array", "items": {"type": "string"}, "default": [],
-                           "description": "Subjects allowed to hold them, as Kind:name (Group:platform-admins, "
-                                          "User:alice, ServiceAccount:namespace/name)."},
+    "adminClusterRoles": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["cluster-admin"],
+        "description": "ClusterRoles that count as cluster admin.",
+    },
+    "breakGlassSubjects": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": "Subjects allowed to hold them, as Kind:name (Group:platform-admins, "
+        "User:alice, ServiceAccount:namespace/name).",
+    },
 }
 
 
@@ -51,7 +61,9 @@ POLICY = resource_rule(
     severity=Severity.CRITICAL,
     framework=cis_eks("4.1.1", "Ensure that the cluster-admin role is only used where required"),
     tags=["kubernetes", "rbac", "admin"],
-    remediation_steps=("Bind a Role or ClusterRole scoped to the subject's needs; grant cluster admin through EKS "
-                       "access entries for the break-glass roles, or list the subject in breakGlassSubjects."),
+    remediation_steps=(
+        "Bind a Role or ClusterRole scoped to the subject's needs; grant cluster admin through EKS "
+        "access entries for the break-glass roles, or list the subject in breakGlassSubjects."
+    ),
     config=CONFIG,
 )

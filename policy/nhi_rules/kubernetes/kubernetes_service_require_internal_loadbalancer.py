@@ -16,8 +16,10 @@ NAME = "kubernetes-service-require-internal-loadbalancer"
 SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LEGACY_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
 
-MSG_PUBLIC_LB = (f"spec.type is LoadBalancer without metadata.annotations[{SCHEME}]='internal': add the annotation "
-                 "(AWS Load Balancer Controller) so the load balancer gets no public address")
+MSG_PUBLIC_LB = (
+    f"spec.type is LoadBalancer without metadata.annotations[{SCHEME}]='internal': add the annotation "
+    "(AWS Load Balancer Controller) so the load balancer gets no public address"
+)
 MSG_WORLD_SOURCE = "spec.loadBalancerSourceRanges[{index}] is {cidr!r}: list the client CIDRs instead"
 
 
@@ -25,7 +27,10 @@ def check(subject: Subject) -> Iterator[str]:
     if as_str(get(subject.props, "spec", "type")) != "LoadBalancer":
         return
     annotations = str_map(get(subject.props, "metadata", "annotations"))
-    internal = annotations.get(SCHEME) == "internal" or annotations.get(LEGACY_INTERNAL, "").lower() in ("true", "0.0.0.0/0")
+    internal = annotations.get(SCHEME) == "internal" or annotations.get(LEGACY_INTERNAL, "").lower() in (
+        "true",
+        "0.0.0.0/0",
+    )
     if not internal:
         yield MSG_PUBLIC_LB
     for index, cidr in enumerate(strings(get(subject.props, "spec", "loadBalancerSourceRanges"))):

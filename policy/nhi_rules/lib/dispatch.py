@@ -38,8 +38,11 @@ class _PolicyList(list):  # type: ignore[type-arg]
             return super().__iter__()
         chosen = self._by_type.get(resource_type)
         if chosen is None:  # a race computes the same list twice, harmlessly
-            chosen = [policy for policy in super().__iter__()
-                      if resource_type in getattr(policy, "resource_types", (resource_type,))]
+            chosen = [
+                policy
+                for policy in super().__iter__()
+                if resource_type in getattr(policy, "resource_types", (resource_type,))
+            ]
             self._by_type[resource_type] = chosen
         return iter(chosen)
 
@@ -48,6 +51,7 @@ def _with_policy_list(init: Callable[..., None]) -> Callable[..., None]:
     def call(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
         setattr(self, POLICIES, _PolicyList(getattr(self, POLICIES)))
+
     return call
 
 
@@ -58,6 +62,7 @@ def _typed(analyze: Callable[..., Any]) -> Callable[..., Any]:
             return analyze(self, request, context)
         finally:
             _scope.resource_type = None
+
     return call
 
 

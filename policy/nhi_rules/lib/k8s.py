@@ -96,4 +96,8 @@ def selector_matches(selector: Any, pod_labels: Mapping[str, str]) -> bool:
 
 def selects_all(selector: Any) -> bool:
     """An empty LabelSelector ({}): it selects every pod of the namespace."""
-    return is_map(selector) and not str_map(get(selector, "matchLabels")) and not list(maps(get(selector, "matchExpressions")))
+    return (
+        is_map(selector)
+        and not str_map(get(selector, "matchLabels"))
+        and not list(maps(get(selector, "matchExpressions")))
+    )

@@ -95,12 +95,21 @@ def _protocol(value: Any) -> str:
     return text.strip().lower()
 
 
-def ingress_rules(resource_type: str, props: Any,
-                  read_strings: StringsReader = strings) -> Iterator[Callable[[], Ingress]]:
+def ingress_rules(
+    resource_type: str, props: Any, read_strings: StringsReader = strings
+) -> Iterator[Callable[[], Ingress]]:
     """One reader per ingress rule of a security group, rule or VPC ingress rule resource."""
+
     def build(path: str, rule: Any, protocol: str, keys: tuple[str, ...]) -> Callable[[], Ingress]:
-        return lambda: Ingress(path, _protocol(get(rule, protocol)), as_int(get(rule, "fromPort")),
-                               as_int(get(rule, "toPort")), rule, keys, read_strings)
+        return lambda: Ingress(
+            path,
+            _protocol(get(rule, protocol)),
+            as_int(get(rule, "fromPort")),
+            as_int(get(rule, "toPort")),
+            rule,
+            keys,
+            read_strings,
+        )
 
     if resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         for index, rule in maps(get(props, "ingress")):

@@ -13,16 +13,49 @@ from nhi_rules.lib.k8s import PodTemplate, containers
 from nhi_rules.lib.props import as_bool, as_int, as_str, get, maps, str_map, strings
 
 LEVELS = ("baseline", "restricted")
-BASELINE_CAPABILITIES = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-                         "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
-SAFE_SYSCTLS = {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-                "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-                "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-                "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
-                "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"}
+BASELINE_CAPABILITIES = {
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+}
+SAFE_SYSCTLS = {
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+}
 SELINUX_TYPES = {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
-RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                      "projected", "secret", "image"}
+RESTRICTED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+    "image",
+}
 APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
@@ -40,18 +73,36 @@ MESSAGES = {
     "sysctls": "{paths}: unsafe sysctls are not allowed; use only the safe sysctl set",
     "hostProbes": "{paths}: probes and lifecycle handlers must not set host; they target the pod itself",
     "volumeTypes": "{paths}: only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, "
-                   "projected and secret volumes are allowed",
+    "projected and secret volumes are allowed",
     "allowPrivilegeEscalation": "{paths}: set securityContext.allowPrivilegeEscalation=false",
     "runAsNonRoot": "{paths}: set securityContext.runAsNonRoot=true (pod or every container), never false",
     "runAsUser": "{paths}: runAsUser 0 (root) is not allowed; use a non-zero UID",
     "seccompRestricted": "{paths}: set securityContext.seccompProfile.type to RuntimeDefault or Localhost "
-                         "(pod or every container)",
+    "(pod or every container)",
     "capabilitiesRestricted": "{paths}: drop ALL capabilities and add at most NET_BIND_SERVICE",
 }
-BASELINE_CONTROLS = ("hostProcess", "hostNamespaces", "privileged", "capabilities", "hostPathVolumes", "hostPorts",
-                     "appArmor", "seLinux", "procMount", "seccomp", "sysctls", "hostProbes")
-RESTRICTED_CONTROLS = BASELINE_CONTROLS + ("volumeTypes", "allowPrivilegeEscalation", "runAsNonRoot", "runAsUser",
-                                           "seccompRestricted", "capabilitiesRestricted")
+BASELINE_CONTROLS = (
+    "hostProcess",
+    "hostNamespaces",
+    "privileged",
+    "capabilities",
+    "hostPathVolumes",
+    "hostPorts",
+    "appArmor",
+    "seLinux",
+    "procMount",
+    "seccomp",
+    "sysctls",
+    "hostProbes",
+)
+RESTRICTED_CONTROLS = BASELINE_CONTROLS + (
+    "volumeTypes",
+    "allowPrivilegeEscalation",
+    "runAsNonRoot",
+    "runAsUser",
+    "seccompRestricted",
+    "capabilitiesRestricted",
+)
 
 
 def _windows(t: PodTemplate) -> bool:
@@ -66,8 +117,11 @@ def _host_process(t: PodTemplate) -> list[str]:
     bad = []
     if as_bool(get(_pod_sc(t), "windowsOptions", "hostProcess")) is True:
         bad.append(f"{t.path}.securityContext.windowsOptions.hostProcess")
-    bad += [f"{c.path}.securityContext.windowsOptions.hostProcess" for c in containers(t)
-            if as_bool(get(c.value, "securityContext", "windowsOptions", "hostProcess")) is True]
+    bad += [
+        f"{c.path}.securityContext.windowsOptions.hostProcess"
+        for c in containers(t)
+        if as_bool(get(c.value, "securityContext", "windowsOptions", "hostProcess")) is True
+    ]
     return bad
 
 
@@ -76,18 +130,27 @@ def _host_namespaces(t: PodTemplate) -> list[str]:
 
 
 def _privileged(t: PodTemplate) -> list[str]:
-    return [f"{c.path}.securityContext.privileged" for c in containers(t)
-            if as_bool(get(c.value, "securityContext", "privileged")) is True]
+    return [
+        f"{c.path}.securityContext.privileged"
+        for c in containers(t)
+        if as_bool(get(c.value, "securityContext", "privileged")) is True
+    ]
 
 
 def _capabilities(t: PodTemplate) -> list[str]:
-    return [f"{c.path}.securityContext.capabilities.add" for c in containers(t)
-            if any(cap not in BASELINE_CAPABILITIES
-                   for cap in strings(get(c.value, "securityContext", "capabilities", "add")))]
+    return [
+        f"{c.path}.securityContext.capabilities.add"
+        for c in containers(t)
+        if any(
+            cap not in BASELINE_CAPABILITIES for cap in strings(get(c.value, "securityContext", "capabilities", "add"))
+        )
+    ]
 
 
 def _host_path(t: PodTemplate) -> list[str]:
-    return [f"{t.path}.volumes[{i}].hostPath" for i, v in maps(get(t.spec, "volumes")) if get(v, "hostPath") is not None]
+    return [
+        f"{t.path}.volumes[{i}].hostPath" for i, v in maps(get(t.spec, "volumes")) if get(v, "hostPath") is not None
+    ]
 
 
 def _host_ports(t: PodTemplate) -> list[str]:
@@ -102,11 +165,15 @@ def _host_ports(t: PodTemplate) -> list[str]:
 def _apparmor(t: PodTemplate) -> list[str]:
     bad = []
     for key, value in str_map(get(t.metadata, "annotations")).items():
-        if key.startswith(APPARMOR_ANNOTATION) and value not in ("", "runtime/default") \
-                and not value.startswith("localhost/"):
+        if (
+            key.startswith(APPARMOR_ANNOTATION)
+            and value not in ("", "runtime/default")
+            and not value.startswith("localhost/")
+        ):
             bad.append(f"metadata.annotations[{key}]")
-    contexts = [(f"{t.path}.securityContext", _pod_sc(t))] + [(f"{c.path}.securityContext", get(c.value, "securityContext"))
-                                                             for c in containers(t)]
+    contexts = [(f"{t.path}.securityContext", _pod_sc(t))] + [
+        (f"{c.path}.securityContext", get(c.value, "securityContext")) for c in containers(t)
+    ]
     for path, context in contexts:
         kind = as_str(get(context, "appArmorProfile", "type"))
         if kind is not None and kind not in ("RuntimeDefault", "Localhost"):
@@ -116,14 +183,18 @@ def _apparmor(t: PodTemplate) -> list[str]:
 
 def _selinux(t: PodTemplate) -> list[str]:
     bad = []
-    contexts = [(f"{t.path}.securityContext", _pod_sc(t))] + [(f"{c.path}.securityContext", get(c.value, "securityContext"))
-                                                             for c in containers(t)]
+    contexts = [(f"{t.path}.securityContext", _pod_sc(t))] + [
+        (f"{c.path}.securityContext", get(c.value, "securityContext")) for c in containers(t)
+    ]
     for path, context in contexts:
         options = get(context, "seLinuxOptions")
         if options is None:
             continue
-        if (as_str(get(options, "type")) or "") not in SELINUX_TYPES or as_str(get(options, "user")) \
-                or as_str(get(options, "role")):
+        if (
+            (as_str(get(options, "type")) or "") not in SELINUX_TYPES
+            or as_str(get(options, "user"))
+            or as_str(get(options, "role"))
+        ):
             bad.append(f"{path}.seLinuxOptions")
     return bad
 
@@ -131,22 +202,31 @@ def _selinux(t: PodTemplate) -> list[str]:
 def _proc_mount(t: PodTemplate, restricted: bool) -> list[str]:
     if not restricted and as_bool(get(t.spec, "hostUsers")) is False:
         return []  # baseline allows Unmasked inside a user namespace
-    return [f"{c.path}.securityContext.procMount" for c in containers(t)
-            if (as_str(get(c.value, "securityContext", "procMount")) or "Default") != "Default"]
+    return [
+        f"{c.path}.securityContext.procMount"
+        for c in containers(t)
+        if (as_str(get(c.value, "securityContext", "procMount")) or "Default") != "Default"
+    ]
 
 
 def _seccomp_baseline(t: PodTemplate) -> list[str]:
     bad = []
     if as_str(get(_pod_sc(t), "seccompProfile", "type")) == "Unconfined":
         bad.append(f"{t.path}.securityContext.seccompProfile.type")
-    bad += [f"{c.path}.securityContext.seccompProfile.type" for c in containers(t)
-            if as_str(get(c.value, "securityContext", "seccompProfile", "type")) == "Unconfined"]
+    bad += [
+        f"{c.path}.securityContext.seccompProfile.type"
+        for c in containers(t)
+        if as_str(get(c.value, "securityContext", "seccompProfile", "type")) == "Unconfined"
+    ]
     return bad
 
 
 def _sysctls(t: PodTemplate) -> list[str]:
-    return [f"{t.path}.securityContext.sysctls[{i}]" for i, s in maps(get(_pod_sc(t), "sysctls"))
-            if (as_str(get(s, "name")) or "") not in SAFE_SYSCTLS]
+    return [
+        f"{t.path}.securityContext.sysctls[{i}]"
+        for i, s in maps(get(_pod_sc(t), "sysctls"))
+        if (as_str(get(s, "name")) or "") not in SAFE_SYSCTLS
+    ]
 
 
 def _host_probes(t: PodTemplate) -> list[str]:
@@ -173,8 +253,11 @@ def _volume_types(t: PodTemplate) -> list[str]:
 def _privilege_escalation(t: PodTemplate) -> list[str]:
     if _windows(t):
         return []
-    return [f"{c.path}.securityContext.allowPrivilegeEscalation" for c in containers(t)
-            if as_bool(get(c.value, "securityContext", "allowPrivilegeEscalation")) is not False]
+    return [
+        f"{c.path}.securityContext.allowPrivilegeEscalation"
+        for c in containers(t)
+        if as_bool(get(c.value, "securityContext", "allowPrivilegeEscalation")) is not False
+    ]
 
 
 def _run_as_non_root(t: PodTemplate) -> list[str]:
@@ -189,8 +272,11 @@ def _run_as_non_root(t: PodTemplate) -> list[str]:
 
 def _run_as_user(t: PodTemplate) -> list[str]:
     bad = [f"{t.path}.securityContext.runAsUser"] if as_int(get(_pod_sc(t), "runAsUser")) == 0 else []
-    bad += [f"{c.path}.securityContext.runAsUser" for c in containers(t)
-            if as_int(get(c.value, "securityContext", "runAsUser")) == 0]
+    bad += [
+        f"{c.path}.securityContext.runAsUser"
+        for c in containers(t)
+        if as_int(get(c.value, "securityContext", "runAsUser")) == 0
+    ]
     return bad
 
 
@@ -214,7 +300,8 @@ def _capabilities_restricted(t: PodTemplate) -> list[str]:
     for c in containers(t):
         capabilities = get(c.value, "securityContext", "capabilities")
         if "ALL" not in strings(get(capabilities, "drop")) or any(
-                cap != "NET_BIND_SERVICE" for cap in strings(get(capabilities, "add"))):
+            cap != "NET_BIND_SERVICE" for cap in strings(get(capabilities, "add"))
+        ):
             bad.append(f"{c.path}.securityContext.capabilities")
     return bad
 

@@ -51,8 +51,9 @@ class PolicyRule:
 
     def covers(self, group: str, resource: str) -> bool:
         """Whether the rule applies to `resource` of API group `group` (subresources do not count)."""
-        return ((ANY in self.api_groups or group in self.api_groups)
-                and (ANY in self.resources or resource in self.resources))
+        return (ANY in self.api_groups or group in self.api_groups) and (
+            ANY in self.resources or resource in self.resources
+        )
 
 
 def policy_rules(props: Any) -> Iterator[PolicyRule]:

@@ -33,7 +33,9 @@ _EXEMPTION_SCHEMA = {
     "default": False,
     "description": "Honour `exempt.policy.nhi-platform.io/<rule>` tags/annotations that carry a written reason.",
 }
-CONFIG_INVALID = "pack config `{rule}.{key}` is invalid ({problem}); the default {default!r} was used: fix the config file"
+CONFIG_INVALID = (
+    "pack config `{rule}.{key}` is invalid ({problem}); the default {default!r} was used: fix the config file"
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,9 @@ def effective_config(rule: str, schema: Mapping[str, Mapping[str, Any]], raw: An
                 value = _normalise(raw[key], prop)
                 problem = _type_ok(value, prop)
                 if problem:
-                    problems.append(CONFIG_INVALID.format(rule=rule, key=key, problem=problem, default=prop.get("default")))
+                    problems.append(
+                        CONFIG_INVALID.format(rule=rule, key=key, problem=problem, default=prop.get("default"))
+                    )
                 else:
                     config[key] = value
     return config, problems
@@ -137,8 +141,9 @@ class _Metadata:
     resource_types: tuple[str, ...]
     config_properties: Mapping[str, Mapping[str, Any]]
 
-    def _set_up(self, kind: str, resource_types: Sequence[str], check: Any,
-                config: Mapping[str, Mapping[str, Any]] | None) -> PolicyConfigSchema:
+    def _set_up(
+        self, kind: str, resource_types: Sequence[str], check: Any, config: Mapping[str, Mapping[str, Any]] | None
+    ) -> PolicyConfigSchema:
         """Record what the index generator reads; return the SDK's config schema (with the exemption switch)."""
         self.kind = kind
         self.resource_types = tuple(resource_types)
@@ -154,14 +159,32 @@ def _schema(config: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[st
 
 
 class NhiResourcePolicy(ResourceValidationPolicy, _Metadata):
-    def __init__(self, *, name: str, description: str, resource_types: Sequence[str], check: ResourceCheck,
-                 severity: Severity, framework: PolicyComplianceFramework, tags: list[str], remediation_steps: str,
-                 config: Mapping[str, Mapping[str, Any]] | None = None,
-                 enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        resource_types: Sequence[str],
+        check: ResourceCheck,
+        severity: Severity,
+        framework: PolicyComplianceFramework,
+        tags: list[str],
+        remediation_steps: str,
+        config: Mapping[str, Mapping[str, Any]] | None = None,
+        enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    ) -> None:
         schema = self._set_up("resource", resource_types, check, config)
-        super().__init__(name=name, description=description, validate=self._validate,
-                         enforcement_level=enforcement_level, config_schema=schema,
-                         severity=severity, framework=framework, tags=tags, remediation_steps=remediation_steps)
+        super().__init__(
+            name=name,
+            description=description,
+            validate=self._validate,
+            enforcement_level=enforcement_level,
+            config_schema=schema,
+            severity=severity,
+            framework=framework,
+            tags=tags,
+            remediation_steps=remediation_steps,
+        )
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in self.resource_types:
@@ -187,14 +210,32 @@ class NhiResourcePolicy(ResourceValidationPolicy, _Metadata):
 
 
 class NhiStackPolicy(StackValidationPolicy, _Metadata):
-    def __init__(self, *, name: str, description: str, resource_types: Sequence[str], check: StackCheck,
-                 severity: Severity, framework: PolicyComplianceFramework, tags: list[str], remediation_steps: str,
-                 config: Mapping[str, Mapping[str, Any]] | None = None,
-                 enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        resource_types: Sequence[str],
+        check: StackCheck,
+        severity: Severity,
+        framework: PolicyComplianceFramework,
+        tags: list[str],
+        remediation_steps: str,
+        config: Mapping[str, Mapping[str, Any]] | None = None,
+        enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    ) -> None:
         schema = self._set_up("stack", resource_types, check, config)
-        super().__init__(name=name, description=description, validate=self._validate,
-                         enforcement_level=enforcement_level, config_schema=schema,
-                         severity=severity, framework=framework, tags=tags, remediation_steps=remediation_steps)
+        super().__init__(
+            name=name,
+            description=description,
+            validate=self._validate,
+            enforcement_level=enforcement_level,
+            config_schema=schema,
+            severity=severity,
+            framework=framework,
+            tags=tags,
+            remediation_steps=remediation_steps,
+        )
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
         config, problems = effective_config(self.name, self.config_properties, args.get_config())

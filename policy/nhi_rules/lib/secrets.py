@@ -12,30 +12,48 @@ import re
 from typing import Any
 
 # Env names that usually hold a secret...
-SECRET_NAME_RE = re.compile(r"(PASSW(OR)?D|PASSPHRASE|(^|_)PWD($|_)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
-                            r"CREDENTIAL|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY|(^|_)DSN$|CONNECTION_?STRING)", re.I)
+SECRET_NAME_RE = re.compile(
+    r"(PASSW(OR)?D|PASSPHRASE|(^|_)PWD($|_)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
+    r"CREDENTIAL|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY|(^|_)DSN$|CONNECTION_?STRING)",
+    re.I,
+)
 # ...unless they name where a secret lives or what it looks like, not the secret itself.
-REFERENCE_NAME_RE = re.compile(r"(_URL|_URI|_HOST|_HOSTNAME|_ENDPOINT|_PORT|_PATH|_FILE|_DIR|_ARN|_NAME|_ID|_REGION|"
-                               r"_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_LENGTH|_ENABLED|_HEADER|_TYPE|_VERSION|_ISSUER|"
-                               r"_AUDIENCE|_SCOPE|_ALGORITHM|_LOCATION|_REF)$", re.I)
+REFERENCE_NAME_RE = re.compile(
+    r"(_URL|_URI|_HOST|_HOSTNAME|_ENDPOINT|_PORT|_PATH|_FILE|_DIR|_ARN|_NAME|_ID|_REGION|"
+    r"_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_LENGTH|_ENABLED|_HEADER|_TYPE|_VERSION|_ISSUER|"
+    r"_AUDIENCE|_SCOPE|_ALGORITHM|_LOCATION|_REF)$",
+    re.I,
+)
 _URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:[0-9]{1,5})?$", re.I)
 _ARN_RE = re.compile(r"^arn:aws[a-z-]*:")
 _IMAGE_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
 _PLACEHOLDER_RE = re.compile(r"^(\$\(.*\)|\$\{.*\}|<.*>|changeme|redacted|none|null|unset|-|\*+)$", re.I)
-_QUERY_SECRET_RE = re.compile(r"[?&](token|password|passwd|secret|api_?key|sig|signature|x-amz-signature)=[^&]{6,}",
-                              re.I)
+_QUERY_SECRET_RE = re.compile(
+    r"[?&](token|password|passwd|secret|api_?key|sig|signature|x-amz-signature)=[^&]{6,}", re.I
+)
 _OPAQUE_RE = re.compile(r"^[A-Za-z0-9+/=_\-]{24,}$")
 BASE64_ENTROPY_LIMIT = 4.5
 
 _DETECTORS = (
-    ("aws", "AWSKeyDetector"), ("private_key", "PrivateKeyDetector"), ("jwt", "JwtTokenDetector"),
-    ("basic_auth", "BasicAuthDetector"), ("github_token", "GitHubTokenDetector"),
-    ("gitlab_token", "GitLabTokenDetector"), ("slack", "SlackDetector"), ("stripe", "StripeDetector"),
-    ("twilio", "TwilioKeyDetector"), ("sendgrid", "SendGridDetector"), ("artifactory", "ArtifactoryDetector"),
-    ("azure_storage_key", "AzureStorageKeyDetector"), ("discord", "DiscordBotTokenDetector"),
-    ("mailchimp", "MailchimpDetector"), ("npm", "NpmDetector"), ("openai", "OpenAIDetector"),
-    ("pypi_token", "PypiTokenDetector"), ("square_oauth", "SquareOAuthDetector"),
+    ("aws", "AWSKeyDetector"),
+    ("private_key", "PrivateKeyDetector"),
+    ("jwt", "JwtTokenDetector"),
+    ("basic_auth", "BasicAuthDetector"),
+    ("github_token", "GitHubTokenDetector"),
+    ("gitlab_token", "GitLabTokenDetector"),
+    ("slack", "SlackDetector"),
+    ("stripe", "StripeDetector"),
+    ("twilio", "TwilioKeyDetector"),
+    ("sendgrid", "SendGridDetector"),
+    ("artifactory", "ArtifactoryDetector"),
+    ("azure_storage_key", "AzureStorageKeyDetector"),
+    ("discord", "DiscordBotTokenDetector"),
+    ("mailchimp", "MailchimpDetector"),
+    ("npm", "NpmDetector"),
+    ("openai", "OpenAIDetector"),
+    ("pypi_token", "PypiTokenDetector"),
+    ("square_oauth", "SquareOAuthDetector"),
     ("telegram_token", "TelegramBotTokenDetector"),
 )
 
@@ -67,7 +85,7 @@ def detector_hits(value: str) -> list[str]:
         try:
             if any(True for _ in detector.analyze_string(value)):
                 hits.append(type(detector).__name__)
-        except Exception:  # noqa: BLE001 - a detector bug must not break the pack; the others still run
+        except Exception:
             continue
     return hits
 

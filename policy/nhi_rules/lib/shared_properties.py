@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 SUPPORTED_SDK_VERSION = "1.21.0"
 SWITCH = "NHI_POLICY_SHARED_PROPERTIES"
@@ -36,6 +37,7 @@ def _memoised(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
         result = function(argument)
         memo[key] = (argument, result)  # the argument is kept alive for the call, so its id is not reused
         return result
+
     return call
 
 
@@ -49,6 +51,7 @@ def _memoised_method(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], 
         pairs: dict[int, tuple[Any, Any]] = _scope.__dict__.setdefault("pairs", {})
         pair = pairs.setdefault(id(request), (self, request))  # one tuple per request: a stable memo key
         return memoised(pair)
+
     return call
 
 
@@ -72,6 +75,7 @@ def _once_per_environment(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
             result = method(self)
             seen["key"] = key
             return result
+
     return call
 
 
@@ -80,7 +84,7 @@ class _JsonFormat:
 
     def __init__(self, real: Any) -> None:
         self._real = real
-        self.MessageToDict = _memoised(real.MessageToDict)  # noqa: N815 (the real module's name)
+        self.MessageToDict = _memoised(real.MessageToDict)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
@@ -93,6 +97,7 @@ def _scoped(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(self, request, context)
         finally:
             _scope.memo, _scope.pairs = None, None
+
     return call
 
 
@@ -102,10 +107,25 @@ def _stack_resources(servicer: Any, request: Any, sdk: Any) -> list[Any]:
     built: list[tuple[Any, str, list[str], dict[str, list[str]]]] = []
     for r in request.resources:
         props = sdk.unknown_checking_proxy(sdk.deserialize_properties(sdk.json_format.MessageToDict(r.properties)))
-        resource = sdk.PolicyResource(r.type, props, r.urn, r.name, servicer._get_resource_options(r),
-                                      servicer._get_provider_resource(r), None, [], {})
-        built.append((resource, r.parent, list(r.dependencies),
-                      {key: list(value.urns) for key, value in r.propertyDependencies.items()}))
+        resource = sdk.PolicyResource(
+            r.type,
+            props,
+            r.urn,
+            r.name,
+            servicer._get_resource_options(r),
+            servicer._get_provider_resource(r),
+            None,
+            [],
+            {},
+        )
+        built.append(
+            (
+                resource,
+                r.parent,
+                list(r.dependencies),
+                {key: list(value.urns) for key, value in r.propertyDependencies.items()},
+            )
+        )
     by_urn = {resource.urn: resource for resource, *_ in built}
     for resource, parent, dependencies, property_dependencies in built:
         if parent is not None and parent in by_urn:
@@ -120,23 +140,25 @@ def _analyze_stack_once(sdk: Any) -> Callable[..., Any]:
     """pulumi_policy 1.21.0's AnalyzeStack, with the stack's resources built once rather than once per stack
     policy (the SDK rebuilds all of them in its loop over policies: 0.8 s of 0.9 s at 2,236 resources, the
     rules themselves taking 0.04 s). Each policy gets its own list of the shared resource objects."""
+
     def analyze_stack(self: Any, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
         response = sdk.proto.AnalyzeResponse()
         resources: list[Any] | None = None
         for policy in self._PolicyAnalyzerServicer__policies:
             enforcement_level = self._get_enforcement_level(policy)
-            if (enforcement_level == sdk.EnforcementLevel.DISABLED
-                    or not isinstance(policy, sdk.StackValidationPolicy)):
+            if enforcement_level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.StackValidationPolicy):
                 continue
             if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
                 enforcement_level = sdk.EnforcementLevel.MANDATORY  # as the SDK: stack policies cannot remediate
-            report_violation = self._create_report_violation(response, policy.name, policy.description,
-                                                             enforcement_level, policy.severity)
+            report_violation = self._create_report_violation(
+                response, policy.name, policy.description, enforcement_level, policy.severity
+            )
             if resources is None:
                 resources = _stack_resources(self, request, sdk)
-            args = sdk.StackValidationArgs(list(resources), self._get_policy_config(policy.name),
-                                           self._PolicyAnalyzerServicer__stack_tags)
+            args = sdk.StackValidationArgs(
+                list(resources), self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags
+            )
             try:
                 result = policy.validate(args, report_violation)
                 if sdk.isawaitable(result):
@@ -145,19 +167,30 @@ def _analyze_stack_once(sdk: Any) -> Callable[..., Any]:
                     loop.run_until_complete(task)
                     loop.close()
             except sdk.UnknownValueError as error:
-                name, version = self._PolicyAnalyzerServicer__policy_pack_name, \
-                    self._PolicyAnalyzerServicer__policy_pack_version
-                response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
-                    policyName=policy.name, policyPackName=name, policyPackVersion=version,
-                    message=(f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during "
-                             f"preview: {error.message}"),
-                    urn="", description=policy.description,
-                    enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-                ))
+                name, version = (
+                    self._PolicyAnalyzerServicer__policy_pack_name,
+                    self._PolicyAnalyzerServicer__policy_pack_version,
+                )
+                response.diagnostics.append(
+                    sdk.proto.AnalyzeDiagnostic(
+                        policyName=policy.name,
+                        policyPackName=name,
+                        policyPackVersion=version,
+                        message=(
+                            f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during "
+                            f"preview: {error.message}"
+                        ),
+                        urn="",
+                        description=policy.description,
+                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                    )
+                )
             except sdk._NotApplicableError as error:
-                response.not_applicable.append(sdk.proto.PolicyNotApplicable(policy_name=policy.name,
-                                                                              reason=error.reason or ""))
+                response.not_applicable.append(
+                    sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
+                )
         return response
+
     return analyze_stack
 
 
@@ -169,14 +202,37 @@ def install() -> bool:
     from pulumi_policy.version import VERSION
 
     servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
-    needed = ("json_format", "deserialize_properties", "unknown_checking_proxy", "proto", "EnforcementLevel",
-              "StackValidationPolicy", "StackValidationArgs", "PolicyResource", "UnknownValueError",
-              "_NotApplicableError", "isawaitable", "asyncio")
-    methods = ("_configure_runtime_settings", "_get_resource_options", "_get_provider_resource", "Analyze",
-               "AnalyzeStack", "_get_enforcement_level", "_create_report_violation", "_get_policy_config",
-               "_map_enforcement_level")
-    if (VERSION != SUPPORTED_SDK_VERSION or servicer is None or not all(hasattr(sdk, n) for n in needed)
-            or not all(hasattr(servicer, m) for m in methods)):
+    needed = (
+        "json_format",
+        "deserialize_properties",
+        "unknown_checking_proxy",
+        "proto",
+        "EnforcementLevel",
+        "StackValidationPolicy",
+        "StackValidationArgs",
+        "PolicyResource",
+        "UnknownValueError",
+        "_NotApplicableError",
+        "isawaitable",
+        "asyncio",
+    )
+    methods = (
+        "_configure_runtime_settings",
+        "_get_resource_options",
+        "_get_provider_resource",
+        "Analyze",
+        "AnalyzeStack",
+        "_get_enforcement_level",
+        "_create_report_violation",
+        "_get_policy_config",
+        "_map_enforcement_level",
+    )
+    if (
+        VERSION != SUPPORTED_SDK_VERSION
+        or servicer is None
+        or not all(hasattr(sdk, n) for n in needed)
+        or not all(hasattr(servicer, m) for m in methods)
+    ):
         return False  # another SDK: correct as it is, only slower
     if getattr(servicer, "_nhi_shared_properties", False):
         return True

@@ -90,8 +90,13 @@ def bindings(index: dict[str, list[PolicyResource]], roles: RoleIndex) -> list[B
     for account_resource in index.get(SERVICE_ACCOUNT, []):
         annotations = known(lambda: str_map(get(account_resource.props, "metadata", "annotations"))) or {}
         arn = annotations.get(IRSA_ANNOTATION)
-        has_annotation = arn is not None or known(
-            lambda: IRSA_ANNOTATION in list(iter(get(account_resource.props, "metadata", "annotations") or {}))) is True
+        has_annotation = (
+            arn is not None
+            or known(
+                lambda: IRSA_ANNOTATION in list(iter(get(account_resource.props, "metadata", "annotations") or {}))
+            )
+            is True
+        )
         if not has_annotation:
             continue
         namespace = known(lambda: as_str(get(account_resource.props, "metadata", "namespace")))
@@ -131,12 +136,17 @@ def trusted_subjects(role: PolicyResource) -> set[str] | None:
                         parts = value.split(":")
                         if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
                             subjects.add(f"{parts[2]}/{parts[3]}")
-        namespaces = [v for op in ("StringEquals",) for v in statement.condition_values(
-            "aws:RequestTag/kubernetes-namespace").get(op, ())]
-        accounts = [v for op in ("StringEquals",) for v in statement.condition_values(
-            "aws:RequestTag/kubernetes-service-account").get(op, ())]
+        namespaces = [
+            v
+            for op in ("StringEquals",)
+            for v in statement.condition_values("aws:RequestTag/kubernetes-namespace").get(op, ())
+        ]
+        accounts = [
+            v
+            for op in ("StringEquals",)
+            for v in statement.condition_values("aws:RequestTag/kubernetes-service-account").get(op, ())
+        ]
         for namespace in namespaces:
             for account in accounts:
                 subjects.add(f"{namespace}/{account}")
     return subjects
-

@@ -16,17 +16,26 @@ from nhi_rules.lib.stack import POD_IDENTITY_ASSOCIATION, RoleIndex, bindings, b
 
 NAME = "eks-identity-require-matching-trust"
 
-MSG_ROLE_NOT_IN_STACK = ("{kind} binding of {subject} points at {role!r}, which is not a role of this stack: create "
-                         "the role here so its trust policy is reviewed with the binding")
-MSG_TRUST_MISMATCH = ("{kind} binding of {subject} uses role {role!r}, whose trust policy names {trusted}: scope the "
-                      "trust to system:serviceaccount:{namespace}:{account} (IRSA) or the RequestTag conditions "
-                      "(Pod Identity)")
-MSG_NO_SERVICE_ACCOUNT = ("Pod Identity association for {subject} names a ServiceAccount that this stack does not "
-                          "create: create it here (with automountServiceAccountToken: false)")
+MSG_ROLE_NOT_IN_STACK = (
+    "{kind} binding of {subject} points at {role!r}, which is not a role of this stack: create "
+    "the role here so its trust policy is reviewed with the binding"
+)
+MSG_TRUST_MISMATCH = (
+    "{kind} binding of {subject} uses role {role!r}, whose trust policy names {trusted}: scope the "
+    "trust to system:serviceaccount:{namespace}:{account} (IRSA) or the RequestTag conditions "
+    "(Pod Identity)"
+)
+MSG_NO_SERVICE_ACCOUNT = (
+    "Pod Identity association for {subject} names a ServiceAccount that this stack does not "
+    "create: create it here (with automountServiceAccountToken: false)"
+)
 
 CONFIG = {
-    "requireServiceAccountInStack": {"type": "boolean", "default": True,
-                                     "description": "A Pod Identity association's ServiceAccount must be created by the same stack."},
+    "requireServiceAccountInStack": {
+        "type": "boolean",
+        "default": True,
+        "description": "A Pod Identity association's ServiceAccount must be created by the same stack.",
+    },
 }
 
 
@@ -41,21 +50,34 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
             accounts.add(f"{namespace}/{name}")
     for binding in bindings(index, roles):
         kind = "Pod Identity" if binding.kind == "pod-identity" else "IRSA"
-        if binding.kind == "pod-identity" and config["requireServiceAccountInStack"] and binding.subject not in accounts:
+        if (
+            binding.kind == "pod-identity"
+            and config["requireServiceAccountInStack"]
+            and binding.subject not in accounts
+        ):
             yield MSG_NO_SERVICE_ACCOUNT.format(subject=binding.subject), binding.resource.urn
         if binding.role is None:
             if not binding.role_ref.startswith("("):
-                yield MSG_ROLE_NOT_IN_STACK.format(kind=kind, subject=binding.subject, role=binding.role_ref), \
-                    binding.resource.urn
+                yield (
+                    MSG_ROLE_NOT_IN_STACK.format(kind=kind, subject=binding.subject, role=binding.role_ref),
+                    binding.resource.urn,
+                )
             continue
         trusted = trusted_subjects(binding.role)
         if trusted is None:
             continue  # trust policy unknown during preview: judged when known
         if binding.subject not in trusted:
-            yield MSG_TRUST_MISMATCH.format(kind=kind, subject=binding.subject, role=binding.role.name,
-                                            trusted=sorted(trusted) or "no service account",
-                                            namespace=binding.namespace, account=binding.service_account), \
-                binding.resource.urn
+            yield (
+                MSG_TRUST_MISMATCH.format(
+                    kind=kind,
+                    subject=binding.subject,
+                    role=binding.role.name,
+                    trusted=sorted(trusted) or "no service account",
+                    namespace=binding.namespace,
+                    account=binding.service_account,
+                ),
+                binding.resource.urn,
+            )
 
 
 POLICY = stack_rule(
@@ -67,6 +89,6 @@ POLICY = stack_rule(
     framework=eks_bp("BP-IAM-11", "Scope the IAM Role trust policy to the service account"),
     tags=["aws", "iam", "kubernetes", "nhi", "stack", "irsa", "pod-identity"],
     remediation_steps="Create the role, the ServiceAccount and the binding in one stack; the role's trust names the "
-                      "service account exactly.",
+    "service account exactly.",
     config=CONFIG,
 )

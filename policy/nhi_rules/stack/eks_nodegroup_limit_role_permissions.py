@@ -21,20 +21,28 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 ECR_SERVICES = ("ecr", "ecr-public")
 
-MSG_CNI_POLICY = ("node role {role!r} has {arn} ({path}): remove it and give the vpc-cni add-on its own role "
-                  "(Pod Identity or IRSA), so pods cannot use network-admin rights through the node")
-MSG_ECR_POLICY = ("node role {role!r} has {arn} ({path}), which can change images: nodes only pull, attach one of "
-                  "{allowed} instead")
-MSG_ECR_WRITE = ("node role {role!r} is granted {action} by {where}: nodes only pull images; remove ECR write "
-                 "actions from the node role")
+MSG_CNI_POLICY = (
+    "node role {role!r} has {arn} ({path}): remove it and give the vpc-cni add-on its own role "
+    "(Pod Identity or IRSA), so pods cannot use network-admin rights through the node"
+)
+MSG_ECR_POLICY = (
+    "node role {role!r} has {arn} ({path}), which can change images: nodes only pull, attach one of {allowed} instead"
+)
+MSG_ECR_WRITE = (
+    "node role {role!r} is granted {action} by {where}: nodes only pull images; remove ECR write "
+    "actions from the node role"
+)
 
 CONFIG = {
     "disallowedPolicyNames": {
-        "type": "array", "items": {"type": "string"}, "default": ["AmazonEKS_CNI_Policy", "AmazonEKS_CNI_IPv6_Policy"],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["AmazonEKS_CNI_Policy", "AmazonEKS_CNI_IPv6_Policy"],
         "description": "AWS-managed policies the node role must not have (the VPC CNI's belong to its add-on role).",
     },
     "allowedEcrPolicyNames": {
-        "type": "array", "items": {"type": "string"},
+        "type": "array",
+        "items": {"type": "string"},
         "default": ["AmazonEC2ContainerRegistryPullOnly", "AmazonEC2ContainerRegistryReadOnly"],
         "description": "AWS-managed ECR policies the node role may have; any other ECR managed policy is refused.",
     },
@@ -80,8 +88,12 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
         if name in config["disallowedPolicyNames"]:
             yield MSG_CNI_POLICY.format(role=role.name, arn=arn, path=path), anchor
         elif name is not None and "ContainerRegistry" in name and name not in config["allowedEcrPolicyNames"]:
-            yield MSG_ECR_POLICY.format(role=role.name, arn=arn, path=path,
-                                        allowed=", ".join(config["allowedEcrPolicyNames"])), anchor
+            yield (
+                MSG_ECR_POLICY.format(
+                    role=role.name, arn=arn, path=path, allowed=", ".join(config["allowedEcrPolicyNames"])
+                ),
+                anchor,
+            )
 
     for role in node_roles.values():
         for position, arn in enumerate(known(lambda: strings(get(role.props, "managedPolicyArns"))) or []):
@@ -98,13 +110,16 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
         if arn:
             yield from judge_arn(role, arn, f"attachment {attachment.name}", attachment.urn)
         # A customer-managed policy of this stack: judge its document.
-        policy = next((policies[d.urn] for d in attachment.property_dependencies.get("policyArn", [])
-                       if d.urn in policies), None)
+        policy = next(
+            (policies[d.urn] for d in attachment.property_dependencies.get("policyArn", []) if d.urn in policies), None
+        )
         if policy is not None:
             for document in known(lambda: list(permission_documents(MANAGED_POLICY, policy.props))) or []:
                 for action in known(lambda: list(_ecr_writes(document))) or []:
-                    yield MSG_ECR_WRITE.format(role=role.name, action=action, where=f"policy {policy.name}"), \
-                        attachment.urn
+                    yield (
+                        MSG_ECR_WRITE.format(role=role.name, action=action, where=f"policy {policy.name}"),
+                        attachment.urn,
+                    )
 
     for inline in index.get(ROLE_POLICY, []):
         role = roles.resolve(inline, "role", known(lambda: as_str(get(inline.props, "role"))))
@@ -112,8 +127,10 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
             continue
         for document in known(lambda: list(permission_documents(ROLE_POLICY, inline.props))) or []:
             for action in known(lambda: list(_ecr_writes(document))) or []:
-                yield MSG_ECR_WRITE.format(role=role.name, action=action, where=f"role policy {inline.name}"), \
-                    inline.urn
+                yield (
+                    MSG_ECR_WRITE.format(role=role.name, action=action, where=f"role policy {inline.name}"),
+                    inline.urn,
+                )
 
 
 POLICY = stack_rule(
@@ -124,7 +141,9 @@ POLICY = stack_rule(
     severity=Severity.HIGH,
     framework=eks_bp("BP-IAM-09", "Update the aws-node daemonset to use IRSA (or Pod Identity)"),
     tags=["aws", "iam", "eks", "nodes", "least-privilege", "cis-eks:5.1.3", "stack"],
-    remediation_steps=("Attach only AmazonEKSWorkerNodePolicy and AmazonEC2ContainerRegistryPullOnly to the node "
-                       "role; give the vpc-cni add-on its own role with AmazonEKS_CNI_Policy."),
+    remediation_steps=(
+        "Attach only AmazonEKSWorkerNodePolicy and AmazonEC2ContainerRegistryPullOnly to the node "
+        "role; give the vpc-cni add-on its own role with AmazonEKS_CNI_Policy."
+    ),
     config=CONFIG,
 )

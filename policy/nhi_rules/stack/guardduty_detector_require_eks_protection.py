@@ -17,16 +17,26 @@ CLUSTER = "aws:eks/cluster:Cluster"
 DETECTOR = "aws:guardduty/detector:Detector"
 FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 
-MSG_NO_DETECTOR = ("the stack runs EKS cluster {cluster!r} but no enabled GuardDuty detector: add "
-                   "aws.guardduty.Detector(enable=True)")
-MSG_NO_FEATURE = ("no GuardDuty DetectorFeature {feature} with status ENABLED: add "
-                  "aws.guardduty.DetectorFeature(name='{feature}', status='ENABLED')")
+MSG_NO_DETECTOR = (
+    "the stack runs EKS cluster {cluster!r} but no enabled GuardDuty detector: add aws.guardduty.Detector(enable=True)"
+)
+MSG_NO_FEATURE = (
+    "no GuardDuty DetectorFeature {feature} with status ENABLED: add "
+    "aws.guardduty.DetectorFeature(name='{feature}', status='ENABLED')"
+)
 
 CONFIG = {
-    "required": {"type": "boolean", "default": True,
-                 "description": "Require detective controls (prod); dev and staging may turn this off."},
-    "features": {"type": "array", "items": {"type": "string"}, "default": ["EKS_AUDIT_LOGS", "RUNTIME_MONITORING"],
-                 "description": "GuardDuty features that must be ENABLED (RUNTIME_MONITORING or EKS_RUNTIME_MONITORING)."},
+    "required": {
+        "type": "boolean",
+        "default": True,
+        "description": "Require detective controls (prod); dev and staging may turn this off.",
+    },
+    "features": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["EKS_AUDIT_LOGS", "RUNTIME_MONITORING"],
+        "description": "GuardDuty features that must be ENABLED (RUNTIME_MONITORING or EKS_RUNTIME_MONITORING).",
+    },
 }
 EQUIVALENT = {"RUNTIME_MONITORING": {"RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING"}}
 

@@ -16,10 +16,13 @@ from nhi_rules.lib.stack import POD_IDENTITY_ASSOCIATION, RoleIndex, bindings, b
 
 NAME = "iam-role-limit-service-account-bindings"
 
-MSG_ROLE_SHARED = ("role {role!r} is bound to {count} service accounts ({subjects}): give each workload its own "
-                   "role (one identity per workload)")
-MSG_ROLE_TRUSTS_MANY = ("role {role!r} trusts {count} service accounts ({subjects}): scope its trust policy to "
-                        "exactly one")
+MSG_ROLE_SHARED = (
+    "role {role!r} is bound to {count} service accounts ({subjects}): give each workload its own "
+    "role (one identity per workload)"
+)
+MSG_ROLE_TRUSTS_MANY = (
+    "role {role!r} trusts {count} service accounts ({subjects}): scope its trust policy to exactly one"
+)
 MSG_ACCOUNT_MANY_ROLES = "service account {subject} is bound to {count} roles ({roles}): bind exactly one"
 
 
@@ -39,17 +42,25 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     for key, subjects in sorted(subjects_of_role.items()):
         if len(subjects) > 1:
             role = roles.by_urn.get(key)
-            yield MSG_ROLE_SHARED.format(role=role.name if role else key, count=len(subjects),
-                                         subjects=", ".join(sorted(subjects))), key if role else None
+            yield (
+                MSG_ROLE_SHARED.format(
+                    role=role.name if role else key, count=len(subjects), subjects=", ".join(sorted(subjects))
+                ),
+                key if role else None,
+            )
     for subject, bound in sorted(roles_of_subject.items()):
         if len(bound) > 1:
-            yield MSG_ACCOUNT_MANY_ROLES.format(subject=subject, count=len(bound), roles=", ".join(sorted(bound))), \
-                anchor[subject]
+            yield (
+                MSG_ACCOUNT_MANY_ROLES.format(subject=subject, count=len(bound), roles=", ".join(sorted(bound))),
+                anchor[subject],
+            )
     for role in index.get(ROLE, []):
         trusted = trusted_subjects(role)
         if trusted and len(trusted) > 1:
-            yield MSG_ROLE_TRUSTS_MANY.format(role=role.name, count=len(trusted),
-                                              subjects=", ".join(sorted(trusted))), role.urn
+            yield (
+                MSG_ROLE_TRUSTS_MANY.format(role=role.name, count=len(trusted), subjects=", ".join(sorted(trusted))),
+                role.urn,
+            )
 
 
 POLICY = stack_rule(

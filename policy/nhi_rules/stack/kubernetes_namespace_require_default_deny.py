@@ -15,8 +15,10 @@ from nhi_rules.lib.stack import by_type, known
 
 NAME = "kubernetes-namespace-require-default-deny"
 
-MSG_NO_DEFAULT_DENY = ("namespace {namespace!r} runs workloads but has no default-deny NetworkPolicy for {direction}: "
-                       "add one with podSelector: {{}}, policyTypes: [{direction}] and no {rules} rules")
+MSG_NO_DEFAULT_DENY = (
+    "namespace {namespace!r} runs workloads but has no default-deny NetworkPolicy for {direction}: "
+    "add one with podSelector: {{}}, policyTypes: [{direction}] and no {rules} rules"
+)
 
 
 def _denies(policy: PolicyResource) -> set[str]:
@@ -63,5 +65,5 @@ POLICY = stack_rule(
     framework=cis_eks("4.3.2", "Ensure that all Namespaces have Network Policies defined"),
     tags=["kubernetes", "network", "stack", "eks-bp:BP-NET-02"],
     remediation_steps="Add a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress] (no rules) to "
-                      "every workload namespace; then allow each workload's traffic explicitly.",
+    "every workload namespace; then allow each workload's traffic explicitly.",
 )

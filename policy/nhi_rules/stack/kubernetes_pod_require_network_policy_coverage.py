@@ -9,16 +9,26 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.k8s import NETWORK_POLICY, WORKLOAD_TYPES, labels, namespace_of, pod_template, selector_matches, selects_all
+from nhi_rules.lib.k8s import (
+    NETWORK_POLICY,
+    WORKLOAD_TYPES,
+    labels,
+    namespace_of,
+    pod_template,
+    selector_matches,
+    selects_all,
+)
 from nhi_rules.lib.props import get, strings
 from nhi_rules.lib.rule import stack_rule
 from nhi_rules.lib.stack import by_type, known
 
 NAME = "kubernetes-pod-require-network-policy-coverage"
 
-MSG_UNCOVERED = ("{kind} {name!r} in namespace {namespace!r} has no NetworkPolicy selecting its pods for "
-                 "{direction}: add one whose podSelector matches {labels} with policyTypes [{direction}] "
-                 "(no rules means deny)")
+MSG_UNCOVERED = (
+    "{kind} {name!r} in namespace {namespace!r} has no NetworkPolicy selecting its pods for "
+    "{direction}: add one whose podSelector matches {labels} with policyTypes [{direction}] "
+    "(no rules means deny)"
+)
 
 
 def _policy_types(spec: Any) -> set[str]:
@@ -51,9 +61,16 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
                     covered |= types
             for direction in ("Ingress", "Egress"):
                 if direction not in covered:
-                    yield MSG_UNCOVERED.format(kind=workload_type.rsplit(":", 1)[-1], name=workload.name,
-                                               namespace=namespace, direction=direction,
-                                               labels=pod_labels or "{}"), workload.urn
+                    yield (
+                        MSG_UNCOVERED.format(
+                            kind=workload_type.rsplit(":", 1)[-1],
+                            name=workload.name,
+                            namespace=namespace,
+                            direction=direction,
+                            labels=pod_labels or "{}",
+                        ),
+                        workload.urn,
+                    )
 
 
 POLICY = stack_rule(
@@ -65,5 +82,5 @@ POLICY = stack_rule(
     framework=eks_bp("BP-NET-03", "Create network policies that allow only the traffic each workload needs"),
     tags=["kubernetes", "network", "stack"],
     remediation_steps="Create a NetworkPolicy per workload whose podSelector matches the pod labels, with "
-                      "policyTypes [Ingress, Egress] and the allowed peers.",
+    "policyTypes [Ingress, Egress] and the allowed peers.",
 )

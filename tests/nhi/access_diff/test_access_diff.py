@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -55,7 +56,9 @@ def test_adding_an_access_entry_to_a_workload_widens(capture_config: Callable[..
     assert diff.widens
     text = report.to_markdown(diff)
     assert "**Access widens**: 2 change(s)" in text
-    assert f"| added | **widens** | `workloads-cart-identity-role` | allow | sqs:SendMessage on {EVENTS} (Write) |" in text
+    assert (
+        f"| added | **widens** | `workloads-cart-identity-role` | allow | sqs:SendMessage on {EVENTS} (Write) |" in text
+    )
 
 
 def test_adding_an_eks_admin_access_entry_is_a_new_identity(capture_config: Callable[..., Capture]) -> None:
@@ -65,10 +68,22 @@ def test_adding_an_eks_admin_access_entry_is_a_new_identity(capture_config: Call
     diff = diff_of(capture_config, add_admin)
     assert summary(diff) == {
         (IDENTITIES, "added", "dev-core: break-glass", "eks-access-entry", "admin", True),
-        (PERMISSIONS, "added", "dev-core: break-glass", "EKS access policy",
-         "AmazonEKSClusterAdminPolicy on dev-core (cluster)", True),
-        (TRUST, "added", "dev-core: break-glass", "trusted principal", "AWS arn:aws:iam::111122223333:role/break-glass",
-         True),
+        (
+            PERMISSIONS,
+            "added",
+            "dev-core: break-glass",
+            "EKS access policy",
+            "AmazonEKSClusterAdminPolicy on dev-core (cluster)",
+            True,
+        ),
+        (
+            TRUST,
+            "added",
+            "dev-core: break-glass",
+            "trusted principal",
+            "AWS arn:aws:iam::111122223333:role/break-glass",
+            True,
+        ),
     }
 
 
@@ -79,30 +94,58 @@ def test_opening_a_flow_widens(capture_config: Callable[..., Capture]) -> None:
 
     diff = diff_of(capture_config, open_flow)
     assert summary(diff) == {(FLOWS, "added", "shop/cart", "flow opened", "shop/cart -> payments/fraud:8080", True)}
-    assert "| added | **widens** | `shop/cart` | flow opened | shop/cart -> payments/fraud:8080 |" in \
-        report.to_markdown(diff)
+    assert (
+        "| added | **widens** | `shop/cart` | flow opened | shop/cart -> payments/fraud:8080 |"
+        in report.to_markdown(diff)
+    )
 
 
 def test_switching_irsa_to_pod_identity_changes_the_mode_and_the_trusted_principal(
-        capture_config: Callable[..., Capture]) -> None:
+    capture_config: Callable[..., Capture],
+) -> None:
     def switch(config: dict[str, Any]) -> None:
         workload(config, "ledger")["identity"] = "pod-identity"
 
     diff = diff_of(capture_config, switch)
     oidc = next(p.value for p in dev().by_id()["iam-role:workloads-ledger-identity-role"].trusted)
     assert summary(diff) == {
-        (TRUST, "added", "workloads-ledger-identity-role", "trusted principal",
-         "pods.eks.amazonaws.com for payments/ledger", True),
-        (TRUST, "removed", "workloads-ledger-identity-role", "trusted principal",
-         f"Federated {oidc} for payments/ledger", False),
-        (TRUST, "added", "payments/ledger", "binding",
-         "payments/ledger -> workloads-ledger-identity-role (pod-identity)", True),
-        (TRUST, "removed", "payments/ledger", "binding", "payments/ledger -> workloads-ledger-identity-role (irsa)",
-         False),
+        (
+            TRUST,
+            "added",
+            "workloads-ledger-identity-role",
+            "trusted principal",
+            "pods.eks.amazonaws.com for payments/ledger",
+            True,
+        ),
+        (
+            TRUST,
+            "removed",
+            "workloads-ledger-identity-role",
+            "trusted principal",
+            f"Federated {oidc} for payments/ledger",
+            False,
+        ),
+        (
+            TRUST,
+            "added",
+            "payments/ledger",
+            "binding",
+            "payments/ledger -> workloads-ledger-identity-role (pod-identity)",
+            True,
+        ),
+        (
+            TRUST,
+            "removed",
+            "payments/ledger",
+            "binding",
+            "payments/ledger -> workloads-ledger-identity-role (irsa)",
+            False,
+        ),
         (TRUST, "changed", "payments/ledger", "identity mode", "irsa -> pod-identity", True),
     }
-    assert "| changed | **widens** | `payments/ledger` | identity mode | irsa -> pod-identity |" in \
-        report.to_markdown(diff)
+    assert "| changed | **widens** | `payments/ledger` | identity mode | irsa -> pod-identity |" in report.to_markdown(
+        diff
+    )
 
 
 def test_a_rollout_touches_no_access(capture_config: Callable[..., Capture]) -> None:
@@ -123,7 +166,9 @@ def test_a_rollout_touches_no_access(capture_config: Callable[..., Capture]) -> 
     # The release replaces the blue slot's gate Job (its name carries the digest); the gate's account has
     # no role and no token, so the new Job is reported and does not widen access.
     assert {(c[1], c[3], c[4].split("/")[1], c[5]) for c in gate_runs} == {
-        ("added", "runs in pods of", "Job", False), ("removed", "runs in pods of", "Job", False)}
+        ("added", "runs in pods of", "Job", False),
+        ("removed", "runs in pods of", "Job", False),
+    }
     assert not diff.widens
     assert "Access does not widen" in report.to_markdown(diff)
 
@@ -134,7 +179,8 @@ def test_removing_access_narrows_and_does_not_widen(capture_config: Callable[...
 
     diff = diff_of(capture_config, drop)
     assert {(c.change, c.detail, c.widens) for c in diff.changes} == {
-        ("removed", "sns:Publish on arn:aws:sns:eu-west-1:111122223333:dev-fraud-alerts (Write)", False)}
+        ("removed", "sns:Publish on arn:aws:sns:eu-west-1:111122223333:dev-fraud-alerts (Write)", False)
+    }
     assert not diff.widens
 
 
@@ -155,8 +201,11 @@ def test_against_a_git_ref_exits_3_when_access_widens(tmp_path: Path, capsys: py
     add_sqs_access(config)
     write_stack_file(repo, "dev", config)  # the working tree changes; HEAD keeps the old file
 
-    assert main(["access-diff", "--stack-file", str(repo / "Pulumi.dev.yaml"), "--against", "HEAD"]) == \
-        EXIT_ACCESS_WIDENS == 3
+    assert (
+        main(["access-diff", "--stack-file", str(repo / "Pulumi.dev.yaml"), "--against", "HEAD"])
+        == EXIT_ACCESS_WIDENS
+        == 3
+    )
     out = capsys.readouterr().out
     assert out.startswith("### Access diff of stack `dev`: the working tree against `HEAD`")
     assert f"sqs:SendMessage on {EVENTS} (Write)" in out
@@ -182,23 +231,32 @@ def test_a_missing_against_is_a_usage_error() -> None:
 
 # --- new pods under a service account ------------------------------------------------------------------------
 
+
 def _account(*pods: str, bound: bool = False, token: bool = False) -> Any:
     from nhi.access_diff.diff import _identity_changes
     from nhi.inventory.model import SERVICE_ACCOUNT, Binding, Credential, Identity, Principal
 
     identity = Identity(
-        id="k8s-service-account:apps/api", kind=SERVICE_ACCOUNT, name="apps/api", category="workload",
-        namespace="apps", trusted=tuple(Principal("Pods", p) for p in pods),
+        id="k8s-service-account:apps/api",
+        kind=SERVICE_ACCOUNT,
+        name="apps/api",
+        category="workload",
+        namespace="apps",
+        trusted=tuple(Principal("Pods", p) for p in pods),
         bindings=(Binding("pod-identity", "apps", "api", "role:api", "association"),) if bound else (),
-        credential=Credential("kubernetes-token", "API token") if token else Credential("none", "no API token"))
+        credential=Credential("kubernetes-token", "API token") if token else Credential("none", "no API token"),
+    )
     return identity, _identity_changes
 
 
-@pytest.mark.parametrize(("bound", "token", "widens"), [
-    (True, False, True),    # new code runs with the account's IAM role
-    (False, True, True),    # new code holds the account's Kubernetes API token
-    (False, False, False),  # the account carries no access: a replaced Job gains nothing
-])
+@pytest.mark.parametrize(
+    ("bound", "token", "widens"),
+    [
+        (True, False, True),  # new code runs with the account's IAM role
+        (False, True, True),  # new code holds the account's Kubernetes API token
+        (False, False, False),  # the account carries no access: a replaced Job gains nothing
+    ],
+)
 def test_new_pods_widen_only_when_the_account_carries_access(bound: bool, token: bool, widens: bool) -> None:
     old, changes = _account("apps/Job/api-gate-1", bound=bound, token=token)
     new, _ = _account("apps/Job/api-gate-2", bound=bound, token=token)

@@ -22,7 +22,10 @@ def legacy() -> Inventory:
 def test_identities_of_another_program() -> None:
     inventory = legacy()
     assert {(i.kind, i.name) for i in inventory.identities} == {
-        (IAM_USER, "ci-deployer"), (IAM_ROLE, "release"), (SERVICE_ACCOUNT, "legacy/default")}
+        (IAM_USER, "ci-deployer"),
+        (IAM_ROLE, "release"),
+        (SERVICE_ACCOUNT, "legacy/default"),
+    }
 
 
 def test_a_static_key_and_a_wildcard_action_are_flagged() -> None:
@@ -45,7 +48,9 @@ def test_a_federated_role_with_an_in_stack_managed_policy() -> None:
     assert role.credential.max_session_seconds == 43200
     # The in-stack policy's document is read; the AWS managed one is listed by name.
     assert {(g.action, g.level, g.source.split(":")[0]) for g in role.grants} == {
-        ("ecr:BatchGetImage", "Read", "managed"), ("ecr:PutImage", "Write", "managed")}
+        ("ecr:BatchGetImage", "Read", "managed"),
+        ("ecr:PutImage", "Write", "managed"),
+    }
     assert "ReadOnlyAccess" in role.managed_policies and len(role.managed_policies) == 2
 
 
@@ -53,10 +58,15 @@ def test_an_unisolated_pod_on_the_default_service_account() -> None:
     account = legacy().by_id()[f"{SERVICE_ACCOUNT}:legacy/default"]
     assert account.workloads == ("legacy/Deployment/web",)
     assert {(f.direction, f.peer_kind) for f in account.egress + account.ingress} == {
-        ("egress", "any"), ("ingress", "any")}
+        ("egress", "any"),
+        ("ingress", "any"),
+    }
     assert formats.row(account)["REACHES"] == ["anywhere (no NetworkPolicy)"]
     assert set(account.flags) == {
-        "Kubernetes API token mounted in legacy/Deployment/web", "egress not restricted by any NetworkPolicy",
-        "ingress not restricted by any NetworkPolicy", "image not pinned by digest: nginx:1.27",
+        "Kubernetes API token mounted in legacy/Deployment/web",
+        "egress not restricted by any NetworkPolicy",
+        "ingress not restricted by any NetworkPolicy",
+        "image not pinned by digest: nginx:1.27",
         "pods run as a service account this stack does not create",
-        "pods run as the namespace's default service account"}
+        "pods run as the namespace's default service account",
+    }

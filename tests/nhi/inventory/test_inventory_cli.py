@@ -17,7 +17,8 @@ def test_json_on_stdout_and_markdown_to_a_file(tmp_path: Path, capsys: pytest.Ca
     workloads = {"edge/gateway", "shop/checkout", "shop/cart", "payments/payments", "payments/ledger", "payments/fraud"}
     # Each workload's own account, its rollout gate's account, and the VPC CNI add-on's.
     assert {i["name"] for i in data["identities"] if i["kind"] == "k8s-service-account"} == (
-        workloads | {f"{w}-gate" for w in workloads} | {"kube-system/aws-node"})
+        workloads | {f"{w}-gate" for w in workloads} | {"kube-system/aws-node"}
+    )
     out = tmp_path / "inventory.md"
     assert main(["inventory", "--stack", "dev", "--format", "markdown", "--output", str(out)]) == 0
     # The Markdown counts the same identities the JSON lists.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 import xml.etree.ElementTree as ET
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ COMMITTED = REPO / "docs" / "inventory-dev.svg"
 REGENERATE = "python -m nhi inventory --stack dev --graph docs/inventory-dev.svg"
 
 
-@lru_cache(maxsize=None)
+@cache
 def inventory(stack: str) -> Inventory:
     return build(capture_stack(stack))
 
@@ -35,18 +35,26 @@ def test_the_prod_graph_renders_to_svg_with_workloads_flows_roles_and_resources(
     path = graph.render(inventory("prod"), tmp_path / "prod.svg")
     nodes = svg_titles(path, "node")
     assert nodes == graph.expected_nodes(inventory("prod"))
-    assert {"sa:shop/cart", "role:workloads-cart-identity-role", "cidr:10.40.0.0/16", "eks-cluster:prod-core",
-            "aws:arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts",
-            "managed-policy:AmazonEKSWorkerNodePolicy"} <= nodes
+    assert {
+        "sa:shop/cart",
+        "role:workloads-cart-identity-role",
+        "cidr:10.40.0.0/16",
+        "eks-cluster:prod-core",
+        "aws:arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts",
+        "managed-policy:AmazonEKSWorkerNodePolicy",
+    } <= nodes
     # Objects (`bucket/*`) and indexes (`table/x/index/*`) fold into their bucket or table. (Other `/*`
     # resources, such as the CI deploy role's name-prefix grants, are resources in their own right.)
     assert not any(n.startswith("aws:arn:aws:s3:::") and "/" in n for n in nodes)
     assert not any(n.startswith("aws:arn:aws:dynamodb:") and "/index/" in n for n in nodes)
     assert "aws:arn:aws:s3:::acme-prod-receipts" in nodes
     edges = svg_titles(path, "edge")
-    assert {"sa:edge/gateway->sa:shop/checkout", "sa:shop/cart->role:workloads-cart-identity-role",
-            "role:workloads-cart-identity-role->aws:arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts",
-            "cidr:10.40.0.0/16->sa:edge/gateway"} <= edges
+    assert {
+        "sa:edge/gateway->sa:shop/checkout",
+        "sa:shop/cart->role:workloads-cart-identity-role",
+        "role:workloads-cart-identity-role->aws:arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts",
+        "cidr:10.40.0.0/16->sa:edge/gateway",
+    } <= edges
     # No flow was declared from cart to anyone (DNS is not drawn).
     assert not any(e.startswith("sa:shop/cart->sa:") for e in edges)
 
@@ -65,8 +73,9 @@ def test_the_committed_dev_picture_is_not_stale() -> None:
     assert svg_titles(COMMITTED, "node") == graph.expected_nodes(inventory("dev"))
 
 
-def test_the_cli_writes_the_dot_source_without_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_writes_the_dot_source_without_graphviz(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(graph.shutil, "which", lambda name: None)
     assert main(["inventory", "--stack", "dev", "--graph", str(tmp_path / "dev.dot")]) == 0
     assert (tmp_path / "dev.dot").read_text() == graph.dot_source(inventory("dev"))

@@ -39,7 +39,9 @@ def capture_policy_pairs(capture: Capture, role_name: str) -> set[tuple[str, str
         if any(dep.endswith(f"::{role_name}") for dep in policy.property_dependencies.get("role", ())):
             for statement in json.loads(policy.inputs["policy"])["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                resources = (
+                    statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                )
                 pairs |= {(a, r) for a in actions for r in resources}
     return pairs
 
@@ -47,8 +49,10 @@ def capture_policy_pairs(capture: Capture, role_name: str) -> set[tuple[str, str
 def test_one_row_per_role_and_service_account_of_the_capture() -> None:
     capture, inventory = prod()
     roles = {r.name for r in capture.of_type(ROLE)}
-    accounts = {f"{m['metadata']['namespace']}/{m['metadata']['name']}"
-                for m in map(manifest, capture.of_type(SERVICE_ACCOUNT_TYPE))}
+    accounts = {
+        f"{m['metadata']['namespace']}/{m['metadata']['name']}"
+        for m in map(manifest, capture.of_type(SERVICE_ACCOUNT_TYPE))
+    }
     assert {i.name for i in inventory.identities if i.kind == IAM_ROLE} == roles
     # The add-on's service account is not a resource of the stack, but its Pod Identity binding names it.
     assert {i.name for i in inventory.identities if i.kind == SERVICE_ACCOUNT} == accounts | {"kube-system/aws-node"}
@@ -61,9 +65,25 @@ def test_one_row_per_role_and_service_account_of_the_capture() -> None:
 def test_every_workload_roles_grants_are_its_policy_documents() -> None:
     capture, inventory = prod()
     workload_roles = [i for i in inventory.identities if i.kind == IAM_ROLE and i.category == "workload"]
-    assert {r.name for r in workload_roles} == {f"workloads-{w}-identity-role" for w in (
-        "gateway", "catalog", "cart", "checkout", "orders", "inventory", "payments", "ledger", "fraud", "accounts",
-        "auth", "notifier", "mailer", "reporting")}
+    assert {r.name for r in workload_roles} == {
+        f"workloads-{w}-identity-role"
+        for w in (
+            "gateway",
+            "catalog",
+            "cart",
+            "checkout",
+            "orders",
+            "inventory",
+            "payments",
+            "ledger",
+            "fraud",
+            "accounts",
+            "auth",
+            "notifier",
+            "mailer",
+            "reporting",
+        )
+    }
     for role in workload_roles:
         assert {g.key for g in role.grants} == capture_policy_pairs(capture, role.name), role.name
 
@@ -74,7 +94,11 @@ def test_an_identity_with_write_access_shows_as_such_and_a_read_only_one_does_no
     table = "arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts"
     assert cart.can_write
     assert {g.action for g in cart.grants if g.level == "Write" and g.resource == table} == {
-        "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
     assert cart.levels_by_service() == {"dynamodb": ("Read", "Write")}
     assert formats.row(cart)["CAN DO"] == ["dynamodb: Read, Write"]
 
@@ -88,8 +112,11 @@ def test_an_identity_with_write_access_shows_as_such_and_a_read_only_one_does_no
 def test_a_workload_with_no_egress_shows_none_and_one_with_egress_shows_its_peers() -> None:
     capture, inventory = prod()
     flows = {m["metadata"]["name"]: m["spec"] for m in map(manifest, capture.of_type(NETWORK_POLICY))}
-    silent = {name.removesuffix("-flows") for name, spec in flows.items()
-              if name.endswith("-flows") and not spec.get("egress")}
+    silent = {
+        name.removesuffix("-flows")
+        for name, spec in flows.items()
+        if name.endswith("-flows") and not spec.get("egress")
+    }
     assert silent == {"catalog", "cart", "inventory", "ledger", "fraud", "auth"}
     for account in (i for i in inventory.identities if i.kind == SERVICE_ACCOUNT and i.workloads):
         name = account.name.split("/")[1]
@@ -101,9 +128,15 @@ def test_a_workload_with_no_egress_shows_none_and_one_with_egress_shows_its_peer
             assert reaches[0] != "none (DNS only)", account.name
     checkout = identity(inventory, SERVICE_ACCOUNT, "shop/checkout")
     assert {(f.peer, f.port) for f in checkout.egress if not f.is_dns} == {
-        ("shop/cart", "8080"), ("payments/payments", "8080"), ("shop/orders", "8080"), ("identity/accounts", "8080")}
+        ("shop/cart", "8080"),
+        ("payments/payments", "8080"),
+        ("shop/orders", "8080"),
+        ("identity/accounts", "8080"),
+    }
     assert {(f.peer, f.protocol) for f in checkout.egress if f.is_dns} == {
-        ("kube-system/{k8s-app=kube-dns}", "UDP"), ("kube-system/{k8s-app=kube-dns}", "TCP")}
+        ("kube-system/{k8s-app=kube-dns}", "UDP"),
+        ("kube-system/{k8s-app=kube-dns}", "TCP"),
+    }
 
 
 def test_who_can_reach_whom_including_address_ranges() -> None:
@@ -111,7 +144,9 @@ def test_who_can_reach_whom_including_address_ranges() -> None:
     gateway = identity(inventory, SERVICE_ACCOUNT, "edge/gateway")
     # The load balancer's range, and the rollout's health gate (which probes the idle slot before a promote).
     assert {(f.peer_kind, f.peer, f.port) for f in gateway.ingress} == {
-        ("cidr", "10.40.0.0/16", "8080"), ("identity", "edge/gateway-gate", "8080")}
+        ("cidr", "10.40.0.0/16", "8080"),
+        ("identity", "edge/gateway-gate", "8080"),
+    }
     ledger = identity(inventory, SERVICE_ACCOUNT, "payments/ledger")
     assert {f.peer for f in ledger.ingress} == {"payments/payments", "data/reporting", "payments/ledger-gate"}
     gate = identity(inventory, SERVICE_ACCOUNT, "payments/ledger-gate")
@@ -145,16 +180,20 @@ def test_credentials_are_short_lived_and_images_are_the_deployments_digests() ->
     capture, inventory = prod()
     roles = [i for i in inventory.identities if i.kind == IAM_ROLE]
     assert {(r.credential.type, r.credential.max_session_seconds, r.credential.static) for r in roles} == {
-        ("sts", 3600, False)}
+        ("sts", 3600, False)
+    }
     assert not any(i.credential.static for i in inventory.identities)
     # Workload pods run in Deployments, the rollout's health gate in Jobs.
     templates = list(map(manifest, capture.of_type(DEPLOYMENT) + capture.of_type("kubernetes:batch/v1:Job")))
     assert any(t["kind"] == "Job" for t in templates)
     for account in (i for i in inventory.identities if i.kind == SERVICE_ACCOUNT and i.workloads):
         namespace, name = account.name.split("/")
-        expected = {c["image"] for d in templates if d["metadata"]["namespace"] == namespace
-                    and d["spec"]["template"]["spec"]["serviceAccountName"] == name
-                    for c in d["spec"]["template"]["spec"]["containers"]}
+        expected = {
+            c["image"]
+            for d in templates
+            if d["metadata"]["namespace"] == namespace and d["spec"]["template"]["spec"]["serviceAccountName"] == name
+            for c in d["spec"]["template"]["spec"]["containers"]
+        }
         assert set(account.images) == expected and all("@sha256:" in i for i in expected), account.name
         assert account.credential.type == "none"  # automountServiceAccountToken: false
 
@@ -172,5 +211,7 @@ def test_every_format_lists_every_identity(fmt: str) -> None:
     for found in inventory.identities:
         assert found.name in text, found.name
     if fmt == "markdown":
-        assert "| workloads-cart-identity-role | Allow | dynamodb | Write | BatchWriteItem, DeleteItem, PutItem, " \
-               "UpdateItem | arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts |" in text
+        assert (
+            "| workloads-cart-identity-role | Allow | dynamodb | Write | BatchWriteItem, DeleteItem, PutItem, "
+            "UpdateItem | arn:aws:dynamodb:eu-west-1:111122223333:table/prod-carts |" in text
+        )

@@ -12,9 +12,14 @@ CLIENT = pod("client", "shop", {"app": "client"})
 
 
 def ingress_policy(ports: list[dict[str, object]]) -> dict[str, object]:
-    return {"metadata": {"namespace": "shop", "name": "web"},
-            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"],
-                     "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}], "ports": ports}]}}
+    return {
+        "metadata": {"namespace": "shop", "name": "web"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "web"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}], "ports": ports}],
+        },
+    }
 
 
 def test_a_named_port_resolves_against_the_destination_pod() -> None:

@@ -23,8 +23,9 @@ def _capture(directory: Path, unknowns: bool = False):
 
 def test_two_runs_of_the_same_program_capture_the_same_resources() -> None:
     first, second = _capture(OPEN_WORLD), _capture(OPEN_WORLD)
-    assert [(r.urn, r.inputs, r.outputs, r.provider) for r in first.resources] == \
-           [(r.urn, r.inputs, r.outputs, r.provider) for r in second.resources]
+    assert [(r.urn, r.inputs, r.outputs, r.provider) for r in first.resources] == [
+        (r.urn, r.inputs, r.outputs, r.provider) for r in second.resources
+    ]
 
 
 def test_realistic_outputs_flow_into_dependent_inputs() -> None:
@@ -85,7 +86,9 @@ def test_installed_packages_survive_a_run_of_a_program_that_holds_its_venv(tmp_p
 
     capture_stack("dev")
     assert any(name.startswith("pulumi_aws.") for name in sys.modules)
-    assert [r.name for r in _capture(OPEN_WORLD).resources if r.type == "aws:ec2/securityGroup:SecurityGroup"] == ["bastion"]
+    assert [r.name for r in _capture(OPEN_WORLD).resources if r.type == "aws:ec2/securityGroup:SecurityGroup"] == [
+        "bastion"
+    ]
 
 
 def test_the_linear_wait_captures_exactly_what_the_sdks_wait_does() -> None:
@@ -97,8 +100,9 @@ def test_the_linear_wait_captures_exactly_what_the_sdks_wait_does() -> None:
     linear = capture_program(program, config)
     sdk = capture_program(program, config, sdk_wait=True)
     assert len(linear.resources) > 250
-    assert [(r.urn, r.inputs, r.outputs, r.dependencies, r.provider) for r in linear.resources] == \
-           [(r.urn, r.inputs, r.outputs, r.dependencies, r.provider) for r in sdk.resources]
+    assert [(r.urn, r.inputs, r.outputs, r.dependencies, r.provider) for r in linear.resources] == [
+        (r.urn, r.inputs, r.outputs, r.dependencies, r.provider) for r in sdk.resources
+    ]
 
 
 def test_a_failing_output_still_fails_the_run_with_the_linear_wait(tmp_path: Path) -> None:
@@ -112,7 +116,8 @@ def test_a_failing_output_still_fails_the_run_with_the_linear_wait(tmp_path: Pat
         "import pulumi, pulumi_kubernetes as k8s\n"
         "ns = k8s.core.v1.Namespace('apps', metadata={'name': 'apps'})\n"
         "def boom(name):\n    raise ValueError(f'cannot derive a name from {name}')\n"
-        "k8s.core.v1.ConfigMap('late', metadata={'namespace': ns.metadata['name'].apply(boom)})\n")
+        "k8s.core.v1.ConfigMap('late', metadata={'namespace': ns.metadata['name'].apply(boom)})\n"
+    )
     program = load_program(tmp_path)
     with pytest.raises(PreflightError, match="ValueError: cannot derive a name from apps"):
         capture_program(program, stack_config(program, "dev"))
@@ -132,8 +137,9 @@ def test_a_process_that_exits_after_its_run_freezes_the_heap_instead_of_collecti
         "run = capture.capture_program(program, stack_config(program, 'test'))\n"
         "print(json.dumps([before, gc.get_freeze_count(), [r.urn for r in run.resources]]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(OPEN_WORLD)], capture_output=True, text=True,
-                          cwd=TESTS.parent, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(OPEN_WORLD)], capture_output=True, text=True, cwd=TESTS.parent, check=False
+    )
     assert done.returncode == 0, done.stderr
     before, after, urns = json.loads(done.stdout.splitlines()[-1])
     assert before == 0 and after > 0

@@ -23,8 +23,10 @@ def test_our_stack_files_read_the_same(stack_file: Path) -> None:
 
 
 def test_tricky_scalars_read_the_same() -> None:
-    text = ("a: yes\nb: 0o17\nc: 1e3\nd: ~\ne: 2026-11-24\nf: '0012'\ng: !!str 12\nh: [1, {i: j}]\n"
-            "k: |\n  two\n  lines\nl: &x {m: 1}\nn: *x\n")
+    text = (
+        "a: yes\nb: 0o17\nc: 1e3\nd: ~\ne: 2026-11-24\nf: '0012'\ng: !!str 12\nh: [1, {i: j}]\n"
+        "k: |\n  two\n  lines\nl: &x {m: 1}\nn: *x\n"
+    )
     assert load_yaml(text) == yaml.safe_load(text)
 
 

@@ -43,8 +43,11 @@ def test_requests_built_from_the_registration_bytes_equal_those_built_from_the_v
 
 def test_registrations_holding_resource_references_take_the_lowering_path() -> None:
     _, _, capture = _capture(SECRETS)
-    referencing = [r for r in capture.resources if r.wire_inputs is None and r.type != "pulumi:pulumi:Stack"
-                   and not r.type.startswith("pulumi:providers:")]
+    referencing = [
+        r
+        for r in capture.resources
+        if r.wire_inputs is None and r.type != "pulumi:pulumi:Stack" and not r.type.startswith("pulumi:providers:")
+    ]
     assert referencing, "secrets_and_refs passes a resource as an input"
     for resource in referencing:
         request = _Analysis(None, capture, REPO / "policy").analyze_request(resource)
@@ -66,8 +69,17 @@ def test_frames_round_trip_and_a_short_stream_ends() -> None:
 
 
 def test_a_pack_that_dies_while_analyzing_exits_2_naming_a_resource(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["preflight", "--program", str(OPEN_WORLD), "--stack", "test",
-                 "--policy-pack", str(TESTS / "packs" / "dies_analyzing")])
+    code = main(
+        [
+            "preflight",
+            "--program",
+            str(OPEN_WORLD),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(TESTS / "packs" / "dies_analyzing"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     # Calls in flight when it died fail with it: the first of them in registration order is named.
@@ -76,10 +88,20 @@ def test_a_pack_that_dies_while_analyzing_exits_2_naming_a_resource(capsys: pyte
 
 
 def test_a_relative_pack_path_means_the_same_pack_while_the_program_runs_elsewhere(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
-    code = main(["preflight", "--program", str(OPEN_WORLD), "--stack", "test",
-                 "--policy-pack", str(SIMPLE_PACK.relative_to(REPO))])
+    code = main(
+        [
+            "preflight",
+            "--program",
+            str(OPEN_WORLD),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(SIMPLE_PACK.relative_to(REPO)),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 1, err  # the simple pack's violations, not "is not a policy pack"
 
@@ -108,12 +130,27 @@ def test_answers_come_back_in_the_order_resources_were_sent() -> None:
         pack.stop()
     # Each violation is attributed to the resource whose answer it came in (the simple pack names no URN).
     assert sorted((d.policy, d.urn.rsplit("::", 1)[1]) for d in result.diagnostics) == [
-        ("no-ssh-from-world", "bastion"), ("no-star-action", "everything")]
+        ("no-ssh-from-world", "bastion"),
+        ("no-star-action", "everything"),
+    ]
 
 
 def test_two_packs_each_get_every_resource_through_their_own_relay(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["preflight", "--program", str(OPEN_WORLD), "--stack", "test", "--format", "json",
-                 "--policy-pack", str(SIMPLE_PACK), "--policy-pack", str(REPO / "policy")])
+    code = main(
+        [
+            "preflight",
+            "--program",
+            str(OPEN_WORLD),
+            "--stack",
+            "test",
+            "--format",
+            "json",
+            "--policy-pack",
+            str(SIMPLE_PACK),
+            "--policy-pack",
+            str(REPO / "policy"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 1, err
     import json
@@ -126,5 +163,6 @@ def test_two_packs_each_get_every_resource_through_their_own_relay(capsys: pytes
         by_pack.setdefault(diagnostic["pack"], set()).add(diagnostic["policy"])
     assert by_pack["simple-test-pack"] == {"no-ssh-from-world", "no-star-action"}
     # Ours judges the same program independently: the wildcard policy and the SSH rule among its findings.
-    assert {"iam-policy-disallow-wildcard-actions", "ec2-securitygroup-disallow-open-admin-ports"} \
-        <= by_pack["nhi-platform"], by_pack["nhi-platform"]
+    assert {"iam-policy-disallow-wildcard-actions", "ec2-securitygroup-disallow-open-admin-ports"} <= by_pack[
+        "nhi-platform"
+    ], by_pack["nhi-platform"]

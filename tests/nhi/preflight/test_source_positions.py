@@ -15,10 +15,12 @@ TESTS = Path(__file__).resolve().parents[2]
 REPO = TESTS.parent
 
 
-@pytest.mark.parametrize(("directory", "stack"), [(REPO, "dev"), (TESTS / "programs" / "open_world", "test")],
-                         ids=["dev", "open_world"])
-def test_every_registration_gets_the_stack_trace_the_sdk_would_give(directory: Path, stack: str,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("directory", "stack"), [(REPO, "dev"), (TESTS / "programs" / "open_world", "test")], ids=["dev", "open_world"]
+)
+def test_every_registration_gets_the_stack_trace_the_sdk_would_give(
+    directory: Path, stack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert source_positions.applies(), "written for the pinned SDK: update it with the SDK"
     sdk_function, our_function = sdk_resource._get_stack_trace, source_positions.stack_trace
     compared = []

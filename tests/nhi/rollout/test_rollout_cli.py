@@ -12,7 +12,12 @@ import pytest
 import settings
 from nhi.cli import main
 from nhi.rollout.moves import (
-    ALREADY_RELEASED, NOT_A_DIGEST, ONTO_LIVE, REGISTRY_NOT_ALLOWED, UNKNOWN_SLOT, UNKNOWN_WORKLOAD,
+    ALREADY_RELEASED,
+    NOT_A_DIGEST,
+    ONTO_LIVE,
+    REGISTRY_NOT_ALLOWED,
+    UNKNOWN_SLOT,
+    UNKNOWN_WORKLOAD,
 )
 from nhi.rollout.stackfile import NOT_VALID_BEFORE
 from tests.conftest import REPO, capture_stack_file
@@ -44,11 +49,12 @@ def refused(capsys: pytest.CaptureFixture[str], path: Path, move: str, *argv: st
     assert err.endswith("\n") and "\n" not in err[:-1], "one paragraph"
     assert err.startswith(f"nhi rollout {move}: refused: ")
     assert path.read_bytes() == before
-    return err[len(f"nhi rollout {move}: refused: "):-1]
+    return err[len(f"nhi rollout {move}: refused: ") : -1]
 
 
 def test_release_writes_one_line_and_names_the_gate_job_the_program_renders(
-        capsys: pytest.CaptureFixture[str], prod: Path) -> None:
+    capsys: pytest.CaptureFixture[str], prod: Path
+) -> None:
     before = prod.read_text()
     code, out, err = run(capsys, "release", "--stack-file", str(prod), "--workload", "payments", "--image", NEW)
     assert (code, err) == (0, "")
@@ -98,8 +104,12 @@ def test_a_tag_is_refused(capsys: pytest.CaptureFixture[str], prod: Path) -> Non
     assert message == NOT_A_DIGEST.format(image=image)
 
 
-def test_an_image_from_a_registry_the_stack_does_not_allow_is_refused(capsys: pytest.CaptureFixture[str], prod: Path) -> None:
-    message = refused(capsys, prod, "release", "--workload", "payments", "--image", f"docker.io/library/payments@sha256:{'e' * 64}")
+def test_an_image_from_a_registry_the_stack_does_not_allow_is_refused(
+    capsys: pytest.CaptureFixture[str], prod: Path
+) -> None:
+    message = refused(
+        capsys, prod, "release", "--workload", "payments", "--image", f"docker.io/library/payments@sha256:{'e' * 64}"
+    )
     assert message == REGISTRY_NOT_ALLOWED.format(registry="docker.io", path=prod, allowed=REGISTRY)
 
 
@@ -107,7 +117,12 @@ def test_a_release_onto_the_live_slot_is_refused(capsys: pytest.CaptureFixture[s
     message = refused(capsys, prod, "release", "--workload", "payments", "--image", NEW, "--slot", "blue")
     assert message == ONTO_LIVE.format(slot="blue", workload="payments", idle="green")
     # Naming the idle slot is fine.
-    assert run(capsys, "release", "--stack-file", str(prod), "--workload", "payments", "--image", NEW, "--slot", "green")[0] == 0
+    assert (
+        run(capsys, "release", "--stack-file", str(prod), "--workload", "payments", "--image", NEW, "--slot", "green")[
+            0
+        ]
+        == 0
+    )
 
 
 def test_an_unknown_slot_name_is_refused(capsys: pytest.CaptureFixture[str], prod: Path) -> None:
@@ -115,10 +130,14 @@ def test_an_unknown_slot_name_is_refused(capsys: pytest.CaptureFixture[str], pro
     assert message == UNKNOWN_SLOT.format(slot="purple")
 
 
-def test_a_file_with_an_unknown_slot_is_refused_with_the_settings_message(capsys: pytest.CaptureFixture[str], prod: Path) -> None:
+def test_a_file_with_an_unknown_slot_is_refused_with_the_settings_message(
+    capsys: pytest.CaptureFixture[str], prod: Path
+) -> None:
     prod.write_text(prod.read_text().replace("        active: blue\n", "        active: purple\n", 1))
     message = refused(capsys, prod, "promote", "--workload", "catalog")
-    assert message == NOT_VALID_BEFORE.format(path=prod, problems=f"{W}[0].rollout.active: expected 'blue' or 'green', got 'purple'")
+    assert message == NOT_VALID_BEFORE.format(
+        path=prod, problems=f"{W}[0].rollout.active: expected 'blue' or 'green', got 'purple'"
+    )
 
 
 def test_an_unknown_workload_and_a_missing_stack_are_refused(capsys: pytest.CaptureFixture[str], prod: Path) -> None:
@@ -138,8 +157,12 @@ def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], prod: Path) -> No
     assert "--image" in capsys.readouterr().err
 
 
-def test_releasing_the_image_already_on_the_idle_slot_changes_nothing(capsys: pytest.CaptureFixture[str], prod: Path) -> None:
-    idle = next(line.split(": ", 1)[1] for line in prod.read_text().splitlines() if "/payments@" in line and "green:" in line)
+def test_releasing_the_image_already_on_the_idle_slot_changes_nothing(
+    capsys: pytest.CaptureFixture[str], prod: Path
+) -> None:
+    idle = next(
+        line.split(": ", 1)[1] for line in prod.read_text().splitlines() if "/payments@" in line and "green:" in line
+    )
     before = prod.read_bytes()
     code, out, _ = run(capsys, "release", "--stack-file", str(prod), "--workload", "payments", "--image", idle)
     assert code == 0 and out == ALREADY_RELEASED.format(slot="green", workload="payments", image=idle) + "\n"
@@ -154,14 +177,24 @@ def test_status_shows_slots_digests_and_what_is_live(capsys: pytest.CaptureFixtu
     payments = next(w for w in report["workloads"] if w["name"] == "payments")
     assert (payments["live"], payments["idle"], payments["gated"]) == ("green", "blue", True)
     assert payments["slots"]["green"]["live"] is True and payments["slots"]["blue"]["replicas"] == 3
-    assert payments["slots"]["green"]["image"].endswith("645cfb2540e544062e1058fd4da445407eb97635a1acbe084e38af0460a469a5")
+    assert payments["slots"]["green"]["image"].endswith(
+        "645cfb2540e544062e1058fd4da445407eb97635a1acbe084e38af0460a469a5"
+    )
     assert payments["previewService"] == "payments-preview"
     assert len(report["workloads"]) == 14
     code, out, _ = run(capsys, "status", "--stack-file", str(prod), "--workload", "payments")
     assert code == 0
     [row] = [line.split() for line in out.splitlines() if line.startswith("payments ")]
-    assert row == ["payments", "payments", "green", "payments@sha256:645cfb2540e5", "blue", "payments@sha256:b7eff6532bac",
-                   "3/3", "on"]
+    assert row == [
+        "payments",
+        "payments",
+        "green",
+        "payments@sha256:645cfb2540e5",
+        "blue",
+        "payments@sha256:b7eff6532bac",
+        "3/3",
+        "on",
+    ]
 
 
 def test_status_and_moves_on_a_flow_style_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

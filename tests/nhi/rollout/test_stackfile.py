@@ -41,10 +41,13 @@ def test_a_release_changes_one_token_and_every_other_byte_stays(stack: str) -> N
     assert parsed.workloads[index].rollout.green == NEW
     # Ruamel's own emitter would re-wrap the node groups' two-line flow mappings; the edit keeps them.
     assert "maxSize" in text and text.count("bottlerocketRelease") == file.text.count("bottlerocketRelease")
-    assert [line for line in text.splitlines() if "#" in line] == [line for line in file.text.splitlines() if "#" in line]
+    assert [line for line in text.splitlines() if "#" in line] == [
+        line for line in file.text.splitlines() if "#" in line
+    ]
 
 
-FLOW = """\
+FLOW = (
+    """\
 # hand-written, flow style
 config:
   aws:region: eu-west-1   # region
@@ -59,7 +62,11 @@ config:
     port: 8080
     replicas: 1
     rollout: {active: "blue", blue: 'REG/cart@sha256:BLUE', green: REG/cart@sha256:GREEN}   # slots
-""".replace("REG", REGISTRY).replace("GATE", "c" * 64).replace("BLUE", "a" * 64).replace("GREEN", "b" * 64)
+""".replace("REG", REGISTRY)
+    .replace("GATE", "c" * 64)
+    .replace("BLUE", "a" * 64)
+    .replace("GREEN", "b" * 64)
+)
 
 
 def test_flow_style_and_quotes_survive_edits_on_one_line(tmp_path: Path) -> None:
@@ -69,16 +76,26 @@ def test_flow_style_and_quotes_survive_edits_on_one_line(tmp_path: Path) -> None
     green = f"{REGISTRY}/cart@sha256:{'b' * 64}"
     blue = f"{REGISTRY}/cart@sha256:{'a' * 64}"
     # Two values of one flow mapping at once (right to left, so columns hold), each keeping its quoting.
-    text = file.edited_text([ValueEdit(("config", W, 0, "rollout", "active"), "blue", "green"),
-                             ValueEdit(("config", W, 0, "rollout", "blue"), blue, NEW)])
-    assert changed_lines(FLOW, text) == [(
-        f"    rollout: {{active: \"blue\", blue: '{blue}', green: {green}}}   # slots\n",
-        f"    rollout: {{active: \"green\", blue: '{NEW}', green: {green}}}   # slots\n")]
+    text = file.edited_text(
+        [
+            ValueEdit(("config", W, 0, "rollout", "active"), "blue", "green"),
+            ValueEdit(("config", W, 0, "rollout", "blue"), blue, NEW),
+        ]
+    )
+    assert changed_lines(FLOW, text) == [
+        (
+            f"    rollout: {{active: \"blue\", blue: '{blue}', green: {green}}}   # slots\n",
+            f"    rollout: {{active: \"green\", blue: '{NEW}', green: {green}}}   # slots\n",
+        )
+    ]
     # A plain scalar keeps its style too.
     text = file.edited_text([ValueEdit(("config", W, 0, "rollout", "green"), green, NEW)])
-    assert changed_lines(FLOW, text) == [(
-        f"    rollout: {{active: \"blue\", blue: '{blue}', green: {green}}}   # slots\n",
-        f"    rollout: {{active: \"blue\", blue: '{blue}', green: {NEW}}}   # slots\n")]
+    assert changed_lines(FLOW, text) == [
+        (
+            f"    rollout: {{active: \"blue\", blue: '{blue}', green: {green}}}   # slots\n",
+            f"    rollout: {{active: \"blue\", blue: '{blue}', green: {NEW}}}   # slots\n",
+        )
+    ]
 
 
 def test_a_value_that_is_not_a_one_line_scalar_is_refused(tmp_path: Path) -> None:
@@ -100,12 +117,14 @@ def test_an_edit_that_breaks_the_settings_or_the_transition_rule_is_refused(tmp_
     with pytest.raises(RolloutRefused) as bad_slot:
         file.checked_edit([ValueEdit(("config", W, index, "rollout", "active"), "blue", "purple")])
     assert bad_slot.value.message == NOT_VALID_AFTER.format(
-        path=file.path, problems=f"{W}[{index}].rollout.active: expected 'blue' or 'green', got 'purple'")
+        path=file.path, problems=f"{W}[{index}].rollout.active: expected 'blue' or 'green', got 'purple'"
+    )
     live = file.config[W][index]["rollout"]["blue"]
     with pytest.raises(RolloutRefused) as onto_live:
         file.checked_edit([ValueEdit(("config", W, index, "rollout", "blue"), live, NEW)])
     assert onto_live.value.message == NOT_VALID_AFTER.format(
-        path=file.path, problems=f"{W}[{index}].rollout.blue: " + RELEASE_ONTO_LIVE.format(slot="blue", idle="green"))
+        path=file.path, problems=f"{W}[{index}].rollout.blue: " + RELEASE_ONTO_LIVE.format(slot="blue", idle="green")
+    )
 
 
 def test_the_write_is_atomic_and_keeps_the_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,6 +137,7 @@ def test_the_write_is_atomic_and_keeps_the_mode(tmp_path: Path, monkeypatch: pyt
 
     def fail(*_: object) -> None:
         raise OSError("disk full")
+
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
         write_atomically(path, "config: {broken\n")

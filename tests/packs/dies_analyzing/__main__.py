@@ -4,7 +4,13 @@ security group it is sent, as a pack with a fatal bug would."""
 import os
 import sys
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
 
 def dies_on_security_groups(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -16,6 +22,9 @@ def dies_on_security_groups(args: ResourceValidationArgs, report: ReportViolatio
 PolicyPack(
     name="dies-analyzing",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[ResourceValidationPolicy(name="dies-on-security-groups", description="Dies mid-analysis.",
-                                       validate=dies_on_security_groups)],
+    policies=[
+        ResourceValidationPolicy(
+            name="dies-on-security-groups", description="Dies mid-analysis.", validate=dies_on_security_groups
+        )
+    ],
 )

@@ -1,4 +1,5 @@
 """A pack that starts but never prints its port."""
+
 import time
 
 time.sleep(60)

@@ -2,7 +2,13 @@
 
 import json
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
 
 def no_ssh_from_world(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -32,10 +38,12 @@ PolicyPack(
     name="simple-test-pack",
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=[
-        ResourceValidationPolicy(name="no-ssh-from-world", description="No SSH from the internet.",
-                                 validate=no_ssh_from_world),
+        ResourceValidationPolicy(
+            name="no-ssh-from-world", description="No SSH from the internet.", validate=no_ssh_from_world
+        ),
         ResourceValidationPolicy(name="no-star-action", description="No Action *.", validate=no_star_action),
-        ResourceValidationPolicy(name="role-names-known", description="Role policies name a role.",
-                                 validate=role_names_known),
+        ResourceValidationPolicy(
+            name="role-names-known", description="Role policies name a role.", validate=role_names_known
+        ),
     ],
 )

@@ -13,9 +13,8 @@ the real program starts fresh.
 import runpy
 from pathlib import Path
 
-import pulumi
-
 import breakage
+import pulumi
 
 REAL_PROGRAM = Path(__file__).resolve().parents[3] / "__main__.py"
 

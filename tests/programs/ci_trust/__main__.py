@@ -12,12 +12,19 @@ conditions: dict[str, dict[str, str]] = {config.require("operator"): {f"{issuer}
 audience = config.get("audience")
 if audience:
     conditions.setdefault("StringEquals", {})[f"{issuer}:aud"] = audience
-aws.iam.Role("deploy", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": f"arn:aws:iam::111122223333:oidc-provider/{issuer}"},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": conditions,
-    }],
-}))
+aws.iam.Role(
+    "deploy",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": f"arn:aws:iam::111122223333:oidc-provider/{issuer}"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": conditions,
+                }
+            ],
+        }
+    ),
+)
