@@ -31,7 +31,8 @@ EXIT_INTERRUPTED = 128 + 2
 EXIT_BROKEN_PIPE = 128 + 13
 """The reader of the output went away: the status a shell gives a process killed by SIGPIPE."""
 
-Command = Callable[[argparse.Namespace], int]
+Run = Callable[[argparse.Namespace], int]
+"""A command's `run(args) -> int`."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def report(failure: Failure, prog: str, *, debug: bool) -> None:
         print("(run with --debug for the traceback)", file=sys.stderr)
 
 
-def run_command(command: Command, args: argparse.Namespace) -> int:
+def run_command(command: Run, args: argparse.Namespace) -> int:
     """Run `command` and map how it ends to an exit code. `args.prog` names the command in messages
     (`nhi rollout status`); `args.debug`, where the command has the flag, shows tracebacks."""
     try:

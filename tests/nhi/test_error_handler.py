@@ -20,7 +20,7 @@ from nhi.error_handler import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_VIOLATIONS,
-    Command,
+    Run,
     run_command,
 )
 from nhi.preflight.errors import PreflightError
@@ -32,7 +32,7 @@ PROBLEM = Problem("nhi-platform:environment", "expected 'dev', 'staging' or 'pro
 MISSING = "/missing/report.json"
 
 
-def raising(error: BaseException) -> Command:
+def raising(error: BaseException) -> Run:
     def command(_: argparse.Namespace) -> int:
         raise error
 
@@ -40,7 +40,7 @@ def raising(error: BaseException) -> Command:
 
 
 def handled(
-    capsys: pytest.CaptureFixture[str], command: Command, prog: str = "nhi preflight", *, debug: bool = False
+    capsys: pytest.CaptureFixture[str], command: Run, prog: str = "nhi preflight", *, debug: bool = False
 ) -> tuple[int, str]:
     """The exit code and stderr of `command` run through the handler; nothing may reach stdout."""
     code = run_command(command, argparse.Namespace(prog=prog, debug=debug))
