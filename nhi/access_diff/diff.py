@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from nhi.inventory.cells import flow_text
-from nhi.inventory.model import SERVICE_ACCOUNT, Identity, Inventory
+from nhi.inventory.model import SERVICE_ACCOUNT, Binding, Identity, Inventory
 
 # Sections of the report, in order.
 IDENTITIES = "identities"
@@ -74,15 +74,40 @@ def _set_changes(
     return out
 
 
+def _grants(identity: Identity, effect: str) -> set[tuple[str, str, str]]:
+    """(action, resource, access level) of each grant with `effect` (`Allow` or `Deny`)."""
+    return {(g.action, g.resource, g.level) for g in identity.grants if g.effect == effect}
+
+
+def _grant_text(grant: tuple[str, str, str]) -> str:
+    action, resource, level = grant
+    return f"{action} on {resource} ({level})"
+
+
+def _binding_key(binding: Binding) -> tuple[str, str, str]:
+    """(mechanism, subject, role name): what a binding connects, whichever row reports it."""
+    return binding.mechanism, binding.subject, binding.role.split(":", 1)[1]
+
+
+def _own_bindings(identity: Identity) -> set[tuple[str, str, str]]:
+    """The bindings reported on the identity's row: a binding is reported on its service account's row, and on a
+    role's row only when it has no such row."""
+    return {_binding_key(b) for b in identity.bindings if identity.kind == SERVICE_ACCOUNT or b.namespace is None}
+
+
 def _identity_changes(old: Identity, new: Identity) -> list[Change]:
     name = new.name
     changes: list[Change] = []
-    allows = lambda i: {(g.action, g.resource, g.level) for g in i.grants if g.effect == "Allow"}  # noqa: E731
-    denies = lambda i: {(g.action, g.resource, g.level) for g in i.grants if g.effect == "Deny"}  # noqa: E731
-    grant_text = lambda g: f"{g[0]} on {g[1]} ({g[2]})"  # noqa: E731
-    changes += _set_changes(PERMISSIONS, name, "allow", allows(old), allows(new), grant_text)
+    changes += _set_changes(PERMISSIONS, name, "allow", _grants(old, "Allow"), _grants(new, "Allow"), _grant_text)
     changes += _set_changes(
-        PERMISSIONS, name, "deny", denies(old), denies(new), grant_text, widen_added=False, widen_removed=True
+        PERMISSIONS,
+        name,
+        "deny",
+        _grants(old, "Deny"),
+        _grants(new, "Deny"),
+        _grant_text,
+        widen_added=False,
+        widen_removed=True,
     )
     changes += _set_changes(
         PERMISSIONS, name, "managed policy", set(old.managed_policies), set(new.managed_policies), str
@@ -113,10 +138,9 @@ def _identity_changes(old: Identity, new: Identity) -> list[Change]:
         lambda key: principal[key].describe(),
         widen_added=carries_access,
     )
-    # A binding is reported on its service account's row; on a role's row only when it has no such row.
-    binding_key = lambda b: (b.mechanism, b.subject, b.role.split(":", 1)[1])  # noqa: E731
-    own = lambda i: {binding_key(b) for b in i.bindings if i.kind == SERVICE_ACCOUNT or b.namespace is None}  # noqa: E731
-    changes += _set_changes(TRUST, name, "binding", own(old), own(new), lambda b: f"{b[1]} -> {b[2]} ({b[0]})")
+    changes += _set_changes(
+        TRUST, name, "binding", _own_bindings(old), _own_bindings(new), lambda b: f"{b[1]} -> {b[2]} ({b[0]})"
+    )
     if new.kind == SERVICE_ACCOUNT:
         modes_before = sorted({b.mechanism for b in old.bindings})
         modes_after = sorted({b.mechanism for b in new.bindings})
@@ -188,10 +212,10 @@ def compare(old: Inventory, new: Inventory, before: str, after: str) -> AccessDi
     for key in sorted(old_ids.keys() & new_ids.keys()):
         changes += _identity_changes(old_ids[key], new_ids[key])
     old_flows, new_flows = _flows(old), _flows(new)
-    for key in sorted(new_flows.keys() - old_flows.keys()):
-        source, target = new_flows[key]
+    for flow_key in sorted(new_flows.keys() - old_flows.keys()):
+        source, target = new_flows[flow_key]
         changes.append(Change(FLOWS, "added", source, "flow opened", f"{source} -> {target}", True))
-    for key in sorted(old_flows.keys() - new_flows.keys()):
-        source, target = old_flows[key]
+    for flow_key in sorted(old_flows.keys() - new_flows.keys()):
+        source, target = old_flows[flow_key]
         changes.append(Change(FLOWS, "removed", source, "flow closed", f"{source} -> {target}", False))
     return AccessDiff(new.stack, before, after, tuple(changes))

@@ -431,15 +431,15 @@ class _Builder:
             namespace, _, name = key.partition("/")
             running = [w for w in workloads if flows.owner(w) == key]
             bound = tuple(sorted((b for b in bindings if b.subject == key), key=lambda b: (b.role, b.mechanism)))
-            body = declared.get(key)
-            account_automount = body.get("automountServiceAccountToken") if body else None
+            account = declared.get(key)
+            account_automount = account.get("automountServiceAccountToken") if account else None
             mounted = sorted(
                 w.workload
                 for w in running
                 if w.automount_token is True or (w.automount_token is None and account_automount is not False)
             )
             flags: list[str] = []
-            if body is None and running:
+            if account is None and running:
                 flags.append("pods run as a service account this stack does not create")
             if name == "default" and running:
                 flags.append("pods run as the namespace's default service account")

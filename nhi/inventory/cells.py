@@ -106,8 +106,8 @@ def grant_rows(grants: tuple[Grant, ...]) -> list[tuple[str, str, str, str, str]
     rows = []
     for (effect, service, level), actions in sorted(by_level.items()):
         by_resources: dict[tuple[str, ...], list[str]] = defaultdict(list)
-        for action, resources in actions.items():
-            by_resources[tuple(sorted(resources))].append(action)
+        for action, action_resources in actions.items():
+            by_resources[tuple(sorted(action_resources))].append(action)
         for resources, names in sorted(by_resources.items(), key=lambda item: sorted(item[1])):
             marked = [
                 f"{n} (conditional)" if any((n, r) in conditional for r in resources) else n for n in sorted(names)

@@ -98,15 +98,15 @@ def compute(model: NetworkModel, workloads: list[WorkloadPod]) -> dict[str, Reac
                 namespace = policy["metadata"]["namespace"]
                 for rule in policy["spec"].get(rules_key) or []:
                     peers = rule.get(peers_key) or []
-                    for protocol, port in _port_specs(rule):
+                    for protocol, ports in _port_specs(rule):
                         if not peers:
-                            found.add(Flow(direction, "any", "*", protocol, port))
+                            found.add(Flow(direction, "any", "*", protocol, ports))
                         for peer in peers:
                             if "ipBlock" in peer:
                                 block = peer["ipBlock"]
                                 excepted = block.get("except") or []
                                 text = block["cidr"] + (f" except {','.join(excepted)}" if excepted else "")
-                                found.add(Flow(direction, "cidr", text, protocol, port))
+                                found.add(Flow(direction, "cidr", text, protocol, ports))
                             elif not any(model.peer_matches(peer, namespace, other.pod) for other in workloads):
-                                found.add(Flow(direction, "selector", describe_peer(peer, namespace), protocol, port))
+                                found.add(Flow(direction, "selector", describe_peer(peer, namespace), protocol, ports))
     return reach

@@ -31,10 +31,15 @@ def rows(inventory: Inventory) -> list[dict[str, list[str]]]:
 
 def _grid(headers: tuple[str, ...], body: list[list[list[str]]]) -> list[str]:
     widths = [max([len(h)] + [len(line) for cells_ in body for line in cells_[i]]) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    out = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     for cells_ in body:
         for n in range(max(len(c) for c in cells_)):
-            out.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells_, widths)).rstrip())
+            out.append(
+                "  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells_, widths, strict=True)).rstrip()
+            )
     return out
 
 

@@ -42,9 +42,7 @@ def fold_resources(resources: set[str]) -> dict[str, str]:
     """resource -> the resource it belongs to (`bucket/*` -> `bucket`, `table/t/index/*` -> `table/t`)."""
     folded = {}
     for resource in resources:
-        parents = [
-            p for p in resources if p != resource and (resource.startswith(p + "/") or resource.startswith(p + ":"))
-        ]
+        parents = [p for p in resources if p != resource and resource.startswith((p + "/", p + ":"))]
         folded[resource] = min(parents, key=len) if parents else resource
     return folded
 
@@ -208,10 +206,10 @@ def _draw(inventory: Inventory, dot: _Dot) -> None:
     # EKS access entries: who may use the Kubernetes API, with which access policy.
     for entry in entries:
         source = node_id("access-entry", entry.name)
-        principal = entry.trusted[0].value if entry.trusted else "?"
+        assumed_by = entry.trusted[0].value if entry.trusted else "?"
         dot.node(
             source,
-            f"{principal.rsplit(':', 1)[-1]}\n(EKS access entry, {entry.category})",
+            f"{assumed_by.rsplit(':', 1)[-1]}\n(EKS access entry, {entry.category})",
             shape="box",
             fillcolor="#fde2e2" if entry.category == "admin" else "#fdf3e1",
             color="#b5832f",

@@ -186,7 +186,9 @@ def release(file: StackFile, workload_name: str, image: str, slot: str | None = 
     else:
         effects.append("No gate: idleReplicas is 0, so the new image runs nowhere until it is promoted.")
     effects.append(f"Service {ns}/{name} keeps sending traffic to {live.value}.")
-    old_repository = DIGEST_REF_RE.match(old).group("repository")  # type: ignore[union-attr]  # settings checked it
+    old_ref = DIGEST_REF_RE.match(old)
+    assert old_ref is not None  # settings accept only images pinned by digest
+    old_repository = old_ref.group("repository")
     if old_repository != new.group("repository"):
         effects.append(f"Note: the repository changes from {old_repository} to {new.group('repository')}.")
     next_step = f"{_pulumi_up(after)}, then `nhi rollout promote --stack {stack_name(file.path)} --workload {name}`"
@@ -278,7 +280,7 @@ def status_table(path: Path, statuses: list[WorkloadStatus]) -> str:
         f"Stack file {path}: live slot serves Service <workload>, idle slot serves <workload>-preview; "
         "REPLICAS is live/idle."
     ]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ import settings
 from nhi.preflight.errors import PreflightError
 from nhi.preflight.program import load_program
 from nhi.preflight.run import REPO_ROOT
+from settings import StackSettings
 from settings.crosscheck import rollout_transition
 from settings.errors import Problem, join_path
 
@@ -107,7 +108,7 @@ class StackFile:
     def read(cls, path: Path) -> StackFile:
         return cls(path, path.read_text(encoding="utf-8"))
 
-    def settings(self) -> settings.StackSettings:
+    def settings(self) -> StackSettings:
         """The validated settings of the file as it is; refused if it is not valid."""
         try:
             return settings.parse_config(self.config, str(self.path))
@@ -139,7 +140,7 @@ class StackFile:
             raise RolloutRefused(NOT_IN_PLACE.format(key=edit.key, path=self.path)) from None
         return line, column
 
-    def checked_edit(self, edits: Sequence[ValueEdit]) -> tuple[str, settings.StackSettings]:
+    def checked_edit(self, edits: Sequence[ValueEdit]) -> tuple[str, StackSettings]:
         """The edited text and its settings, after proving that it changes exactly `edits`, that settings
         accept it, and that the move is allowed (the live slot keeps its image). Nothing is written."""
         text = self.edited_text(edits)
@@ -153,7 +154,7 @@ class StackFile:
         if yaml.safe_load(text) != expected:  # never expected: the token replacement is checked above
             raise RolloutRefused(NOT_IN_PLACE.format(key=", ".join(e.key for e in edits), path=self.path))
         problems: list[Problem] = []
-        parsed: settings.StackSettings | None = None
+        parsed: StackSettings | None = None
         try:
             parsed = settings.parse_config(after.config, str(self.path))
         except settings.SettingsError as error:

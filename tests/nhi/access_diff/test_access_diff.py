@@ -16,7 +16,8 @@ import yaml
 
 from nhi.access_diff import report
 from nhi.access_diff.diff import FLOWS, IDENTITIES, OTHER, PERMISSIONS, TRUST, AccessDiff, compare
-from nhi.cli import EXIT_ACCESS_WIDENS, main
+from nhi.cli import main
+from nhi.error_handler import EXIT_ACCESS_WIDENS
 from nhi.inventory.build import build
 from nhi.inventory.model import Inventory
 from nhi.preflight.capture import Capture

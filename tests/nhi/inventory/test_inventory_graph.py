@@ -4,11 +4,11 @@ committed picture of the dev stack checked for staleness (by the DOT hash it car
 from __future__ import annotations
 
 import struct
-import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 
 import pytest
+from defusedxml import ElementTree
 
 from nhi.cli import main
 from nhi.inventory import graph
@@ -27,7 +27,7 @@ def inventory(stack: str) -> Inventory:
 
 
 def svg_titles(path: Path, kind: str) -> set[str]:
-    root = ET.parse(path).getroot()
+    root = ElementTree.parse(path).getroot()
     return {g.findtext(f"{SVG}title") or "" for g in root.iter(f"{SVG}g") if g.get("class") == kind}
 
 

@@ -3,6 +3,8 @@ not implement; the platform's own flows are covered in tests/components/test_wor
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from nhi.inventory.netpol import NetworkModel, UnsupportedPolicy, pod
@@ -11,7 +13,7 @@ WEB = pod("web", "shop", {"app": "web"}, [("http", 8080, "TCP")])
 CLIENT = pod("client", "shop", {"app": "client"})
 
 
-def ingress_policy(ports: list[dict[str, object]]) -> dict[str, object]:
+def ingress_policy(ports: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "metadata": {"namespace": "shop", "name": "web"},
         "spec": {
@@ -37,6 +39,6 @@ def test_a_port_range_allows_its_ends_and_nothing_outside() -> None:
 
 def test_an_unknown_operator_is_refused_not_guessed() -> None:
     policy = ingress_policy([])
-    policy["spec"]["podSelector"] = {"matchExpressions": [{"key": "app", "operator": "Gt", "values": ["1"]}]}  # type: ignore[index]
+    policy["spec"]["podSelector"] = {"matchExpressions": [{"key": "app", "operator": "Gt", "values": ["1"]}]}
     with pytest.raises(UnsupportedPolicy):
         NetworkModel([policy], {}).allows(CLIENT, WEB, 8080)

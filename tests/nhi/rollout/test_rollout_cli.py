@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ from nhi.rollout.moves import (
 )
 from nhi.rollout.stackfile import NOT_VALID_BEFORE
 from tests.conftest import REPO, capture_stack_file
-from tests.nhi.rollout.test_stackfile import FLOW, changed_lines
 
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 NEW = f"{REGISTRY}/payments@sha256:{'e' * 64}"
+# `changed_lines(before, after)` (a fixture): the (old line, new line) pairs that differ.
+ChangedLines = Callable[[str, str], list[tuple[str, str]]]
 W = "nhi-platform:workloads"
 
 
@@ -53,7 +55,7 @@ def refused(capsys: pytest.CaptureFixture[str], path: Path, move: str, *argv: st
 
 
 def test_release_writes_one_line_and_names_the_gate_job_the_program_renders(
-    capsys: pytest.CaptureFixture[str], prod: Path
+    capsys: pytest.CaptureFixture[str], prod: Path, changed_lines: ChangedLines
 ) -> None:
     before = prod.read_text()
     code, out, err = run(capsys, "release", "--stack-file", str(prod), "--workload", "payments", "--image", NEW)
@@ -197,15 +199,17 @@ def test_status_shows_slots_digests_and_what_is_live(capsys: pytest.CaptureFixtu
     ]
 
 
-def test_status_and_moves_on_a_flow_style_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_status_and_moves_on_a_flow_style_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flow_stack: str, changed_lines: ChangedLines
+) -> None:
     path = tmp_path / "Pulumi.dev.yaml"
-    path.write_text(FLOW)
+    path.write_text(flow_stack)
     code, out, _ = run(capsys, "status", "--stack-file", str(path))
     assert code == 0 and out.splitlines()[-1].split()[-1] == "on"
     code, _, _ = run(capsys, "promote", "--stack-file", str(path), "--workload", "cart")
     assert code == 0
-    [(_, new_line)] = changed_lines(FLOW, path.read_text())
+    [(_, new_line)] = changed_lines(flow_stack, path.read_text())
     assert new_line.startswith('    rollout: {active: "green", blue: \'')
-    path.write_text(FLOW.replace("}   # slots", ", idleReplicas: 0}   # slots"))
+    path.write_text(flow_stack.replace("}   # slots", ", idleReplicas: 0}   # slots"))
     code, out, _ = run(capsys, "status", "--stack-file", str(path))
     assert code == 0 and out.splitlines()[-1].split()[-4:] == ["1/0", "off", "(idleReplicas", "0)"]

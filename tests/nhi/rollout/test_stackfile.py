@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,8 @@ from tests.conftest import REPO, STACKS
 W = "nhi-platform:workloads"
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 NEW = f"{REGISTRY}/cart@sha256:{'e' * 64}"
-
-
-def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
-    """(old line, new line) pairs; fails if lines were added or removed."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    assert len(old) == len(new)
-    return [(a, b) for a, b in zip(old, new) if a != b]
+# `changed_lines(before, after)` (a fixture): the (old line, new line) pairs that differ.
+ChangedLines = Callable[[str, str], list[tuple[str, str]]]
 
 
 def index_of(file: StackFile, name: str) -> int:
@@ -32,7 +28,7 @@ def index_of(file: StackFile, name: str) -> int:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_a_release_changes_one_token_and_every_other_byte_stays(stack: str) -> None:
+def test_a_release_changes_one_token_and_every_other_byte_stays(stack: str, changed_lines: ChangedLines) -> None:
     file = StackFile.read(REPO / "stacks" / f"Pulumi.{stack}.yaml")
     index = index_of(file, "cart")
     old = file.config[W][index]["rollout"]["green"]
@@ -46,32 +42,11 @@ def test_a_release_changes_one_token_and_every_other_byte_stays(stack: str) -> N
     ]
 
 
-FLOW = (
-    """\
-# hand-written, flow style
-config:
-  aws:region: eu-west-1   # region
-  aws:allowedAccountIds: ["111122223333"]
-  nhi-platform:environment: dev
-  nhi-platform:cluster: {name: c, kubernetesVersion: "1.34", vpcCidr: 10.20.0.0/16, adminRoleArns: [arn:aws:iam::111122223333:role/a],
-    nodeGroups: [{name: g, instanceTypes: [t3.large], minSize: 1, desiredSize: 1, maxSize: 2, bottlerocketRelease: "1.41.0-2b4c1d53"}]}
-  nhi-platform:rolloutGate: {image: "REG/gate@sha256:GATE"}
-  nhi-platform:workloads:
-  - name: cart   # no flows
-    namespace: shop
-    port: 8080
-    replicas: 1
-    rollout: {active: "blue", blue: 'REG/cart@sha256:BLUE', green: REG/cart@sha256:GREEN}   # slots
-""".replace("REG", REGISTRY)
-    .replace("GATE", "c" * 64)
-    .replace("BLUE", "a" * 64)
-    .replace("GREEN", "b" * 64)
-)
-
-
-def test_flow_style_and_quotes_survive_edits_on_one_line(tmp_path: Path) -> None:
+def test_flow_style_and_quotes_survive_edits_on_one_line(
+    tmp_path: Path, flow_stack: str, changed_lines: ChangedLines
+) -> None:
     path = tmp_path / "Pulumi.dev.yaml"
-    path.write_text(FLOW)
+    path.write_text(flow_stack)
     file = StackFile.read(path)
     green = f"{REGISTRY}/cart@sha256:{'b' * 64}"
     blue = f"{REGISTRY}/cart@sha256:{'a' * 64}"
@@ -82,7 +57,7 @@ def test_flow_style_and_quotes_survive_edits_on_one_line(tmp_path: Path) -> None
             ValueEdit(("config", W, 0, "rollout", "blue"), blue, NEW),
         ]
     )
-    assert changed_lines(FLOW, text) == [
+    assert changed_lines(flow_stack, text) == [
         (
             f"    rollout: {{active: \"blue\", blue: '{blue}', green: {green}}}   # slots\n",
             f"    rollout: {{active: \"green\", blue: '{NEW}', green: {green}}}   # slots\n",
@@ -90,7 +65,7 @@ def test_flow_style_and_quotes_survive_edits_on_one_line(tmp_path: Path) -> None
     ]
     # A plain scalar keeps its style too.
     text = file.edited_text([ValueEdit(("config", W, 0, "rollout", "green"), green, NEW)])
-    assert changed_lines(FLOW, text) == [
+    assert changed_lines(flow_stack, text) == [
         (
             f"    rollout: {{active: \"blue\", blue: '{blue}', green: {green}}}   # slots\n",
             f"    rollout: {{active: \"blue\", blue: '{blue}', green: {NEW}}}   # slots\n",
@@ -98,11 +73,11 @@ def test_flow_style_and_quotes_survive_edits_on_one_line(tmp_path: Path) -> None
     ]
 
 
-def test_a_value_that_is_not_a_one_line_scalar_is_refused(tmp_path: Path) -> None:
+def test_a_value_that_is_not_a_one_line_scalar_is_refused(tmp_path: Path, flow_stack: str) -> None:
     path = tmp_path / "Pulumi.dev.yaml"
     green = f"{REGISTRY}/cart@sha256:{'b' * 64}"
     # A plain scalar folded over two lines: still valid YAML, but no single token to replace.
-    path.write_text(FLOW.replace(f"green: {green}}}", f"green: {green[:20]}\n      {green[20:]}}}"))
+    path.write_text(flow_stack.replace(f"green: {green}}}", f"green: {green[:20]}\n      {green[20:]}}}"))
     file = StackFile.read(path)
     assert file.config[W][0]["rollout"]["green"] == f"{green[:20]} {green[20:]}"
     edit = ValueEdit(("config", W, 0, "rollout", "green"), file.config[W][0]["rollout"]["green"], NEW)
