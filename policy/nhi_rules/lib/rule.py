@@ -254,6 +254,10 @@ class NhiStackPolicy(StackValidationPolicy, _Metadata):
             report(message + note, urn)
 
 
+NhiPolicy = NhiResourcePolicy | NhiStackPolicy
+"""A rule of this pack: what a rule module's POLICY is."""
+
+
 def resource_rule(**kwargs: Any) -> NhiResourcePolicy:
     return NhiResourcePolicy(**kwargs)
 
