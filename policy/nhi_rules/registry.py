@@ -1,139 +1,44 @@
-"""The explicit list of every rule in the pack. A layout test fails when a rule module is missing here."""
+"""Every rule in the pack, found in the layout: each module of a family package is one rule and defines POLICY.
+
+Adding a rule is writing its module and its cases file; nothing here names it. The layout test walks the files
+on its own and fails when a module is not a rule, a rule has no cases, or a name breaks the convention.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Sequence
+from types import ModuleType
+
 from pulumi_policy import Policy
 
-from nhi_rules.aws import (
-    cloudwatch_loggroup_require_encryption,
-    cloudwatch_loggroup_require_retention,
-    ec2_launchtemplate_disallow_userdata_secrets,
-    ec2_launchtemplate_limit_metadata_hop_limit,
-    ec2_launchtemplate_require_encrypted_volumes,
-    ec2_launchtemplate_require_imdsv2,
-    ec2_securitygroup_disallow_open_admin_ports,
-    ec2_securitygroup_disallow_open_all_ports,
-    ecr_repository_require_immutable_tags,
-    ecr_repository_require_scan_on_push,
-    eks_addon_require_network_policy,
-    eks_cluster_disallow_creator_admin,
-    eks_cluster_disallow_public_endpoint,
-    eks_cluster_enforce_api_authentication,
-    eks_cluster_require_control_plane_logs,
-    eks_cluster_require_deletion_protection,
-    eks_cluster_require_secrets_encryption,
-    eks_cluster_require_standard_support,
-    eks_nodegroup_disallow_remote_access,
-    eks_nodegroup_limit_update_disruption,
-    eks_nodegroup_require_bottlerocket,
-    eks_nodegroup_require_launch_template,
-    eks_nodegroup_require_pinned_release,
-    eks_podidentity_require_session_tags,
-    kms_key_require_rotation,
-)
-from nhi_rules.iam import (
-    iam_policy_disallow_admin_attachment,
-    iam_policy_disallow_privilege_escalation,
-    iam_policy_disallow_wildcard_actions,
-    iam_policy_disallow_wildcard_resources,
-    iam_policy_require_valid_grammar,
-    iam_role_disallow_public_trust,
-    iam_role_disallow_wildcard_oidc_subject,
-    iam_role_enforce_github_oidc_trust,
-    iam_role_enforce_oidc_trust_conditions,
-    iam_role_enforce_pod_identity_trust_conditions,
-    iam_role_require_permissions_boundary,
-    iam_user_disallow_static_credentials,
-)
-from nhi_rules.kubernetes import (
-    kubernetes_namespace_require_pod_security_labels,
-    kubernetes_networkpolicy_disallow_allow_all,
-    kubernetes_pod_disallow_default_identity,
-    kubernetes_pod_disallow_env_secrets,
-    kubernetes_pod_disallow_token_automount,
-    kubernetes_pod_enforce_security_standards,
-    kubernetes_pod_limit_image_registries,
-    kubernetes_pod_require_image_digest,
-    kubernetes_pod_require_readonly_rootfs,
-    kubernetes_pod_require_resource_limits,
-    kubernetes_role_disallow_escalation_verbs,
-    kubernetes_role_disallow_wildcards,
-    kubernetes_role_limit_secrets_access,
-    kubernetes_rolebinding_disallow_cluster_admin,
-    kubernetes_service_require_internal_loadbalancer,
-)
-from nhi_rules.stack import (
-    eks_identity_require_matching_trust,
-    eks_nodegroup_limit_role_permissions,
-    guardduty_detector_require_eks_protection,
-    iam_role_limit_service_account_bindings,
-    kubernetes_namespace_require_default_deny,
-    kubernetes_pod_require_network_policy_coverage,
-)
+from nhi_rules.lib.rule import NhiPolicy
 
-RULE_MODULES = (
-    # aws
-    cloudwatch_loggroup_require_encryption,
-    cloudwatch_loggroup_require_retention,
-    ec2_launchtemplate_disallow_userdata_secrets,
-    ec2_launchtemplate_limit_metadata_hop_limit,
-    ec2_launchtemplate_require_encrypted_volumes,
-    ec2_launchtemplate_require_imdsv2,
-    ec2_securitygroup_disallow_open_admin_ports,
-    ec2_securitygroup_disallow_open_all_ports,
-    ecr_repository_require_immutable_tags,
-    ecr_repository_require_scan_on_push,
-    eks_addon_require_network_policy,
-    eks_cluster_disallow_creator_admin,
-    eks_cluster_disallow_public_endpoint,
-    eks_cluster_enforce_api_authentication,
-    eks_cluster_require_control_plane_logs,
-    eks_cluster_require_deletion_protection,
-    eks_cluster_require_secrets_encryption,
-    eks_cluster_require_standard_support,
-    eks_nodegroup_disallow_remote_access,
-    eks_nodegroup_limit_update_disruption,
-    eks_nodegroup_require_bottlerocket,
-    eks_nodegroup_require_launch_template,
-    eks_nodegroup_require_pinned_release,
-    eks_podidentity_require_session_tags,
-    kms_key_require_rotation,
-    # iam
-    iam_policy_disallow_admin_attachment,
-    iam_policy_disallow_privilege_escalation,
-    iam_policy_disallow_wildcard_actions,
-    iam_policy_disallow_wildcard_resources,
-    iam_policy_require_valid_grammar,
-    iam_role_disallow_public_trust,
-    iam_role_disallow_wildcard_oidc_subject,
-    iam_role_enforce_github_oidc_trust,
-    iam_role_enforce_oidc_trust_conditions,
-    iam_role_enforce_pod_identity_trust_conditions,
-    iam_role_require_permissions_boundary,
-    iam_user_disallow_static_credentials,
-    # kubernetes
-    kubernetes_namespace_require_pod_security_labels,
-    kubernetes_networkpolicy_disallow_allow_all,
-    kubernetes_pod_disallow_default_identity,
-    kubernetes_pod_disallow_env_secrets,
-    kubernetes_pod_disallow_token_automount,
-    kubernetes_pod_enforce_security_standards,
-    kubernetes_pod_limit_image_registries,
-    kubernetes_pod_require_image_digest,
-    kubernetes_pod_require_readonly_rootfs,
-    kubernetes_pod_require_resource_limits,
-    kubernetes_role_disallow_escalation_verbs,
-    kubernetes_role_disallow_wildcards,
-    kubernetes_role_limit_secrets_access,
-    kubernetes_rolebinding_disallow_cluster_admin,
-    kubernetes_service_require_internal_loadbalancer,
-    # stack
-    eks_identity_require_matching_trust,
-    eks_nodegroup_limit_role_permissions,
-    guardduty_detector_require_eks_protection,
-    iam_role_limit_service_account_bindings,
-    kubernetes_namespace_require_default_deny,
-    kubernetes_pod_require_network_policy_coverage,
-)
+FAMILIES = ("aws", "iam", "kubernetes", "stack")
+"""The rule packages, in the order the pack lists their rules (each family's rules by module name)."""
 
-POLICIES: list[Policy] = [module.POLICY for module in RULE_MODULES]
+NOT_A_RULE = "{module} is in a rule family package but defines no POLICY built by resource_rule or stack_rule"
+
+
+def discover(package: str = "nhi_rules", families: Sequence[str] = FAMILIES) -> tuple[ModuleType, ...]:
+    """The rule modules of `package`'s families, family by family, each family's modules sorted by name."""
+    modules: list[ModuleType] = []
+    for family in families:
+        family_package = importlib.import_module(f"{package}.{family}")
+        found = pkgutil.iter_modules(family_package.__path__, prefix=f"{family_package.__name__}.")
+        for info in sorted(found, key=lambda found_module: found_module.name):
+            module = importlib.import_module(info.name)
+            if not isinstance(getattr(module, "POLICY", None), NhiPolicy):
+                raise TypeError(NOT_A_RULE.format(module=info.name))
+            modules.append(module)
+    return tuple(modules)
+
+
+RULE_MODULES = discover()
+
+RULES: tuple[NhiPolicy, ...] = tuple(module.POLICY for module in RULE_MODULES)
+"""The rules with their metadata (kind, resource types, config schema), for readers such as the docs."""
+
+POLICIES: list[Policy] = list(RULES)
+"""The same rules as the SDK's PolicyPack takes them."""

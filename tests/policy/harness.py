@@ -5,9 +5,10 @@ Case file (`<rule_module>.cases.yaml`): `baselines` (name -> {type, props} for r
 compliant baseline changed one thing at a time (`set: {path: value}`, `unset: path` or `append: {path: value}`,
 at most one), with `expect: pass | fail | unknown`, `messages` (the rule module's constant names, required for
 fail) and optional `config`, and `exempt: <reason>`, which adds the exemption marker of the rule (a tag on AWS
-resources, an annotation on Kubernetes objects) besides the one change. Paths are dotted; `[key.with.dots]` quotes a key, `@name` picks the
-list element whose `name` is name. Resource rule paths start at the props. `__unknown__` becomes the engine's unknown sentinel; `{__json__: x}` becomes
-the JSON string of x (how IAM documents arrive).
+resources, an annotation on Kubernetes objects) besides the one change. Paths are dotted; `[key.with.dots]`
+quotes a key, `@name` picks the list element whose `name` is name. Resource rule paths start at the props.
+`__unknown__` becomes the engine's unknown sentinel; `{__json__: x}` becomes the JSON string of x (how IAM
+documents arrive).
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from nhi_rules.lib.exemptions import EXEMPTION_PREFIX
+from nhi_rules.registry import FAMILIES
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY_DIR = REPO / "policy"
 RULES_DIR = POLICY_DIR / "nhi_rules"
-RULE_FAMILIES = ("aws", "iam", "kubernetes", "stack")
 UNKNOWN = "__unknown__"
 OPS = ("set", "unset", "append")
 STACK = "test"
@@ -219,7 +220,7 @@ class Case:
 
 def rule_modules() -> list[str]:
     names = []
-    for family in RULE_FAMILIES:
+    for family in FAMILIES:
         for path in sorted((RULES_DIR / family).glob("*.py")):
             if path.name != "__init__.py":
                 names.append(f"nhi_rules.{family}.{path.stem}")

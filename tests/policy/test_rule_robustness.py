@@ -6,6 +6,7 @@ as mutations of the rule's own compliant baselines (deep paths stay reachable) a
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from typing import Any
@@ -74,10 +75,8 @@ def _keys(value: Any, found: set[str]) -> set[str]:
         for element in value:
             _keys(element, found)
     elif isinstance(value, str) and value[:1] in "{[":
-        try:
+        with contextlib.suppress(ValueError):  # not JSON after all: a plain string
             _keys(json.loads(value), found)
-        except ValueError:
-            pass
     return found
 
 
@@ -106,10 +105,10 @@ def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
     paths = [prefix]
     if isinstance(value, dict):
         for key, element in value.items():
-            paths += _paths(element, prefix + (key,))
+            paths += _paths(element, (*prefix, key))
     elif isinstance(value, list):
         for index, element in enumerate(value):
-            paths += _paths(element, prefix + (index,))
+            paths += _paths(element, (*prefix, index))
     return paths
 
 
@@ -148,10 +147,10 @@ def _judge(policy: Any, spec: dict) -> None:
         ]
         run_stack(policy, build_stack(clean))
     else:
+        # The mutation may replace the type token too: a rule then judges nothing, as for any foreign type.
+        token = spec.get("type") if isinstance(spec, dict) else None
         props = spec.get("props") if isinstance(spec, dict) else None
-        run_resource(
-            policy, spec.get("type") if isinstance(spec, dict) else "", props if isinstance(props, dict) else {}
-        )
+        run_resource(policy, token if isinstance(token, str) else "", props if isinstance(props, dict) else {})
 
 
 FAST = settings(

@@ -21,8 +21,9 @@ CONFIG = {
     "minRetentionDays": {
         "type": "integer",
         "minimum": 1,
-        "default": 90,
-        "description": "Shortest accepted retention in days (0 = never expire is accepted when explicit).",
+        "default": 365,
+        "description": "Shortest accepted retention in days (0 = never expire is accepted when explicit); "
+        "environments that keep logs for less say so in their config.",
     },
 }
 
@@ -44,6 +45,6 @@ POLICY = resource_rule(
     severity=Severity.LOW,
     framework=cis_eks("2.1.2", "Ensure audit logs are collected and managed"),
     tags=["aws", "logging", "detective"],
-    remediation_steps="Set retentionInDays to at least the configured minimum (365 in prod).",
+    remediation_steps="Set retentionInDays to at least the configured minimum (365 days unless configured).",
     config=CONFIG,
 )

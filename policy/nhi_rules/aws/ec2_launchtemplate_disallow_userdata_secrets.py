@@ -16,7 +16,7 @@ from nhi_rules.lib.secrets import text_secrets
 NAME = "ec2-launchtemplate-disallow-userdata-secrets"
 TYPES = ("aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance")
 
-MSG_USERDATA_SECRET = (
+MSG_USERDATA_SECRETS = (
     "{path} contains a plaintext secret ({reason}): fetch it at boot from Secrets Manager or "
     "SSM Parameter Store with the node role instead"
 )
@@ -34,7 +34,7 @@ def check(subject: Subject) -> Iterator[str]:
         text = as_str(get(subject.props, key))
         if text:
             for reason in dict.fromkeys(text_secrets(_decoded(text))):
-                yield MSG_USERDATA_SECRET.format(path=key, reason=reason)
+                yield MSG_USERDATA_SECRETS.format(path=key, reason=reason)
 
 
 POLICY = resource_rule(

@@ -38,5 +38,7 @@ POLICY = resource_rule(
     severity=Severity.HIGH,
     framework=eks_bp("BP-IAM-10", "Restrict access to the instance profile assigned to the worker node"),
     tags=["aws", "ec2", "nodes", "imds"],
-    remediation_steps="Set metadataOptions={httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1}.",
+    remediation_steps=(
+        "Set metadataOptions={httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1}."
+    ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pulumi_policy import Severity
 
@@ -27,7 +27,8 @@ CONFIG = {
 }
 
 
-def _judge(rule: Ingress, admin_ports: list[int]) -> Iterator[str]:
+def _judge(read: Callable[[], Ingress], admin_ports: list[int]) -> Iterator[str]:
+    rule = read()
     for port in admin_ports:
         if rule.covers(port):  # CIDRs are read only for rules that reach an admin port
             for path in rule.world:
@@ -36,7 +37,7 @@ def _judge(rule: Ingress, admin_ports: list[int]) -> Iterator[str]:
 
 def check(subject: Subject) -> Iterator[str]:
     for read in ingress_rules(subject.type, subject.props, subject.known_strings):
-        yield from subject.apart(lambda read=read: _judge(read(), subject.config["adminPorts"]))
+        yield from subject.apart(_judge, read, subject.config["adminPorts"])
 
 
 POLICY = resource_rule(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pulumi_policy import Severity
 
@@ -18,7 +18,8 @@ MSG_OPEN_ALL = (
 )
 
 
-def _judge(rule: Ingress) -> Iterator[str]:
+def _judge(read: Callable[[], Ingress]) -> Iterator[str]:
+    rule = read()
     if rule.all_ports:
         for path in rule.world:
             yield MSG_OPEN_ALL.format(path=path, protocol=rule.protocol)
@@ -26,7 +27,7 @@ def _judge(rule: Ingress) -> Iterator[str]:
 
 def check(subject: Subject) -> Iterator[str]:
     for read in ingress_rules(subject.type, subject.props, subject.known_strings):
-        yield from subject.apart(lambda read=read: _judge(read()))
+        yield from subject.apart(_judge, read)
 
 
 POLICY = resource_rule(

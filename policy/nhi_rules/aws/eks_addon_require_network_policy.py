@@ -27,7 +27,7 @@ MSG_NOT_STRICT = (
 CONFIG = {
     "requireStrictMode": {
         "type": "boolean",
-        "default": False,
+        "default": True,
         "description": "Also require env.NETWORK_POLICY_ENFORCING_MODE='strict' (default-deny for new pods).",
     },
 }
@@ -62,7 +62,7 @@ POLICY = resource_rule(
     severity=Severity.HIGH,
     framework=cis_eks("5.4.4", "Ensure Network Policy is Enabled and set as appropriate"),
     tags=["aws", "eks", "network", "eks-bp:BP-NET-01"],
-    remediation_steps='Set configurationValues to JSON with enableNetworkPolicy: "true" (and '
-    'env.NETWORK_POLICY_ENFORCING_MODE: "strict" where required).',
+    remediation_steps='Set configurationValues to JSON with enableNetworkPolicy: "true" and '
+    'env.NETWORK_POLICY_ENFORCING_MODE: "strict" (unless the config sets requireStrictMode=false).',
     config=CONFIG,
 )

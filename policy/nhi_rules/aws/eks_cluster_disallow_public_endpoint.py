@@ -37,7 +37,7 @@ MSG_PRIVATE_OFF = (
 CONFIG = {
     "allowPublicCidrs": {
         "type": "boolean",
-        "default": True,
+        "default": False,
         "description": "Allow a public endpoint restricted to explicit CIDRs (never 0.0.0.0/0 or ::/0).",
     },
 }

@@ -45,6 +45,8 @@ POLICY = resource_rule(
     severity=Severity.MEDIUM,
     framework=eks_bp("BP-INFRA-01", "Protect production clusters from accidental deletion"),
     tags=["aws", "eks", "resilience"],
-    remediation_steps="Set deletionProtection=true; turn it off deliberately, in its own change, before a planned delete.",
+    remediation_steps=(
+        "Set deletionProtection=true; turn it off deliberately, in its own change, before a planned delete."
+    ),
     config=CONFIG,
 )

@@ -79,6 +79,8 @@ POLICY = resource_rule(
     severity=Severity.CRITICAL,
     framework=cis_eks("4.1.1", "Ensure that the cluster-admin role is only used where required"),
     tags=["aws", "iam", "eks", "admin", "eks-bp:BP-IAM-04"],
-    remediation_steps="Attach a customer-managed policy scoped to the workload; list admin roles in breakGlassPrincipalArns.",
+    remediation_steps=(
+        "Attach a customer-managed policy scoped to the workload; list admin roles in breakGlassPrincipalArns."
+    ),
     config=CONFIG,
 )

@@ -41,7 +41,7 @@ ESCALATION_ACTIONS = (
 STAR_ONLY_ACTIONS = ("iam:PassRole", "sts:AssumeRole")
 
 MSG_ESCALATION = "{path} grants {action}, which lets the holder widen permissions: remove it from workload policies"
-MSG_STAR_PASS = (
+MSG_ANY_ROLE = (
     "{path} grants {action} on {resource!r}: name the exact role ARNs (and, for PassRole, add an "
     "iam:PassedToService condition)"
 )
@@ -49,7 +49,7 @@ MSG_STAR_PASS = (
 
 def _broad(resource: str) -> bool:
     text = resource.strip()
-    return text == "*" or text.endswith(":role/*") or text.endswith(":*") or ":*:" in text
+    return text == "*" or text.endswith((":role/*", ":*")) or ":*:" in text
 
 
 def _judge(document: Document) -> Iterator[str]:
@@ -61,15 +61,15 @@ def _judge(document: Document) -> Iterator[str]:
             if statement.grants(action):
                 for resource in statement.resources:
                     if _broad(resource):
-                        yield MSG_STAR_PASS.format(path=statement.path, action=action, resource=resource)
+                        yield MSG_ANY_ROLE.format(path=statement.path, action=action, resource=resource)
                 if statement.not_resources:
-                    yield MSG_STAR_PASS.format(path=statement.path, action=action, resource="NotResource")
+                    yield MSG_ANY_ROLE.format(path=statement.path, action=action, resource="NotResource")
 
 
 def check(subject: Subject) -> Iterator[str]:
     for document in permission_documents(subject.type, subject.props):
         # One unknown document (built with `apply`) does not hide what the others grant.
-        yield from subject.apart(lambda document=document: _judge(document))
+        yield from subject.apart(_judge, document)
 
 
 POLICY = resource_rule(

@@ -24,7 +24,7 @@ def _judge(document: Document) -> Iterator[str]:
         if not statement.allows:
             continue
         for action in statement.actions:
-            service, _, verb = action.strip().partition(":")
+            _, _, verb = action.strip().partition(":")
             if action.strip() == "*" or verb.strip() == "*":
                 yield MSG_STAR_ACTION.format(path=statement.path, action=action)
         if statement.not_actions:
@@ -34,7 +34,7 @@ def _judge(document: Document) -> Iterator[str]:
 def check(subject: Subject) -> Iterator[str]:
     for document in permission_documents(subject.type, subject.props):
         # One unknown document (built with `apply`) does not hide what the others grant.
-        yield from subject.apart(lambda document=document: _judge(document))
+        yield from subject.apart(_judge, document)
 
 
 POLICY = resource_rule(

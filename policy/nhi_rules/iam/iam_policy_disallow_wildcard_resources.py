@@ -41,7 +41,7 @@ def _judge(document: Document) -> Iterator[str]:
 def check(subject: Subject) -> Iterator[str]:
     for document in permission_documents(subject.type, subject.props):
         # One unknown document (built with `apply`) does not hide what the others grant.
-        yield from subject.apart(lambda document=document: _judge(document))
+        yield from subject.apart(_judge, document)
 
 
 POLICY = resource_rule(

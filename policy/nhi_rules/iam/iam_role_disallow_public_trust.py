@@ -25,9 +25,12 @@ def check(subject: Subject) -> Iterator[str]:
     if trust is None:
         return
     for statement in parsed_statements(trust):
-        if statement.allows and statement.principal_any:
-            if not any(statement.condition_values(key) for key in SCOPING_KEYS):
-                yield MSG_PUBLIC_PRINCIPAL.format(path=statement.path)
+        if (
+            statement.allows
+            and statement.principal_any
+            and not any(statement.condition_values(key) for key in SCOPING_KEYS)
+        ):
+            yield MSG_PUBLIC_PRINCIPAL.format(path=statement.path)
 
 
 POLICY = resource_rule(

@@ -63,7 +63,9 @@ def check(subject: Subject) -> Iterator[str]:
 
 POLICY = resource_rule(
     name=NAME,
-    description="Pod Identity trust policies allow only AssumeRole+TagSession, scoped by namespace, SA, cluster and account.",
+    description=(
+        "Pod Identity trust policies allow only AssumeRole+TagSession, scoped by namespace, SA, cluster and account."
+    ),
     resource_types=(ROLE,),
     check=check,
     severity=Severity.HIGH,

@@ -27,8 +27,8 @@ def check(subject: Subject) -> Iterator[str]:
     if template is None:
         return
     # The namespace and the ServiceAccount are judged apart: either may be another resource's output.
-    yield from subject.apart(lambda: _namespace(subject))
-    yield from subject.apart(lambda: _service_account(template))
+    yield from subject.apart(_namespace, subject)
+    yield from subject.apart(_service_account, template)
 
 
 def _namespace(subject: Subject) -> Iterator[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import Severity
 
@@ -14,7 +15,7 @@ from nhi_rules.lib.secrets import secret_reason
 
 NAME = "kubernetes-pod-disallow-env-secrets"
 
-MSG_ENV_SECRET = (
+MSG_ENV_SECRETS = (
     "{path}.env[{index}] ({name}) holds a plaintext secret ({reason}): use valueFrom.secretKeyRef, "
     "or better, let the workload's IAM role fetch it from Secrets Manager"
 )
@@ -25,23 +26,24 @@ def check(subject: Subject) -> Iterator[str]:
     if template is None:
         return
     for container in containers(template):
-        yield from subject.apart(lambda container=container: _container(subject, container))
+        yield from subject.apart(_container, subject, container)
 
 
 def _container(subject: Subject, container: Container) -> Iterator[str]:
     variables = get(container.value, "env")
     for index in range(len(variables)) if is_list(variables) else ():
         # Each variable apart: a value from an output (unknown) does not hide a plaintext secret next to it.
-        yield from subject.apart(lambda index=index: _variable(container, index, variables[index]))
+        yield from subject.apart(_variable, container, index, variables)
 
 
-def _variable(container: Container, index: int, variable: object) -> Iterator[str]:
+def _variable(container: Container, index: int, variables: Any) -> Iterator[str]:
+    variable = variables[index]
     name = as_str(get(variable, "name")) or ""
     value = as_str(get(variable, "value"))
     if value:
         reason = secret_reason(name, value)
         if reason:
-            yield MSG_ENV_SECRET.format(path=container.path, index=index, name=name, reason=reason)
+            yield MSG_ENV_SECRETS.format(path=container.path, index=index, name=name, reason=reason)
 
 
 POLICY = resource_rule(
@@ -52,5 +54,7 @@ POLICY = resource_rule(
     severity=Severity.HIGH,
     framework=cis_eks("4.4.1", "Prefer using secrets as files over secrets as environment variables"),
     tags=["kubernetes", "secrets", "detect-secrets"],
-    remediation_steps="Move the value into a Secret (valueFrom.secretKeyRef) or Secrets Manager read by the pod's role.",
+    remediation_steps=(
+        "Move the value into a Secret (valueFrom.secretKeyRef) or Secrets Manager read by the pod's role."
+    ),
 )

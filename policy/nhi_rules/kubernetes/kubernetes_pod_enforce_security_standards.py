@@ -37,7 +37,7 @@ def check(subject: Subject) -> Iterator[str]:
     level = subject.config["level"]
     for control in pss.controls(level):
         # Controls are independent: an unknown field one control reads does not hide another's violation.
-        yield from subject.apart(lambda control=control: _control(template, control, level))
+        yield from subject.apart(_control, template, control, level)
 
 
 def _control(template: PodTemplate, control: str, level: str) -> Iterator[str]:

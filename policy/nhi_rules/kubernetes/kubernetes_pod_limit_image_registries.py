@@ -43,7 +43,7 @@ def check(subject: Subject) -> Iterator[str]:
     allowed = [pattern.lower() for pattern in subject.config["allowedRegistries"]]
     for container in containers(template):
         # Each container apart: an image built from an output (unknown) does not hide a foreign one in another.
-        yield from subject.apart(lambda container=container: _judge(container, allowed))
+        yield from subject.apart(_judge, container, allowed)
 
 
 def _judge(container: Container, allowed: list[str]) -> Iterator[str]:

@@ -25,7 +25,7 @@ def check(subject: Subject) -> Iterator[str]:
         return
     for container in containers(template):
         # Each container apart: an image built from an output (unknown) does not hide a tag in another.
-        yield from subject.apart(lambda container=container: _judge(container))
+        yield from subject.apart(_judge, container)
 
 
 def _judge(container: Container) -> Iterator[str]:

@@ -24,7 +24,7 @@ def check(subject: Subject) -> Iterator[str]:
     if template is None:
         return
     for container in containers(template, ("containers", "initContainers")):
-        yield from subject.apart(lambda container=container: _judge(container))
+        yield from subject.apart(_judge, container)
 
 
 def _judge(container: Container) -> Iterator[str]:

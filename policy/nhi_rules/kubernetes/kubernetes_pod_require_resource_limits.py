@@ -39,7 +39,7 @@ def check(subject: Subject) -> Iterator[str]:
         for kind in ("requests", "limits"):
             for resource in subject.config[kind]:
                 # An unknown quantity (from config resolved later) is set; each is judged apart.
-                yield from subject.apart(lambda c=container, k=kind, r=resource: _judge(c, k, r))
+                yield from subject.apart(_judge, container, kind, resource)
 
 
 def _judge(container: Container, kind: str, resource: str) -> Iterator[str]:

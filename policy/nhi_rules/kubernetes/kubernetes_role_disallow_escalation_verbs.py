@@ -51,7 +51,7 @@ def _judge(rule: PolicyRule) -> Iterator[str]:
 
 def check(subject: Subject) -> Iterator[str]:
     for rule in policy_rules(subject.props):
-        yield from subject.apart(lambda rule=rule: _judge(rule))
+        yield from subject.apart(_judge, rule)
 
 
 POLICY = resource_rule(

@@ -31,7 +31,7 @@ def _judge(rule: PolicyRule, attribute: str, field: str, what: str) -> Iterator[
 def check(subject: Subject) -> Iterator[str]:
     for rule in policy_rules(subject.props):
         for field, attribute, what in FIELDS:  # each field apart: one may come from an output
-            yield from subject.apart(lambda r=rule, a=attribute, f=field, w=what: _judge(r, a, f, w))
+            yield from subject.apart(_judge, rule, attribute, field, what)
 
 
 POLICY = resource_rule(

@@ -25,7 +25,7 @@ MSG_SECRETS_LIST = (
 def check(subject: Subject) -> Iterator[str]:
     scope = " of the cluster" if subject.type.endswith(":ClusterRole") else " of the namespace"
     for rule in policy_rules(subject.props):
-        yield from subject.apart(lambda rule=rule: _judge(rule, scope))
+        yield from subject.apart(_judge, rule, scope)
 
 
 def _judge(rule: PolicyRule, scope: str) -> Iterator[str]:

@@ -72,7 +72,7 @@ def parse_document(value: Any) -> Any:
     if isinstance(value, str):
         try:
             document = json.loads(value)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             raise InvalidDocument(f"not valid JSON ({error.msg} at character {error.pos})") from None
     else:
         document = value

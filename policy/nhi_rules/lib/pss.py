@@ -95,7 +95,8 @@ BASELINE_CONTROLS = (
     "sysctls",
     "hostProbes",
 )
-RESTRICTED_CONTROLS = BASELINE_CONTROLS + (
+RESTRICTED_CONTROLS = (
+    *BASELINE_CONTROLS,
     "volumeTypes",
     "allowPrivilegeEscalation",
     "runAsNonRoot",

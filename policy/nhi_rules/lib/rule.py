@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -26,6 +26,8 @@ from pulumi_policy.proxy import UnknownValueError
 
 from nhi_rules.lib.exemptions import find_exemption
 from nhi_rules.lib.props import is_list
+
+P = ParamSpec("P")
 
 ALLOW_EXEMPTIONS = "allowExemptions"
 _EXEMPTION_SCHEMA = {
@@ -50,15 +52,18 @@ class Subject:
     set_aside: list[UnknownValueError] = field(default_factory=list, repr=False, compare=False)
     """Unknown values met in parts judged apart; after the check the verdict is "could not run" if any."""
 
-    def apart(self, judge: Callable[[], Iterable[str]]) -> Iterator[str]:
-        """The messages of one independent part (a container, a document, an ingress rule, an element).
+    def apart(self, judge: Callable[P, Iterable[str]], *args: P.args, **kwargs: P.kwargs) -> Iterator[str]:
+        """The messages of `judge(*args, **kwargs)` for one independent part (a container, a document, an
+        ingress rule, an element).
 
         An unknown value inside the part is set aside instead of stopping the rule, so the other parts are still
         judged: a known violation is reported whatever the unknown turns out to be, and with no violation the
-        verdict stays "could not run". Only for parts whose verdicts do not depend on each other.
+        verdict stays "could not run". Only for parts whose verdicts do not depend on each other. The arguments
+        are evaluated before: pass the part's container or reader, and let `judge` read the values that may be
+        unknown.
         """
         try:
-            yield from judge()
+            yield from judge(*args, **kwargs)
         except UnknownValueError as error:
             self.set_aside.append(error)
 
@@ -252,6 +257,10 @@ class NhiStackPolicy(StackValidationPolicy, _Metadata):
                     continue  # a stack rule cannot mark one resource "not applicable"; the reason is in the code
                 note = exemption.note
             report(message + note, urn)
+
+
+NhiPolicy = NhiResourcePolicy | NhiStackPolicy
+"""A rule of this pack: what a rule module's POLICY is."""
 
 
 def resource_rule(**kwargs: Any) -> NhiResourcePolicy:

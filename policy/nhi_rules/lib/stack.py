@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
@@ -19,16 +19,23 @@ from nhi_rules.lib.k8s import SERVICE_ACCOUNT
 from nhi_rules.lib.props import as_str, get, str_map
 
 T = TypeVar("T")
+P = ParamSpec("P")
 POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
-def known(read: Callable[[], T]) -> T | None:
-    """The value, or None when it is unknown during preview (stack rules judge what is known)."""
+def known(read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+    """`read(*args, **kwargs)`, or None when it meets a value unknown during preview (stack rules judge what
+    is known). The arguments are evaluated before: pass the resource's props, let `read` look inside."""
     try:
-        return read()
+        return read(*args, **kwargs)
     except UnknownValueError:
         return None
+
+
+def known_at(convert: Callable[[Any], T], obj: Any, *path: str | int) -> T | None:
+    """`convert` of the value at `path` in `obj` (see `props.get`), or None when it is unknown during preview."""
+    return known(lambda: convert(get(obj, *path)))
 
 
 def by_type(resources: Iterable[PolicyResource]) -> dict[str, list[PolicyResource]]:
@@ -46,10 +53,10 @@ class RoleIndex:
         self.by_arn: dict[str, PolicyResource] = {}
         self.by_name: dict[str, PolicyResource] = {}
         for role in roles:
-            arn = known(lambda: as_str(get(role.props, "arn")))
+            arn = known_at(as_str, role.props, "arn")
             if arn:
                 self.by_arn[arn] = role
-            name = known(lambda: as_str(get(role.props, "name"))) or role.name
+            name = known_at(as_str, role.props, "name") or role.name
             self.by_name[name] = role
 
     def resolve(self, resource: PolicyResource, prop: str, arn: str | None) -> PolicyResource | None:
@@ -81,30 +88,31 @@ class Binding:
 def bindings(index: dict[str, list[PolicyResource]], roles: RoleIndex) -> list[Binding]:
     found: list[Binding] = []
     for association in index.get(POD_IDENTITY_ASSOCIATION, []):
-        namespace = known(lambda: as_str(get(association.props, "namespace")))
-        account = known(lambda: as_str(get(association.props, "serviceAccount")))
-        arn = known(lambda: as_str(get(association.props, "roleArn")))
+        namespace = known_at(as_str, association.props, "namespace")
+        account = known_at(as_str, association.props, "serviceAccount")
+        arn = known_at(as_str, association.props, "roleArn")
         if namespace and account:
             role = roles.resolve(association, "roleArn", arn)
             found.append(Binding("pod-identity", namespace, account, association, role, arn or "(unknown ARN)"))
     for account_resource in index.get(SERVICE_ACCOUNT, []):
-        annotations = known(lambda: str_map(get(account_resource.props, "metadata", "annotations"))) or {}
+        annotations = known_at(str_map, account_resource.props, "metadata", "annotations") or {}
         arn = annotations.get(IRSA_ANNOTATION)
         has_annotation = (
-            arn is not None
-            or known(
-                lambda: IRSA_ANNOTATION in list(iter(get(account_resource.props, "metadata", "annotations") or {}))
-            )
-            is True
+            arn is not None or known_at(_names_irsa_role, account_resource.props, "metadata", "annotations") is True
         )
         if not has_annotation:
             continue
-        namespace = known(lambda: as_str(get(account_resource.props, "metadata", "namespace")))
-        name = known(lambda: as_str(get(account_resource.props, "metadata", "name")))
+        namespace = known_at(as_str, account_resource.props, "metadata", "namespace")
+        name = known_at(as_str, account_resource.props, "metadata", "name")
         if namespace and name:
             role = roles.resolve(account_resource, "metadata", arn)
             found.append(Binding("irsa", namespace, name, account_resource, role, arn or "(unknown ARN)"))
     return found
+
+
+def _names_irsa_role(annotations: Any) -> bool:
+    """Whether the IRSA annotation is among the keys (its value may still be unknown)."""
+    return IRSA_ANNOTATION in list(iter(annotations or {}))
 
 
 def trust_statements(role: PolicyResource) -> list[Statement] | None:

@@ -10,9 +10,16 @@ from pulumi_policy import PolicyResource, Severity
 from nhi_rules.lib.frameworks import eks_bp
 from nhi_rules.lib.iam import ROLE
 from nhi_rules.lib.k8s import SERVICE_ACCOUNT
-from nhi_rules.lib.props import as_str, get
+from nhi_rules.lib.props import as_str
 from nhi_rules.lib.rule import stack_rule
-from nhi_rules.lib.stack import POD_IDENTITY_ASSOCIATION, RoleIndex, bindings, by_type, known, trusted_subjects
+from nhi_rules.lib.stack import (
+    POD_IDENTITY_ASSOCIATION,
+    RoleIndex,
+    bindings,
+    by_type,
+    known_at,
+    trusted_subjects,
+)
 
 NAME = "eks-identity-require-matching-trust"
 
@@ -44,8 +51,8 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     roles = RoleIndex(index.get(ROLE, []))
     accounts = set()
     for account in index.get(SERVICE_ACCOUNT, []):
-        namespace = known(lambda: as_str(get(account.props, "metadata", "namespace")))
-        name = known(lambda: as_str(get(account.props, "metadata", "name")))
+        namespace = known_at(as_str, account.props, "metadata", "namespace")
+        name = known_at(as_str, account.props, "metadata", "name")
         if namespace and name:
             accounts.add(f"{namespace}/{name}")
     for binding in bindings(index, roles):

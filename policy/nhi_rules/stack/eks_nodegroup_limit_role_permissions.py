@@ -12,9 +12,9 @@ from nhi_rules.lib import iamdb
 from nhi_rules.lib.frameworks import eks_bp
 from nhi_rules.lib.iam import POLICY as MANAGED_POLICY
 from nhi_rules.lib.iam import ROLE, ROLE_POLICY, Document, parsed_statements, permission_documents
-from nhi_rules.lib.props import as_str, get, strings
+from nhi_rules.lib.props import as_str, strings
 from nhi_rules.lib.rule import stack_rule
-from nhi_rules.lib.stack import RoleIndex, by_type, known
+from nhi_rules.lib.stack import RoleIndex, by_type, known, known_at
 
 NAME = "eks-nodegroup-limit-role-permissions"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -53,8 +53,13 @@ def _aws_managed_name(arn: str) -> str | None:
     return arn.rsplit("/", 1)[-1] if ":iam::aws:policy/" in arn else None
 
 
-def _ecr_writes(document: Document) -> Iterator[str]:
-    """ECR actions of write, permissions-management or tagging level that a document allows."""
+def _documents(resource_type: str, props: Any) -> list[Document]:
+    return list(permission_documents(resource_type, props))
+
+
+def _ecr_writes(document: Document) -> list[str]:
+    """ECR actions of write, permissions-management or tagging level that a document allows (one per pattern)."""
+    found: list[str] = []
     for statement in parsed_statements(document):
         if not statement.allows:
             continue
@@ -67,8 +72,9 @@ def _ecr_writes(document: Document) -> Iterator[str]:
                     continue
                 writes = [a for a in iamdb.expand(ecr_pattern) if a.access_level in iamdb.WRITE_LEVELS]
                 if writes:
-                    yield writes[0].full_name
+                    found.append(writes[0].full_name)
                     break
+    return found
 
 
 def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Iterator[tuple[str, str | None]]:
@@ -76,7 +82,7 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     roles = RoleIndex(index.get(ROLE, []))
     node_roles: dict[str, PolicyResource] = {}
     for group in index.get(NODE_GROUP, []):
-        role = roles.resolve(group, "nodeRoleArn", known(lambda: as_str(get(group.props, "nodeRoleArn"))))
+        role = roles.resolve(group, "nodeRoleArn", known_at(as_str, group.props, "nodeRoleArn"))
         if role is not None:
             node_roles[role.urn] = role
     if not node_roles:
@@ -95,38 +101,38 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
                 anchor,
             )
 
-    for role in node_roles.values():
-        for position, arn in enumerate(known(lambda: strings(get(role.props, "managedPolicyArns"))) or []):
-            yield from judge_arn(role, arn, f"managedPolicyArns[{position}]", role.urn)
-        for document in known(lambda: list(permission_documents(ROLE, role.props))) or []:
-            for action in known(lambda: list(_ecr_writes(document))) or []:
-                yield MSG_ECR_WRITE.format(role=role.name, action=action, where=document.path), role.urn
+    for node_role in node_roles.values():
+        for position, managed_arn in enumerate(known_at(strings, node_role.props, "managedPolicyArns") or []):
+            yield from judge_arn(node_role, managed_arn, f"managedPolicyArns[{position}]", node_role.urn)
+        for document in known(_documents, ROLE, node_role.props) or []:
+            for action in known(_ecr_writes, document) or []:
+                yield MSG_ECR_WRITE.format(role=node_role.name, action=action, where=document.path), node_role.urn
 
     for attachment in index.get(ATTACHMENT, []):
-        role = roles.resolve(attachment, "role", known(lambda: as_str(get(attachment.props, "role"))))
+        role = roles.resolve(attachment, "role", known_at(as_str, attachment.props, "role"))
         if role is None or role.urn not in node_roles:
             continue
-        arn = known(lambda: as_str(get(attachment.props, "policyArn")))
-        if arn:
-            yield from judge_arn(role, arn, f"attachment {attachment.name}", attachment.urn)
+        attached_arn = known_at(as_str, attachment.props, "policyArn")
+        if attached_arn:
+            yield from judge_arn(role, attached_arn, f"attachment {attachment.name}", attachment.urn)
         # A customer-managed policy of this stack: judge its document.
         policy = next(
             (policies[d.urn] for d in attachment.property_dependencies.get("policyArn", []) if d.urn in policies), None
         )
         if policy is not None:
-            for document in known(lambda: list(permission_documents(MANAGED_POLICY, policy.props))) or []:
-                for action in known(lambda: list(_ecr_writes(document))) or []:
+            for document in known(_documents, MANAGED_POLICY, policy.props) or []:
+                for action in known(_ecr_writes, document) or []:
                     yield (
                         MSG_ECR_WRITE.format(role=role.name, action=action, where=f"policy {policy.name}"),
                         attachment.urn,
                     )
 
     for inline in index.get(ROLE_POLICY, []):
-        role = roles.resolve(inline, "role", known(lambda: as_str(get(inline.props, "role"))))
+        role = roles.resolve(inline, "role", known_at(as_str, inline.props, "role"))
         if role is None or role.urn not in node_roles:
             continue
-        for document in known(lambda: list(permission_documents(ROLE_POLICY, inline.props))) or []:
-            for action in known(lambda: list(_ecr_writes(document))) or []:
+        for document in known(_documents, ROLE_POLICY, inline.props) or []:
+            for action in known(_ecr_writes, document) or []:
                 yield (
                     MSG_ECR_WRITE.format(role=role.name, action=action, where=f"role policy {inline.name}"),
                     inline.urn,

@@ -8,9 +8,9 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity
 
 from nhi_rules.lib.frameworks import eks_bp
-from nhi_rules.lib.props import as_bool, as_str, get
+from nhi_rules.lib.props import as_bool, as_str
 from nhi_rules.lib.rule import stack_rule
-from nhi_rules.lib.stack import by_type, known
+from nhi_rules.lib.stack import by_type, known_at
 
 NAME = "guardduty-detector-require-eks-protection"
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -48,14 +48,14 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     clusters = index.get(CLUSTER, [])
     if not clusters:
         return
-    detectors = [d for d in index.get(DETECTOR, []) if known(lambda: as_bool(get(d.props, "enable"))) is not False]
+    detectors = [d for d in index.get(DETECTOR, []) if known_at(as_bool, d.props, "enable") is not False]
     if not detectors:
         yield MSG_NO_DETECTOR.format(cluster=clusters[0].name), clusters[0].urn
         return
     enabled = set()
     for feature in index.get(FEATURE, []):
-        if known(lambda: as_str(get(feature.props, "status"))) == "ENABLED":
-            enabled.add(known(lambda: as_str(get(feature.props, "name"))))
+        if known_at(as_str, feature.props, "status") == "ENABLED":
+            enabled.add(known_at(as_str, feature.props, "name"))
     for feature in config["features"]:
         if not (EQUIVALENT.get(feature, {feature}) & enabled):
             yield MSG_NO_FEATURE.format(feature=feature), detectors[0].urn

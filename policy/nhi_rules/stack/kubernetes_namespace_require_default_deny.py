@@ -11,7 +11,7 @@ from nhi_rules.lib.frameworks import cis_eks
 from nhi_rules.lib.k8s import NAMESPACE, NETWORK_POLICY, WORKLOAD_TYPES, namespace_of, selects_all
 from nhi_rules.lib.props import as_str, get, items, strings
 from nhi_rules.lib.rule import stack_rule
-from nhi_rules.lib.stack import by_type, known
+from nhi_rules.lib.stack import by_type, known, known_at
 
 NAME = "kubernetes-namespace-require-default-deny"
 
@@ -29,7 +29,7 @@ def _denies(policy: PolicyResource) -> set[str]:
     types = known(lambda: strings(get(spec, "policyTypes"))) or ["Ingress"]
     denied = set()
     for direction, rules in (("Ingress", "ingress"), ("Egress", "egress")):
-        listed = known(lambda: list(items(get(spec, rules))))
+        listed = known_at(lambda value: list(items(value)), spec, rules)
         if direction in types and listed == []:
             denied.add(direction)
     return denied
@@ -40,15 +40,15 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     workloads: dict[str, PolicyResource] = {}
     for workload_type in WORKLOAD_TYPES:
         for workload in index.get(workload_type, []):
-            namespace = known(lambda: namespace_of(workload.props))
+            namespace = known(namespace_of, workload.props)
             if namespace:
                 workloads.setdefault(namespace, workload)
     denied: dict[str, set[str]] = {}
     for policy in index.get(NETWORK_POLICY, []):
-        namespace = known(lambda: namespace_of(policy.props))
+        namespace = known(namespace_of, policy.props)
         if namespace:
             denied.setdefault(namespace, set()).update(_denies(policy))
-    namespaces = {known(lambda: as_str(get(n.props, "metadata", "name"))): n for n in index.get(NAMESPACE, [])}
+    namespaces = {known_at(as_str, n.props, "metadata", "name"): n for n in index.get(NAMESPACE, [])}
     for namespace, workload in sorted(workloads.items()):
         for direction, rules in (("Ingress", "ingress"), ("Egress", "egress")):
             if direction not in denied.get(namespace, set()):

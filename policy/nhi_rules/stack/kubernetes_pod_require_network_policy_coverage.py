@@ -43,21 +43,21 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     # namespace -> [(selector, types)] of workload-specific policies (the namespace default-deny does not count).
     policies: dict[str, list[tuple[Any, set[str]]]] = defaultdict(list)
     for policy in index.get(NETWORK_POLICY, []):
-        namespace = known(lambda: namespace_of(policy.props))
-        spec = known(lambda: get(policy.props, "spec"))
-        selector = known(lambda: get(spec, "podSelector"))
-        if namespace and selector is not None and known(lambda: selects_all(selector)) is False:
-            policies[namespace].append((selector, known(lambda: _policy_types(spec)) or set()))
+        namespace = known(namespace_of, policy.props)
+        spec = known(get, policy.props, "spec")
+        selector = known(get, spec, "podSelector")
+        if namespace and selector is not None and known(selects_all, selector) is False:
+            policies[namespace].append((selector, known(_policy_types, spec) or set()))
     for workload_type in WORKLOAD_TYPES:
         for workload in index.get(workload_type, []):
-            namespace = known(lambda: namespace_of(workload.props))
-            template = known(lambda: pod_template(workload.resource_type, workload.props))
-            pod_labels = known(lambda: labels(template.metadata if template else None))
+            namespace = known(namespace_of, workload.props)
+            template = known(pod_template, workload.resource_type, workload.props)
+            pod_labels = known(labels, template.metadata if template else None)
             if not namespace or pod_labels is None:
                 continue  # unknown during preview: judged when known
             covered: set[str] = set()
             for selector, types in policies.get(namespace, []):
-                if known(lambda: selector_matches(selector, pod_labels)):
+                if known(selector_matches, selector, pod_labels):
                     covered |= types
             for direction in ("Ingress", "Egress"):
                 if direction not in covered:
