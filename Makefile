@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 REQUIREMENTS := requirements.txt policy/requirements.txt requirements-dev.txt
 
-.PHONY: install preflight test lint bench bench-setup bench-scale clean
+.PHONY: install preflight test lint docs bench bench-setup bench-scale clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,11 @@ preflight: install
 
 test: install graphviz
 	$(PY) -m pytest -q
+
+# Every generated page of docs/ (settings reference, rule pages and index, access levels, the dev inventory and its
+# picture) from its one source; `python -m docgen --check` exits 1 naming each stale file (a test runs it).
+docs: install graphviz
+	$(PY) -m docgen
 
 # Lint and format (ruff) and types (mypy), configured in pyproject.toml. The root program and the pack are each a
 # `__main__` module, so each gets its own mypy run (the pack with policy/ as its import root, as Pulumi runs it).

@@ -13,9 +13,7 @@ documents arrive).
 
 from __future__ import annotations
 
-import copy
 import importlib
-import json
 import re
 import string
 from dataclasses import dataclass, field
@@ -31,16 +29,15 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from nhi_rules.cases import OPS, edited, encode  # the case format lives in the pack, beside the case files
 from nhi_rules.lib.exemptions import EXEMPTION_PREFIX
 from nhi_rules.registry import FAMILIES
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY_DIR = REPO / "policy"
 RULES_DIR = POLICY_DIR / "nhi_rules"
-UNKNOWN = "__unknown__"
-OPS = ("set", "unset", "append")
 STACK = "test"
 PROJECT = "nhi"
 
@@ -126,80 +123,6 @@ def run_stack(policy: Any, resources: list[PolicyResource], config: dict | None 
     return verdict
 
 
-# ---- paths and case materialisation ------------------------------------------------------------------
-
-_SEGMENT = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
-
-
-def parse_path(path: str) -> list[str | int]:
-    segments: list[str | int] = []
-    for quoted, plain in _SEGMENT.findall(path):
-        if quoted:
-            segments.append(quoted)
-        elif plain.isdigit():
-            segments.append(int(plain))
-        else:
-            segments.append(plain)
-    return segments
-
-
-def _step(container: Any, segment: str | int) -> Any:
-    if isinstance(segment, str) and segment.startswith("@") and isinstance(container, list):
-        for element in container:
-            if isinstance(element, dict) and element.get("name") == segment[1:]:
-                return element
-        raise KeyError(segment)
-    return container[segment]
-
-
-def _parent(document: Any, segments: list[str | int]) -> tuple[Any, str | int]:
-    current = document
-    for segment in segments[:-1]:
-        if (
-            isinstance(segment, str)
-            and not segment.startswith("@")
-            and isinstance(current, dict)
-            and segment not in current
-        ):
-            current[segment] = {}
-        current = _step(current, segment)
-    last = segments[-1]
-    if isinstance(last, str) and last.startswith("@"):
-        element = _step(current, last)
-        return current, current.index(element)
-    return current, last
-
-
-def apply_op(document: Any, op: str, argument: Any) -> None:
-    if op == "unset":
-        parent, key = _parent(document, parse_path(argument))
-        del parent[key]
-        return
-    ((path, value),) = argument.items()
-    parent, key = _parent(document, parse_path(path))
-    if op == "set":
-        if isinstance(parent, list) and key == len(parent):
-            parent.append(copy.deepcopy(value))
-        else:
-            parent[key] = copy.deepcopy(value)
-    elif op == "append":
-        parent[key].append(copy.deepcopy(value))
-
-
-def encode(value: Any) -> Any:
-    """`__unknown__` -> the engine's unknown sentinel; `{__json__: x}` -> JSON text of x."""
-    if value == UNKNOWN:
-        return UNKNOWN_STRING_VALUE
-    if isinstance(value, dict):
-        if set(value) == {"__json__"}:
-            inner = value["__json__"]
-            return UNKNOWN_STRING_VALUE if inner == UNKNOWN else json.dumps(inner)
-        return {key: encode(element) for key, element in value.items()}
-    if isinstance(value, list):
-        return [encode(element) for element in value]
-    return value
-
-
 @dataclass(frozen=True)
 class Case:
     rule_module: str
@@ -262,10 +185,7 @@ def load_cases() -> list[Case]:
 def materialise(case: Case) -> tuple[dict, dict]:
     """(baseline spec after the case's change, encoded for the engine), raw baseline."""
     data = load_file(case.file)
-    base = copy.deepcopy(data["baselines"][case.baseline])
-    target = base.setdefault("props", {}) if "type" in base else base  # resource rules: paths from props
-    for op, argument in case.ops:
-        apply_op(target, op, argument)
+    base = edited(data["baselines"][case.baseline], case.ops)
     if case.exempt is not None:
         add_exemption(base, importlib.import_module(case.rule_module).NAME, case.exempt)
     return encode(base), data["baselines"][case.baseline]

@@ -1,6 +1,7 @@
 """The pack's layout: the registry finds every rule module, each named by convention, with SDK metadata and cases.
 
-The registry derives the rules from the packages; these tests walk the files on their own to keep it honest."""
+The registry derives the rules from the packages; these tests walk the files on their own to keep it honest. The
+rules' generated pages are checked with the rest of the docs, in tests/docs."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The pod-security rule against the upstream Pod Security Standards fixtures (an independent oracle).
 
 Every fail pod must be flagged and no pass pod, at the file's level, as a Pod, wrapped in a Deployment and
-wrapped in a CronJob. The corpus sits beside the repository (CI clones shared/ next to it).
+wrapped in a CronJob. The corpus is vendored in tests/fixtures/pod-security/ (its README names the upstream
+commit, the Kubernetes version and the licence).
 """
 
 from __future__ import annotations
@@ -12,27 +13,9 @@ import pytest
 import yaml
 
 from nhi_rules.kubernetes import kubernetes_pod_enforce_security_standards as rule
-from tests.policy.harness import REPO, run_resource
+from tests.policy.harness import run_resource
 
-
-def _repo_roots() -> list[Path]:
-    """The repository root and, in a git worktree, the main checkout's root (shared/ sits beside that one)."""
-    roots = [REPO]
-    git = REPO / ".git"
-    if git.is_file() and git.read_text().startswith("gitdir:"):
-        gitdir = Path(git.read_text().split(":", 1)[1].strip())
-        roots.append(gitdir.parents[2])  # <main>/.git/worktrees/<name> -> <main>
-    return roots
-
-
-CORPUS = next(
-    (
-        root.parent / "shared" / "conformance" / "pod-security"
-        for root in _repo_roots()
-        if (root.parent / "shared" / "conformance" / "pod-security").is_dir()
-    ),
-    REPO.parent / "shared" / "conformance" / "pod-security",
-)
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "pod-security"
 EXPECTED_COUNTS = {
     ("restricted", "fail"): 76,
     ("restricted", "pass"): 23,

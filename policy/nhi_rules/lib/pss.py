@@ -1,7 +1,7 @@
 """The Kubernetes Pod Security Standards (policy version v1.37), control by control.
 
 Follows kubernetes/pod-security-admission's checks; each broken control yields one (control, message) pair
-that names the offending paths. Measured against the upstream fixtures in ../shared/conformance/pod-security.
+that names the offending paths. Measured against the upstream fixtures vendored in tests/fixtures/pod-security.
 """
 
 from __future__ import annotations
