@@ -65,6 +65,17 @@ def configured(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if key != LEVEL} if isinstance(entry, Mapping) else {}
 
 
+def settings_cell(properties: Mapping[str, Mapping[str, Any]], set_by_config: Mapping[str, Any]) -> str:
+    """Every setting in effect: the schema's default, or (in bold) the value the environment's config sets."""
+    cells = []
+    for key, prop in properties.items():
+        if key in set_by_config:
+            cells.append(f"**`{key}`: `{compact(set_by_config[key])}`**")
+        elif "default" in prop:
+            cells.append(f"`{key}`: `{compact(prop['default'])}`")
+    return ", ".join(cells)
+
+
 def _mentions_unknown(value: Any) -> bool:
     return UNKNOWN in json.dumps(value)
 
@@ -194,17 +205,15 @@ def rule_page(module: ModuleType, configs: Mapping[str, Mapping[str, Any]], repo
         "## Level per environment",
         "",
         f"The rule's own level is `{default_level}`; an environment's pack config (`policy/config/<env>.json`) may "
-        "set another, and the properties it sets are listed.",
+        "set another. Its settings are the configuration's defaults below, with what that config sets in bold.",
         "",
         *table(
-            ("environment", "level", "configured"),
+            ("environment", "level", "settings"),
             [
                 [
                     env,
                     f"`{level_in(config, policy.name, default_level)}`",
-                    markdown_cell(
-                        ", ".join(f"`{k}`: `{compact(v)}`" for k, v in configured(config, policy.name).items())
-                    ),
+                    markdown_cell(settings_cell(policy.config_properties, configured(config, policy.name))),
                 ]
                 for env, config in configs.items()
             ],
