@@ -40,6 +40,18 @@ class NetworkPolicyMode(str, Enum):
     """A new pod is open until its policies resolve, and a pod no policy selects is open."""
 
 
+@dataclass(frozen=True)
+class AddonVersions:
+    """Pinned versions of the four add-ons, each `vX.Y.Z-eksbuild.N` (`aws eks describe-addon-versions` lists what a
+    cluster version accepts)."""
+
+    vpc_cni: str
+    coredns: str
+    kube_proxy: str
+    """Matches the cluster's minor version (v1.34.x for 1.34)."""
+    pod_identity_agent: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClusterAddonsArgs:
     phase: AddonPhase

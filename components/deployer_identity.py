@@ -29,36 +29,76 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from settings.model import (
+from nhi_rules.contract import EXEMPTION_PREFIX
+
+from .identifiers import (
     ACCOUNT_RE,
-    CI_ROLE_PATH,
-    ENVIRONMENT_TAG,
-    GITHUB_OIDC_AUDIENCE,
-    GITHUB_OIDC_HOST,
-    GITHUB_OWNER_RE,
-    GITHUB_REPOSITORY_RE,
     POLICY_ARN_RE,
     REGION_RE,
     ROLE_ARN_RE,
-    Environment,
-    OidcProviderMode,
-    ci_role_names,
+    is_github_owner,
+    is_github_repository,
+    partition_of,
 )
+from .identity import ROLE_PATH as WORKLOAD_ROLE_PATH
+from .policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
 
-VERSION = "2012-10-17"
+
+class Environment(str, Enum):
+    """A stack's environment: its pipeline role trusts only the GitHub environment of the same name, and every AWS
+    resource of the stack carries it (ENVIRONMENT_TAG)."""
+
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class OidcProviderMode(str, Enum):
+    """Who owns the account's GitHub OIDC provider: IAM allows one provider per URL in an account."""
+
+    CREATE = "create"
+    """This stack creates it (one stack per account)."""
+    EXISTING = "existing"
+    """Another stack of the same account created it; this one trusts it by its well-known ARN."""
+
+
+# GitHub Actions' OIDC issuer; its tokens carry the STS audience.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
+# Every role and policy of the pipeline lives under this path, so that grants and denies can name them all.
+CI_ROLE_PATH = "/nhi-platform/ci/"
+# Every AWS resource of a stack carries its environment under this key (through `aws:defaultTags`): the
+# pipeline's grants create only resources tagged so and change only resources tagged so.
+ENVIRONMENT_TAG = "nhi-platform/environment"
+VERSION = "2012-10-17"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 AUDIENCE_KEY = f"{GITHUB_OIDC_HOST}:aud"
 SUBJECT_KEY = f"{GITHUB_OIDC_HOST}:sub"
-# The least IAM accepts as a role's maximum; the workflows ask for less (preview: 15 minutes).
-MAX_SESSION_SECONDS = 3600
-# Where the workload component puts its roles (components/identity.py); the cluster's roles are named `<cluster>-*`.
-WORKLOAD_ROLE_PATH = "/nhi-platform/workloads/"
-CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+
+
+def ci_role_names(environment: Environment) -> tuple[str, str]:
+    """(deploy, preview) role names of a stack's pipeline identity, under CI_ROLE_PATH."""
+    return f"{environment.value}-deploy", f"{environment.value}-preview"
+
+
+def ci_role_arn(*, region: str, account_id: str, name: str) -> str:
+    """The ARN of a pipeline role (known before it exists: its name and path are fixed)."""
+    return f"arn:{partition_of(region)}:iam::{account_id}:role{CI_ROLE_PATH}{name}"
+
+
+def environment_subject(org: str, repository: str, environment: Environment) -> str:
+    """The OIDC `sub` of a job that runs in a GitHub environment: the only subject a deploy role trusts."""
+    return f"repo:{org}/{repository}:environment:{environment.value}"
+
+
+def pull_request_subject(org: str, repository: str) -> str:
+    """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
+    return f"repo:{org}/{repository}:pull_request"
+
+
 # The deploy grants are the privilege-escalation rule's textbook case by design (they create and edit roles); the
 # exemption is visible in every verdict, and each environment's pack config decides whether it is honoured.
 ESCALATION_RULE = "iam-policy-disallow-privilege-escalation"
-EXEMPTION_PREFIX = "exempt.policy.nhi-platform.io/"
 ESCALATION_REASON = (
     "pipeline deploy identity: creates and edits only this environment's roles, under a permissions "
     "boundary it cannot change (components/deployer_identity.py)"
@@ -796,7 +836,7 @@ def web_identity_trust(provider_arn: str, subject: str) -> str:
                 "Effect": "Allow",
                 "Principal": {"Federated": provider_arn},
                 "Action": WEB_IDENTITY_ACTION,
-                "Condition": {"StringEquals": {AUDIENCE_KEY: GITHUB_OIDC_AUDIENCE, SUBJECT_KEY: subject}},
+                "Condition": {"StringEquals": {AUDIENCE_KEY: STS_AUDIENCE, SUBJECT_KEY: subject}},
             }
         ]
     )
@@ -833,9 +873,9 @@ class DeployerIdentityArgs:
 
     def __post_init__(self) -> None:
         problems = []
-        if len(self.org) > 39 or not GITHUB_OWNER_RE.match(self.org):
+        if not is_github_owner(self.org):
             problems.append(f"org must be a GitHub owner name (no wildcard), got {self.org!r}")
-        if not GITHUB_REPOSITORY_RE.match(self.repository) or self.repository in (".", ".."):
+        if not is_github_repository(self.repository):
             problems.append(f"repository must be a GitHub repository name (no wildcard), got {self.repository!r}")
         if not ACCOUNT_RE.match(self.account_id):
             problems.append(f"account_id must be 12 digits, got {self.account_id!r}")
@@ -866,11 +906,11 @@ class DeployerIdentityArgs:
 
     @property
     def deploy_subject(self) -> str:
-        return f"repo:{self.org}/{self.repository}:environment:{self.environment.value}"
+        return environment_subject(self.org, self.repository, self.environment)
 
     @property
     def preview_subject(self) -> str:
-        return f"repo:{self.org}/{self.repository}:pull_request"
+        return pull_request_subject(self.org, self.repository)
 
 
 class DeployerIdentity(pulumi.ComponentResource):
@@ -892,7 +932,7 @@ class DeployerIdentity(pulumi.ComponentResource):
         if args.oidc_provider is OidcProviderMode.CREATE:
             # No thumbprint: IAM trusts GitHub's issuer through its own certificate store.
             provider_arn: pulumi.Output[str] = aws.iam.OpenIdConnectProvider(
-                f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=[GITHUB_OIDC_AUDIENCE], tags=tags, opts=child
+                f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=[STS_AUDIENCE], tags=tags, opts=child
             ).arn
         else:
             provider_arn = pulumi.Output.from_input(

@@ -12,24 +12,32 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from settings.model import IdentityMode
-
 from . import labels
 from .access_catalog import Grant, policy_document
+from .policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
+
+
+class IdentityMode(str, Enum):
+    """How a workload's pods get its role's credentials."""
+
+    POD_IDENTITY = "pod-identity"
+    """EKS Pod Identity: the agent on the node hands out the credentials of the associated role."""
+    IRSA = "irsa"
+    """IAM Roles for Service Accounts: the pods exchange their projected token with STS themselves."""
+
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
 IRSA_ACTION = "sts:AssumeRoleWithWebIdentity"
-IRSA_AUDIENCE = "sts.amazonaws.com"
 ROLE_PATH = "/nhi-platform/workloads/"
-# One hour: the shortest session AWS allows as a maximum; the SDKs refresh pod credentials before expiry.
-MAX_SESSION_SECONDS = 3600
+"""Every workload role lives under this path (the pipeline's grants name them by it)."""
 # IAM caps name_prefix at 38 characters; the provider appends a unique suffix.
 ROLE_NAME_PREFIX_MAX = 38
 
@@ -79,7 +87,7 @@ def irsa_trust(*, oidc_provider_arn: str, oidc_issuer_url: str, namespace: str, 
                 "Action": IRSA_ACTION,
                 "Condition": {
                     "StringEquals": {
-                        f"{issuer}:aud": IRSA_AUDIENCE,
+                        f"{issuer}:aud": STS_AUDIENCE,
                         f"{issuer}:sub": service_account_subject(namespace, service_account),
                     }
                 },

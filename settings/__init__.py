@@ -11,25 +11,25 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+# The enums and value types of stack files belong to the components that take them; settings re-exports them.
+from components.deployer_identity import Environment, OidcProviderMode
+from components.identity import IdentityMode
+from components.pods import ComputeResources, HealthChecks, ProbeKind
+from components.rollout import Slot
+
 from .crosscheck import cross_check
-from .errors import Problem, SettingsError, describe_pydantic_error, join_path
+from .errors import UNKNOWN_KEY, Problem, SettingsError, describe_pydantic_error, join_path
 from .model import (
+    KNOWN_TOP_LEVEL_KEYS,
     PROJECT,
     AccessGrant,
     CiSettings,
     ClusterSettings,
-    ComputeResources,
     EgressFlow,
-    Environment,
-    HealthChecks,
-    IdentityMode,
     IngressFlow,
     NodeGroupSettings,
-    OidcProviderMode,
-    ProbeKind,
     Rollout,
     RolloutGate,
-    Slot,
     StackSettings,
     WorkloadSettings,
 )
@@ -73,16 +73,15 @@ STRUCTURED_KEYS = frozenset(
         f"{PROJECT}:rolloutGate",
     }
 )
-_KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 
 
 def parse_config(config: Mapping[str, Any], source: str = "stack configuration") -> StackSettings:
     """Validate decoded config (full keys such as `nhi-platform:cluster` to Python values)."""
     config = dict(config)
     problems = [
-        Problem(key, "unknown key (see the README's settings table)")
+        Problem(key, UNKNOWN_KEY)
         for key in config
-        if key.startswith(f"{PROJECT}:") and key not in _KNOWN_KEYS
+        if key.startswith(f"{PROJECT}:") and key not in KNOWN_TOP_LEVEL_KEYS
     ]
     settings: StackSettings | None = None
     try:
@@ -113,7 +112,7 @@ def load_settings() -> StackSettings:
     problems: list[Problem] = []
     for key in sorted(present):
         namespace, _, name = key.partition(":")
-        if namespace not in (PROJECT, "aws") or (namespace == "aws" and key not in _KNOWN_KEYS):
+        if namespace not in (PROJECT, "aws") or (namespace == "aws" and key not in KNOWN_TOP_LEVEL_KEYS):
             continue
         raw = pulumi.Config(namespace).get(name)
         if raw is None:

@@ -10,15 +10,18 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from components.access_catalog import grant_problems
+from components.deployer_identity import ENVIRONMENT_TAG
+from components.namespaces import RESERVED_NAMESPACES
+from components.node_group import instance_architecture
+from components.pods import DIGEST_REF_RE
 
 from .errors import Problem
-from .model import DIGEST_REF_RE, ENVIRONMENT_TAG, PROJECT, instance_architecture
+from .model import PROJECT
 
 WORKLOADS = f"{PROJECT}:workloads"
 ROLLOUT_GATE = f"{PROJECT}:rolloutGate"
 CLUSTER = f"{PROJECT}:cluster"
 CI = f"{PROJECT}:ci"
-RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 Check = Callable[[dict[str, Any]], Iterator[Problem]]
 

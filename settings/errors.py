@@ -8,6 +8,9 @@ from typing import Any
 
 import pulumi
 
+# Where every key of a stack file is listed, with its type, default and meaning (made from settings.model).
+UNKNOWN_KEY = "unknown key (check its spelling against docs/reference/settings.md)"
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -50,7 +53,7 @@ def describe_pydantic_error(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return "unknown key (check its spelling against the README's settings table)"
+        return UNKNOWN_KEY
     message: str = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
