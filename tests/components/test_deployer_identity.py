@@ -22,9 +22,16 @@ from moto.core.authorization import ActionAuthenticatorMixin
 
 import settings
 from components import deployer_identity as di
+from components.deployer_identity import CI_ROLE_PATH, ci_role_names
 from nhi.preflight.capture import Capture, CapturedResource
-from settings.model import CI_ROLE_PATH, ci_role_names
-from tests.conftest import REPO, STACKS, capture_stack, capture_stack_file, stack_file_config, write_stack_file
+from tests.conftest import (
+    STACKS,
+    capture_stack,
+    capture_stack_file,
+    stack_file_config,
+    stack_settings,
+    write_stack_file,
+)
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
@@ -58,10 +65,6 @@ ATTACHED_POLICIES_MAX = 10
 
 
 # --- views of the capture -----------------------------------------------------------------------------------------
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def named(capture: Capture, type_token: str, name: str) -> CapturedResource:
@@ -246,7 +249,7 @@ def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: 
                 }
             ],
         }
-    assert subjects["deploy"] == expected.ci.environment_subject(expected.environment)
+    assert subjects["deploy"] == di.environment_subject(expected.ci.org, expected.ci.repository, expected.environment)
 
 
 @pytest.mark.parametrize(

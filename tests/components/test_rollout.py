@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-import settings
 from components import labels
 from components.network_policies import DNS_NAMESPACE, DNS_SELECTOR
-from components.pods import GATE_RESOURCES, GATE_USER, PORT_NAME
+from components.pods import GATE_RESOURCES, GATE_USER, PORT_NAME, ProbeKind
 from components.rollout import (
     GATE_BACKOFF_LIMIT,
     GATE_DEADLINE_SECONDS,
@@ -22,11 +21,11 @@ from components.rollout import (
     PDB_UNHEALTHY_POD_EVICTION,
     Rollout,
     RolloutArgs,
+    Slot,
     gate_job_name,
 )
 from nhi.preflight.capture import Capture, CapturedResource
-from settings import ProbeKind, Slot
-from tests.components.test_workload_pods import restricted_violations
+from tests.components.pod_checks import restricted_violations
 from tests.components.workload_views import (
     DEPLOYMENT,
     NETWORK_POLICY,
@@ -41,16 +40,12 @@ from tests.components.workload_views import (
     workload_pods,
     workload_resources,
 )
-from tests.conftest import REPO, STACKS
+from tests.conftest import STACKS, stack_settings
 
 JOB = "kubernetes:batch/v1:Job"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 KUBE_DNS = pod("kube-dns", DNS_NAMESPACE, DNS_SELECTOR)
 SKIP_AWAIT = "pulumi.com/skipAwait"
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def by_kind(capture: Capture, type_token: str) -> dict[tuple[str, str], dict[str, Any]]:

@@ -59,7 +59,7 @@ def test_an_unknown_slot_name_is_refused_as_active_and_as_a_key() -> None:
         f"{W}[{P}].rollout.active": "expected 'blue' or 'green', got 'purple'"
     }
     found = problems_after(lambda c: rollout_of(c, "payments").update(purple=NEW))
-    assert found == {f"{W}[{P}].rollout.purple": "unknown key (check its spelling against the README's settings table)"}
+    assert found == {f"{W}[{P}].rollout.purple": "unknown key (check its spelling against docs/reference/settings.md)"}
 
 
 def test_a_release_onto_the_live_slot_is_refused_by_the_transition_rule() -> None:

@@ -8,18 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import settings
 from components import labels
 from components.access_catalog import CATALOG
-from components.identity import (
-    IRSA_ACTION,
-    IRSA_AUDIENCE,
-    MAX_SESSION_SECONDS,
-    POD_IDENTITY_ACTIONS,
-    POD_IDENTITY_PRINCIPAL,
-)
+from components.identity import IRSA_ACTION, POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, IdentityMode
 from components.labels import IRSA_ROLE_ANNOTATION
-from settings import IdentityMode
+from components.policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
 from tests.components.workload_views import (
     ASSOCIATION,
     ROLE,
@@ -31,7 +24,7 @@ from tests.components.workload_views import (
     trust_of,
     workload_resources,
 )
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
+from tests.conftest import STACKS, stack_file_config, stack_settings, write_stack_file
 
 FORBIDDEN_TYPES = {
     "aws:iam/user:User",
@@ -40,10 +33,6 @@ FORBIDDEN_TYPES = {
     "aws:iam/userPolicyAttachment:UserPolicyAttachment",
     "aws:iam/loginProfile:LoginProfile",
 }
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def roles_by_service_account(stack: str) -> dict[tuple[str, str], dict]:
@@ -111,7 +100,7 @@ def test_trust_binds_each_role_to_its_service_account_only(stack: str) -> None:
             assert statement["Action"] == IRSA_ACTION
             assert statement["Condition"] == {
                 "StringEquals": {
-                    f"{issuer}:aud": IRSA_AUDIENCE,
+                    f"{issuer}:aud": STS_AUDIENCE,
                     f"{issuer}:sub": f"system:serviceaccount:{w.namespace}:{w.name}",
                 }
             }

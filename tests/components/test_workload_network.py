@@ -24,13 +24,9 @@ from tests.components.workload_views import (
     pod,
     workload_pods,
 )
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
+from tests.conftest import STACKS, stack_file_config, stack_settings, write_stack_file
 
 KUBE_DNS = pod("kube-dns", DNS_NAMESPACE, DNS_SELECTOR)
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def allowed_workload_flows(model: NetworkModel, pods: list[Pod]) -> set[tuple[str, str, int]]:

@@ -77,7 +77,7 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
         ),
         (
             _set([W, 0, "replica"], 3),
-            f"{W}[0].replica: unknown key (check its spelling against the README's settings table)",
+            f"{W}[0].replica: unknown key (check its spelling against docs/reference/settings.md)",
         ),
         (
             _set(["nhi-platform:environment"], "qa"),
