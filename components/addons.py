@@ -5,7 +5,7 @@ to become Ready, and CoreDNS, which needs nodes to run on."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -124,19 +124,24 @@ class ClusterAddons(pulumi.ComponentResource):
         self.vpc_cni_role_arn = None
 
         def addon(
-            addon_name: str, version: str, opts: pulumi.ResourceOptions = child, **extra: object
+            addon_name: str,
+            version: str,
+            opts: pulumi.ResourceOptions = child,
+            configuration_values: pulumi.Input[str] | None = None,
+            pod_identity_associations: Sequence[aws.eks.AddonPodIdentityAssociationArgs] | None = None,
         ) -> aws.eks.Addon:
             return aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=args.cluster_name,
                 addon_name=addon_name,
                 addon_version=version,
+                configuration_values=configuration_values,
+                pod_identity_associations=pod_identity_associations,
                 # The add-on owns its objects: drift made by hand is overwritten, never kept.
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=tags,
                 opts=opts,
-                **extra,
             )
 
         if args.phase is AddonPhase.NODE_BOOTSTRAP:

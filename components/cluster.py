@@ -255,7 +255,7 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[control_plane_logs, cluster_policy, secrets_key_use]),
         )
 
-        admin_grants: list[pulumi.Resource] = []
+        admin_grants: list[aws.eks.AccessPolicyAssociation] = []
         for role_arn in args.admin_role_arns:
             role_name = role_arn.rsplit("/", 1)[-1]
             entry = aws.eks.AccessEntry(

@@ -20,6 +20,7 @@ trust, OIDC providers and the pipeline's own identity only by an administrator's
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ ESCALATION_REASON = (
 )
 
 
+Conditions = Mapping[str, Mapping[str, Any]]
+"""An IAM `Condition` block: operator -> condition key -> value (a template, filled per stack)."""
+
+
 class Access(str, Enum):
     """Who holds a grant: reads go to both roles, writes to the deploy role only."""
 
@@ -121,7 +126,7 @@ class Grant:
     access: Access
     actions: tuple[str, ...]
     resources: tuple[str, ...]
-    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    conditions: Conditions = field(default_factory=dict)
     group: str = "read"
     """The managed policy the statement lands in (IAM caps each at 6,144 characters)."""
 
@@ -159,13 +164,19 @@ class Scope:
         return value
 
 
-IN_REGION = {"StringEquals": {"aws:RequestedRegion": "{r}"}}
-TAGGED_ON_CREATE = {"StringEquals": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}
-THIS_ENVIRONMENTS = {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}
+IN_REGION: Conditions = {"StringEquals": {"aws:RequestedRegion": "{r}"}}
+TAGGED_ON_CREATE: Conditions = {"StringEquals": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}
+THIS_ENVIRONMENTS: Conditions = {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}
 # Retagging keeps a resource in its environment: the tag cannot be moved to another one.
-STAYS_IN_ENVIRONMENT = {**THIS_ENVIRONMENTS, "StringEqualsIfExists": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}
+STAYS_IN_ENVIRONMENT: Conditions = {
+    **THIS_ENVIRONMENTS,
+    "StringEqualsIfExists": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"},
+}
 # Untagging never removes the environment tag (which would take a resource out of every environment's reach).
-KEEPS_ENVIRONMENT_TAG = {**THIS_ENVIRONMENTS, "ForAllValues:StringNotEquals": {"aws:TagKeys": [ENVIRONMENT_TAG]}}
+KEEPS_ENVIRONMENT_TAG: Conditions = {
+    **THIS_ENVIRONMENTS,
+    "ForAllValues:StringNotEquals": {"aws:TagKeys": [ENVIRONMENT_TAG]},
+}
 
 EC2 = "arn:{p}:ec2:{r}:{a}"
 EC2_CREATED = tuple(
@@ -960,7 +971,7 @@ class DeployerIdentity(pulumi.ComponentResource):
                 name=role_name,
                 path=CI_ROLE_PATH,
                 description=f"GitHub Actions {subject}: {purpose} of the {env} stack",
-                assume_role_policy=provider_arn.apply(lambda arn, s=subject: web_identity_trust(arn, s)),
+                assume_role_policy=provider_arn.apply(functools.partial(web_identity_trust, subject=subject)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 permissions_boundary=boundary.arn,
                 tags=tags,

@@ -61,6 +61,7 @@ def key_policy(args: EncryptionKeyArgs) -> str:
     ]
     use_actions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
     if args.use is KeyUse.LOGS:
+        log_groups = f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
         statements.append(
             {
                 "Sid": "CloudWatchLogsOfThisAccount",
@@ -68,11 +69,7 @@ def key_policy(args: EncryptionKeyArgs) -> str:
                 "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
                 "Action": use_actions,
                 "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
-                    }
-                },
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             }
         )
     elif args.use is KeyUse.NODE_VOLUMES:

@@ -79,9 +79,7 @@ def parse_config(config: Mapping[str, Any], source: str = "stack configuration")
     """Validate decoded config (full keys such as `nhi-platform:cluster` to Python values)."""
     config = dict(config)
     problems = [
-        Problem(key, UNKNOWN_KEY)
-        for key in config
-        if key.startswith(f"{PROJECT}:") and key not in KNOWN_TOP_LEVEL_KEYS
+        Problem(key, UNKNOWN_KEY) for key in config if key.startswith(f"{PROJECT}:") and key not in KNOWN_TOP_LEVEL_KEYS
     ]
     settings: StackSettings | None = None
     try:

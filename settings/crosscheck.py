@@ -247,8 +247,10 @@ def node_group_sizes(config: dict[str, Any]) -> Iterator[Problem]:
     names = Counter(g.get("name") for _, g in groups)
     for index, group in groups:
         path = f"{CLUSTER}.nodeGroups[{index}]"
-        sizes = [group.get(k) for k in ("minSize", "desiredSize", "maxSize")]
-        if all(isinstance(s, int) for s in sizes) and not sizes[0] <= sizes[1] <= sizes[2]:
+        sizes = [
+            size for size in (group.get(k) for k in ("minSize", "desiredSize", "maxSize")) if isinstance(size, int)
+        ]
+        if len(sizes) == 3 and not sizes[0] <= sizes[1] <= sizes[2]:
             yield Problem(path, f"expected minSize <= desiredSize <= maxSize, got {sizes[0]} / {sizes[1]} / {sizes[2]}")
         if isinstance(group.get("name"), str) and names[group.get("name")] > 1:
             yield Problem(f"{path}.name", f"node group names are unique, {group.get('name')!r} is used twice")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pydantic_core import ErrorDetails
 
 # Where every key of a stack file is listed, with its type, default and meaning (made from settings.model).
 UNKNOWN_KEY = "unknown key (check its spelling against docs/reference/settings.md)"
@@ -47,7 +48,7 @@ def join_path(location: Iterable[Any]) -> str:
     return path or "(top level)"
 
 
-def describe_pydantic_error(error: dict[str, Any]) -> str:
+def describe_pydantic_error(error: ErrorDetails) -> str:
     """Turn one pydantic error into 'expected ..., got ...' wording."""
     kind = error["type"]
     if kind == "missing":

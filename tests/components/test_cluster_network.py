@@ -24,8 +24,8 @@ def test_subnets_and_nat_gateways_per_availability_zone(
     public = [s for s in subnets if "-public-" in s.name]
     assert len(private) == len(public) == len(capture.of_type("aws:ec2/natGateway:NatGateway")) == zones
     assert len({s.inputs["availabilityZone"] for s in private}) == zones
-    vpc = ipaddress.ip_network(declared.cluster.vpc_cidr)
-    assert all(ipaddress.ip_network(s.inputs["cidrBlock"]).subnet_of(vpc) for s in subnets)
+    vpc = ipaddress.IPv4Network(declared.cluster.vpc_cidr)
+    assert all(ipaddress.IPv4Network(s.inputs["cidrBlock"]).subnet_of(vpc) for s in subnets)
     assert not any(s.inputs["mapPublicIpOnLaunch"] for s in subnets)
     assert all(s.inputs["tags"]["kubernetes.io/role/internal-elb"] == "1" for s in private)
 
@@ -57,9 +57,9 @@ def test_flow_logs_go_to_an_encrypted_group_with_retention(declared: settings.St
 
 def test_subnet_plan_fits_six_zones_in_the_smallest_vpc() -> None:
     private, public = subnet_plan("10.0.0.0/20", 6)
-    networks = [ipaddress.ip_network(c) for c in private + public]
+    networks = [ipaddress.IPv4Network(c) for c in private + public]
     assert all(a == b or not a.overlaps(b) for a in networks for b in networks)
-    assert all(n.subnet_of(ipaddress.ip_network("10.0.0.0/20")) for n in networks)
+    assert all(n.subnet_of(ipaddress.IPv4Network("10.0.0.0/20")) for n in networks)
 
 
 @pytest.mark.parametrize(
@@ -70,14 +70,14 @@ def test_subnet_plan_fits_six_zones_in_the_smallest_vpc() -> None:
     ],
 )
 def test_network_args_refuse_unsafe_shapes(change: dict, message: str) -> None:
-    base = dict(
-        cidr="10.0.0.0/16",
-        availability_zone_count=2,
-        cluster_name="c",
-        account_id="123456789012",
-        region="eu-west-1",
-        log_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x",
-        log_retention_days=90,
-    )
+    base = {
+        "cidr": "10.0.0.0/16",
+        "availability_zone_count": 2,
+        "cluster_name": "c",
+        "account_id": "123456789012",
+        "region": "eu-west-1",
+        "log_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/x",
+        "log_retention_days": 90,
+    }
     with pytest.raises(ValueError, match=message):
         NetworkArgs(**{**base, **change})

@@ -39,7 +39,6 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 COMPONENT = "nhi:deployer_identity:DeployerIdentity"
 BOUNDARY = "arn:aws:iam::111122223333:policy/nhi-platform/workload-boundary"
-WITH_BOUNDARY: Callable[[dict[str, Any]], None] = lambda c: c.update({"nhi-platform:permissionsBoundaryArn": BOUNDARY})
 # Data-plane reads: the preview role sees metadata, never an object, a secret, an item or a plaintext.
 DATA_READS = {
     "s3:getobject",
@@ -102,7 +101,7 @@ def listed(value: Any) -> list[str]:
 def with_boundary(stack: str) -> Capture:
     """The stack with `nhi-platform:permissionsBoundaryArn` set (cached per session, like capture_stack)."""
     config = stack_file_config(stack)
-    WITH_BOUNDARY(config)
+    config["nhi-platform:permissionsBoundaryArn"] = BOUNDARY
     return capture_stack_file(write_stack_file(Path(tempfile.mkdtemp(prefix="nhi-ci-")), stack, config))
 
 
@@ -231,7 +230,7 @@ def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: 
         "deploy": f"repo:acme/nhi-platform:environment:{stack}",
         "preview": "repo:acme/nhi-platform:pull_request",
     }
-    for kind, role in zip(("deploy", "preview"), roles(capture, stack)):
+    for kind, role in zip(("deploy", "preview"), roles(capture, stack), strict=True):
         assert trust_of(role) == {
             "Version": "2012-10-17",
             "Statement": [
@@ -351,7 +350,7 @@ def test_every_grant_is_valid_iam_and_as_narrow_as_iam_allows(stack: str, captur
 def test_the_grammar_check_can_fail() -> None:
     """The checks above would catch the usual mistakes: '*' for an action with resource types, a condition
     key the resource type ignores, a missing parent resource."""
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"Sid": "Star", "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"},
         {
             "Sid": "DeadCondition",
@@ -459,7 +458,7 @@ def test_wildcard_resources_stay_in_the_stack_s_region(stack: str) -> None:
         assert st["Condition"]["StringEquals"]["aws:RequestedRegion"] == "eu-west-1", st["Sid"]
 
 
-# --- the boundary --------------------------------------------------------------------------------------------------------
+# --- the boundary ---------------------------------------------------------------------------------------------------
 
 
 def boundary_of(capture: Capture, stack: str) -> dict[str, Any]:
@@ -603,7 +602,7 @@ def test_cluster_access_and_trust_stay_an_administrator_s(stack: str) -> None:
         )
 
 
-# --- behaviour in moto -----------------------------------------------------------------------------------------------------
+# --- behaviour in moto ----------------------------------------------------------------------------------------------
 
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 

@@ -257,21 +257,21 @@ def test_the_evaluator_sees_a_gate_without_its_ingress_policy() -> None:
 
 def test_the_rollout_refuses_a_gateless_release_and_a_gate_image_by_tag() -> None:
     registry = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
-    args = dict(
-        workload="api",
-        namespace="apps",
-        service_account="api",
-        active=Slot.BLUE,
-        replicas=2,
-        port=8080,
-        images=dict.fromkeys(Slot, f"{registry}/api@sha256:{'a' * 64}"),
-        allowed_registries=(registry,),
-    )
+    args: dict[str, Any] = {
+        "workload": "api",
+        "namespace": "apps",
+        "service_account": "api",
+        "active": Slot.BLUE,
+        "replicas": 2,
+        "port": 8080,
+        "images": dict.fromkeys(Slot, f"{registry}/api@sha256:{'a' * 64}"),
+        "allowed_registries": (registry,),
+    }
     with pytest.raises(ValueError) as missing:
-        Rollout("api", RolloutArgs(**args, idle_replicas=1))  # type: ignore[arg-type]
+        Rollout("api", RolloutArgs(**args, idle_replicas=1))
     assert str(missing.value) == GATE_IMAGE_REQUIRED.format(idle=1)
     with pytest.raises(ValueError, match="pinned by digest"):
-        Rollout("api", RolloutArgs(**args, idle_replicas=1, gate_image=f"{registry}/gate:1"))  # type: ignore[arg-type]
+        Rollout("api", RolloutArgs(**args, idle_replicas=1, gate_image=f"{registry}/gate:1"))
 
 
 def test_gate_job_names_change_with_the_digest_and_the_gate_and_stay_valid() -> None:

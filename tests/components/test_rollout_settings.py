@@ -5,6 +5,7 @@ what to do."""
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +89,7 @@ def test_release_promote_and_rollback_pass_the_transition_rule() -> None:
     promoted = copy.deepcopy(released)
     rollout_of(promoted, "payments")["active"] = "green"
     steps = [base, released, promoted, released]  # the last is the rollback
-    assert [rollout_transition(a, b) for a, b in zip(steps, steps[1:])] == [[], [], []]
+    assert [rollout_transition(a, b) for a, b in itertools.pairwise(steps)] == [[], [], []]
     added = copy.deepcopy(base)
     added[W].append({**copy.deepcopy(base[W][P]), "name": "payments-v2"})
     assert rollout_transition(base, added) == []  # a new workload has no live slot yet

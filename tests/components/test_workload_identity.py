@@ -13,6 +13,7 @@ from components.access_catalog import CATALOG
 from components.identity import IRSA_ACTION, POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, IdentityMode
 from components.labels import IRSA_ROLE_ANNOTATION
 from components.policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
+from nhi.preflight.capture import CapturedResource
 from tests.components.workload_views import (
     ASSOCIATION,
     ROLE,
@@ -35,12 +36,12 @@ FORBIDDEN_TYPES = {
 }
 
 
-def roles_by_service_account(stack: str) -> dict[tuple[str, str], dict]:
+def roles_by_service_account(stack: str) -> dict[tuple[str, str], CapturedResource]:
     """(namespace, service account) -> the role bound to it, found the way EKS finds it: the association's
     roleArn (pod-identity) or the SA's role annotation (irsa)."""
     capture = capture_workloads(stack)
     roles = {r.outputs["arn"]: r for r in workload_resources(capture, ROLE)}
-    bound: dict[tuple[str, str], list] = {}
+    bound: dict[tuple[str, str], list[CapturedResource]] = {}
     for association in workload_resources(capture, ASSOCIATION):
         key = (association.inputs["namespace"], association.inputs["serviceAccount"])
         bound.setdefault(key, []).append(roles[association.inputs["roleArn"]])
@@ -137,6 +138,7 @@ def test_permissions_are_exactly_the_declared_access(stack: str) -> None:
         if not w.access:
             assert document is None, w.name
             continue
+        assert document is not None, w.name
         granted: set[tuple[str, str]] = set()
         for statement in document["Statement"]:
             assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement

@@ -74,9 +74,8 @@ def test_each_workload_has_a_deployment_per_slot_pinned_to_that_slots_digest(sta
             deployment = by_name[f"{w.name}-{slot.value}"]
             template = deployment["spec"]["template"]
             assert template["spec"]["containers"][0]["image"] == getattr(w.rollout, slot.value)
-            assert (
-                DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"]).group("registry") in declared.registries
-            )
+            reference = DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"])
+            assert reference is not None and reference.group("registry") in declared.registries
             expected = w.replicas if slot is w.rollout.active else declared.idle_replicas(w)
             assert deployment["spec"]["replicas"] == expected
             assert template["metadata"]["labels"][labels.NAME] == w.name
