@@ -12,6 +12,7 @@ from enum import Enum
 import pulumi
 import pulumi_aws as aws
 
+from .identity import POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, pod_identity_conditions
 from .policy_documents import managed_policy_arn, service_trust
 
 VPC_CNI = "vpc-cni"
@@ -97,16 +98,11 @@ def vpc_cni_configuration(mode: NetworkPolicyMode) -> str:
 def vpc_cni_trust(account_id: str, cluster_arn: str) -> str:
     """Pod Identity trust for aws-node in kube-system of this cluster only (session tags set by EKS)."""
     return service_trust(
-        "pods.eks.amazonaws.com",
-        ("sts:AssumeRole", "sts:TagSession"),
-        {
-            "StringEquals": {
-                "aws:SourceAccount": account_id,
-                "aws:RequestTag/eks-cluster-arn": cluster_arn,
-                "aws:RequestTag/kubernetes-namespace": CNI_NAMESPACE,
-                "aws:RequestTag/kubernetes-service-account": CNI_SERVICE_ACCOUNT,
-            }
-        },
+        POD_IDENTITY_PRINCIPAL,
+        POD_IDENTITY_ACTIONS,
+        pod_identity_conditions(
+            account_id=account_id, cluster_arn=cluster_arn, namespace=CNI_NAMESPACE, service_account=CNI_SERVICE_ACCOUNT
+        ),
     )
 
 

@@ -21,6 +21,10 @@ from .node_group import NodeGroup, NodeGroupArgs, NodeGroupOptions
 from .policy_documents import STS_AUDIENCE, document, managed_policy_arn, service_trust
 from .registry import ImageRegistry, ImageRegistryArgs
 
+CONTROL_PLANE_SERVICE = "eks.amazonaws.com"
+"""The EKS service: the control plane's role trusts it (and the pipeline may pass the cluster's roles to it)."""
+# Kubernetes Service range, fixed so that NetworkPolicies can name the API service (first address) and DNS (.10).
+SERVICE_IPV4_CIDR = "172.20.0.0/16"
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 # Node policies: join the cluster (incl. eks-auth:AssumeRoleForPodIdentity for the agent) and pull images.
@@ -58,7 +62,7 @@ class ClusterArgs:
     """EKS deletion protection; stacks other than prod may turn it off."""
     network_policy_mode: NetworkPolicyMode = NetworkPolicyMode.STRICT
     """VPC CNI NetworkPolicy enforcing mode (enforcement is always on)."""
-    service_ipv4_cidr: str = "172.20.0.0/16"
+    service_ipv4_cidr: str = SERVICE_IPV4_CIDR
     """Kubernetes Service range, fixed so that NetworkPolicies can name the API service (first address) and
     cluster DNS (.10)."""
     repositories: Sequence[str] = ()
@@ -190,7 +194,7 @@ class Cluster(pulumi.ComponentResource):
         cluster_role = aws.iam.Role(
             f"{name}-cluster-role",
             description=f"EKS control plane of {name}",
-            assume_role_policy=service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
+            assume_role_policy=service_trust(CONTROL_PLANE_SERVICE, ("sts:AssumeRole", "sts:TagSession")),
             tags=tags,
             opts=child,
         )

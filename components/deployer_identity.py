@@ -32,6 +32,8 @@ import pulumi_aws as aws
 
 from nhi_rules.contract import EXEMPTION_PREFIX
 
+from .cluster import CONTROL_PLANE_SERVICE
+from .encryption import KEY_SPEC, KEY_USAGE
 from .identifiers import (
     ACCOUNT_RE,
     POLICY_ARN_RE,
@@ -41,8 +43,10 @@ from .identifiers import (
     is_github_repository,
     partition_of,
 )
+from .identity import POD_IDENTITY_PRINCIPAL
 from .identity import ROLE_PATH as WORKLOAD_ROLE_PATH
-from .policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
+from .network import FLOW_LOGS_SERVICE
+from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
 
 
 class Environment(str, Enum):
@@ -71,7 +75,6 @@ CI_ROLE_PATH = "/nhi-platform/ci/"
 # Every AWS resource of a stack carries its environment under this key (through `aws:defaultTags`): the
 # pipeline's grants create only resources tagged so and change only resources tagged so.
 ENVIRONMENT_TAG = "nhi-platform/environment"
-VERSION = "2012-10-17"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 AUDIENCE_KEY = f"{GITHUB_OIDC_HOST}:aud"
 SUBJECT_KEY = f"{GITHUB_OIDC_HOST}:sub"
@@ -420,7 +423,7 @@ WRITE_GRANTS = (
         (f"{IAM}:role/{{c}}-*",),
         {
             "StringEquals": {
-                "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+                "iam:PassedToService": [CONTROL_PLANE_SERVICE, POD_IDENTITY_PRINCIPAL, FLOW_LOGS_SERVICE],
                 f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}",
             }
         },
@@ -436,8 +439,8 @@ WRITE_GRANTS = (
             "StringEquals": {
                 "aws:RequestedRegion": "{r}",
                 f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}",
-                "kms:KeySpec": "SYMMETRIC_DEFAULT",
-                "kms:KeyUsage": "ENCRYPT_DECRYPT",
+                "kms:KeySpec": KEY_SPEC,
+                "kms:KeyUsage": KEY_USAGE,
             }
         },
         "data",
@@ -615,7 +618,7 @@ ADMINISTERED = frozenset(
 )
 
 # Service-linked roles the program's services need once per account (EKS, managed node groups, Auto Scaling).
-SERVICE_LINKED_ROLES = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
+SERVICE_LINKED_ROLES = (CONTROL_PLANE_SERVICE, "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
 
 
 def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
@@ -676,7 +679,7 @@ def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
             (f"{IAM}:role{{wl}}*",),
             {
                 "StringEquals": {
-                    "iam:PassedToService": "pods.eks.amazonaws.com",
+                    "iam:PassedToService": POD_IDENTITY_PRINCIPAL,
                     f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}",
                 }
             },
@@ -726,7 +729,7 @@ def statement(grant: Grant, scope: Scope) -> dict[str, Any]:
 
 
 def document(statements: Iterable[Mapping[str, Any]]) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)}, sort_keys=True)
+    return json.dumps({"Version": POLICY_VERSION, "Statement": list(statements)}, sort_keys=True)
 
 
 def policy_documents(scope: Scope) -> dict[str, str]:

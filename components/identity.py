@@ -21,7 +21,7 @@ import pulumi_kubernetes as k8s
 
 from . import labels
 from .access_catalog import Grant, policy_document
-from .policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
+from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
 
 
 class IdentityMode(str, Enum):
@@ -46,6 +46,21 @@ def service_account_subject(namespace: str, service_account: str) -> str:
     return f"system:serviceaccount:{namespace}:{service_account}"
 
 
+def pod_identity_conditions(
+    *, account_id: str, cluster_arn: str, namespace: str, service_account: str
+) -> dict[str, dict[str, str]]:
+    """The conditions that bind a Pod Identity role to one (account, cluster, namespace, service account): EKS sets
+    the session tags they check, so no other association in the account can use the role."""
+    return {
+        "StringEquals": {
+            "aws:SourceAccount": account_id,
+            "aws:RequestTag/eks-cluster-arn": cluster_arn,
+            "aws:RequestTag/kubernetes-namespace": namespace,
+            "aws:RequestTag/kubernetes-service-account": service_account,
+        }
+    }
+
+
 def pod_identity_trust(*, account_id: str, cluster_arn: str, namespace: str, service_account: str) -> dict[str, Any]:
     """Trust for EKS Pod Identity, bound to one (account, cluster, namespace, service account).
 
@@ -54,21 +69,16 @@ def pod_identity_trust(*, account_id: str, cluster_arn: str, namespace: str, ser
     `aws:SourceArn` is left out on purpose: AWS does not document the value EKS passes, and a wrong guess
     breaks every pod; `aws:RequestTag/eks-cluster-arn` pins the cluster instead."""
     return {
-        "Version": "2012-10-17",
+        "Version": POLICY_VERSION,
         "Statement": [
             {
                 "Sid": "EksPodIdentityForOneServiceAccount",
                 "Effect": "Allow",
                 "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
                 "Action": list(POD_IDENTITY_ACTIONS),
-                "Condition": {
-                    "StringEquals": {
-                        "aws:SourceAccount": account_id,
-                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
-                        "aws:RequestTag/kubernetes-namespace": namespace,
-                        "aws:RequestTag/kubernetes-service-account": service_account,
-                    }
-                },
+                "Condition": pod_identity_conditions(
+                    account_id=account_id, cluster_arn=cluster_arn, namespace=namespace, service_account=service_account
+                ),
             }
         ],
     }
@@ -78,7 +88,7 @@ def irsa_trust(*, oidc_provider_arn: str, oidc_issuer_url: str, namespace: str, 
     """Trust for IRSA: this cluster's OIDC provider, exact `sub` and `aud` (StringEquals, no wildcards)."""
     issuer = oidc_issuer_url.removeprefix("https://")
     return {
-        "Version": "2012-10-17",
+        "Version": POLICY_VERSION,
         "Statement": [
             {
                 "Sid": "IrsaForOneServiceAccount",
@@ -140,7 +150,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         sa_name = args.workload
         tags = {
             **args.tags,
-            "nhi-platform/workload": args.workload,
+            labels.WORKLOAD_TAG: args.workload,
             "nhi-platform/namespace": args.namespace,
             "nhi-platform/service-account": sa_name,
         }

@@ -13,6 +13,9 @@ import pulumi_aws as aws
 
 from .policy_documents import document, service_trust
 
+FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
+"""VPC Flow Logs: the flow-log role trusts it (and the pipeline may pass the role to it)."""
+
 
 class FlowLogTraffic(str, Enum):
     """What the VPC flow logs record; there is no "off"."""
@@ -203,7 +206,7 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=service_trust(
-                "vpc-flow-logs.amazonaws.com",
+                FLOW_LOGS_SERVICE,
                 conditions={
                     "StringEquals": {"aws:SourceAccount": args.account_id},
                     "ArnLike": {"aws:SourceArn": source_arn},

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-VERSION = "2012-10-17"
+POLICY_VERSION = "2012-10-17"
 STS_AUDIENCE = "sts.amazonaws.com"
 """The audience STS expects in a web identity token: of the cluster's OIDC provider (IRSA) and of GitHub's."""
 # One hour: the shortest maximum session IAM allows a role; the SDKs refresh pod credentials before expiry, and the
@@ -16,7 +16,7 @@ MAX_SESSION_SECONDS = 3600
 
 
 def document(*statements: Mapping[str, Any]) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)}, sort_keys=True)
+    return json.dumps({"Version": POLICY_VERSION, "Statement": list(statements)}, sort_keys=True)
 
 
 def service_trust(
