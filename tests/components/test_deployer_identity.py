@@ -24,6 +24,8 @@ import settings
 from components import deployer_identity as di
 from components.deployer_identity import CI_ROLE_PATH, ci_role_names
 from nhi.preflight.capture import Capture, CapturedResource
+from nhi_rules.lib.exemptions import MIN_REASON_LENGTH, exemption_key
+from nhi_rules.registry import POLICIES
 from tests.conftest import (
     STACKS,
     capture_stack,
@@ -317,6 +319,24 @@ def test_both_roles_are_bounded_short_lived_and_under_the_pipeline_path(stack: s
     assert set(attached_documents(capture, deploy)) == {
         f"{stack}-ci-{g}" for g in ("read", "ec2", "eks", "iam", "data")
     }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_pipeline_s_exemption_names_a_rule_of_the_pack_with_its_reason(stack: str) -> None:
+    """The program writes the pack's own exemption key (nhi_rules.contract) for a rule the pack has, with a reason the
+    pack accepts, on the boundary and the write policies: every verdict shows it, each environment's config decides."""
+    key = exemption_key(di.ESCALATION_RULE)
+    assert di.ESCALATION_RULE in {policy.name for policy in POLICIES}
+    assert len(di.ESCALATION_REASON) >= MIN_REASON_LENGTH
+    pipeline = {
+        p.inputs["name"]: p.inputs["tags"] for p in capture_stack(stack).of_type(POLICY) if "-ci-" in p.inputs["name"]
+    }
+    exempted = {name for name, tags in pipeline.items() if tags.get(key) == di.ESCALATION_REASON}
+    assert (
+        exempted
+        == set(pipeline) - {f"{stack}-ci-read"}
+        == {f"{stack}-ci-{g}" for g in ("boundary", "ec2", "eks", "iam", "data")}
+    )
 
 
 def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Callable[..., Capture]) -> None:
