@@ -20,8 +20,15 @@ from components.rollout import Slot
 from .crosscheck import cross_check
 from .errors import UNKNOWN_KEY, Problem, SettingsError, describe_pydantic_error, join_path
 from .model import (
+    ALLOWED_ACCOUNT_IDS,
+    ALLOWED_REGISTRIES,
+    CI,
+    CLUSTER,
+    DEFAULT_TAGS,
     KNOWN_TOP_LEVEL_KEYS,
     PROJECT,
+    ROLLOUT_GATE,
+    WORKLOADS,
     AccessGrant,
     CiSettings,
     ClusterSettings,
@@ -63,15 +70,7 @@ __all__ = [
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset(
-    {
-        "aws:allowedAccountIds",
-        f"{PROJECT}:cluster",
-        f"{PROJECT}:workloads",
-        f"{PROJECT}:allowedRegistries",
-        f"{PROJECT}:ci",
-        "aws:defaultTags",
-        f"{PROJECT}:rolloutGate",
-    }
+    {ALLOWED_ACCOUNT_IDS, CLUSTER, WORKLOADS, ALLOWED_REGISTRIES, CI, DEFAULT_TAGS, ROLLOUT_GATE}
 )
 
 

@@ -61,6 +61,17 @@ from .fields import (
 )
 
 PROJECT = "nhi-platform"
+# The keys of a stack file's `config:` that settings read, each into one StackSettings field.
+REGION = "aws:region"
+ALLOWED_ACCOUNT_IDS = "aws:allowedAccountIds"
+DEFAULT_TAGS = "aws:defaultTags"
+ENVIRONMENT = f"{PROJECT}:environment"
+CLUSTER = f"{PROJECT}:cluster"
+WORKLOADS = f"{PROJECT}:workloads"
+ALLOWED_REGISTRIES = f"{PROJECT}:allowedRegistries"
+PERMISSIONS_BOUNDARY_ARN = f"{PROJECT}:permissionsBoundaryArn"
+CI = f"{PROJECT}:ci"
+ROLLOUT_GATE = f"{PROJECT}:rolloutGate"
 
 # Defaults per Kubernetes version: the EKS User Guide's "latest version" tables (vpc-cni, CoreDNS, kube-proxy)
 # and the pod identity agent release of the same period. Pinned so that an `up` never upgrades an add-on by
@@ -375,27 +386,27 @@ class StackSettings(_Model):
     # Keys of other namespaces pass through; an unknown `nhi-platform:` key is reported by `settings.parse_config`.
     model_config = ConfigDict(extra="ignore")
 
-    region: Annotated[str, Field(alias="aws:region")]
+    region: Annotated[str, Field(alias=REGION)]
     """The AWS region of the stack."""
-    allowed_account_ids: Annotated[list[str], Field(alias="aws:allowedAccountIds", min_length=1, max_length=1)]
+    allowed_account_ids: Annotated[list[str], Field(alias=ALLOWED_ACCOUNT_IDS, min_length=1, max_length=1)]
     """The stack's account, as a list of one 12-digit string: the AWS provider refuses credentials of any other."""
-    environment: Annotated[Environment, Field(alias=f"{PROJECT}:environment")]
+    environment: Annotated[Environment, Field(alias=ENVIRONMENT)]
     """`dev`, `staging` or `prod`: sets the hardened defaults that differ per environment (availability zones, log
     retention, detective controls, deletion protection, idle replicas)."""
-    cluster: Annotated[ClusterSettings, Field(alias=f"{PROJECT}:cluster")]
+    cluster: Annotated[ClusterSettings, Field(alias=CLUSTER)]
     """The EKS cluster."""
-    workloads: Annotated[list[WorkloadSettings], Field(alias=f"{PROJECT}:workloads")] = []
+    workloads: Annotated[list[WorkloadSettings], Field(alias=WORKLOADS)] = []
     """The workloads. Default: none."""
-    allowed_registries: Annotated[list[RegistryHost], Field(alias=f"{PROJECT}:allowedRegistries")] = []
+    allowed_registries: Annotated[list[RegistryHost], Field(alias=ALLOWED_REGISTRIES)] = []
     """Registry hosts images may come from. Default: this account's ECR registry in this region."""
-    permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=f"{PROJECT}:permissionsBoundaryArn")] = None
+    permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=PERMISSIONS_BOUNDARY_ARN)] = None
     """A customer-managed policy attached as the permissions boundary of every workload role (and required on every
     role the pipeline creates). Default: none."""
-    default_tags: Annotated[ProviderDefaultTags | None, Field(alias="aws:defaultTags")] = None
+    default_tags: Annotated[ProviderDefaultTags | None, Field(alias=DEFAULT_TAGS)] = None
     """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag. Default: none."""
-    ci: Annotated[CiSettings | None, Field(alias=f"{PROJECT}:ci")] = None
+    ci: Annotated[CiSettings | None, Field(alias=CI)] = None
     """The pipeline's identity (GitHub Actions OIDC). Default: none, no pipeline roles; deploy from a workstation."""
-    rollout_gate: Annotated[RolloutGate | None, Field(alias=f"{PROJECT}:rolloutGate")] = None
+    rollout_gate: Annotated[RolloutGate | None, Field(alias=ROLLOUT_GATE)] = None
     """`{image: REGISTRY/REPOSITORY@sha256:…}`: the image of the health gate that smoke-tests every release.
     Required when the stack has workloads (settings.crosscheck)."""
 
