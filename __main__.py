@@ -1,57 +1,22 @@
-"""The nhi-platform program: stack config in, components out. No logic of its own (see ../shared/DESIGN.md)."""
+"""The nhi-platform program: stack settings in, components out. Wiring only: settings build each component's
+arguments, and this file connects their outputs (see docs/architecture.md)."""
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
 import settings
-from components.cluster import Cluster, ClusterArgs, NodeGroupSpec
-from components.cluster_dns_policy import ClusterDnsPolicy, ClusterDnsPolicyArgs
-from components.detective import DetectiveControls, DetectiveControlsArgs
-from components.namespaces import Namespaces, NamespacesArgs
-from components.node_group import AmiType
-from components.workloads import Workloads, WorkloadsArgs
+from components.cluster import Cluster
+from components.cluster_dns_policy import ClusterDnsPolicy
+from components.deployer_identity import DeployerIdentity
+from components.detective import DetectiveControls
+from components.namespaces import Namespaces
+from components.workloads import Workloads
 
 stack = settings.load_settings()
-tags = {"nhi-platform/stack": pulumi.get_stack(), "nhi-platform/environment": stack.environment.value}
+tags = stack.resource_tags(pulumi.get_stack())
 
 # --- Cluster (interface for the workloads wiring below: `cluster`, `k8s_provider`, `namespaces`) ---------
-versions = stack.addon_versions
-cluster = Cluster(
-    stack.cluster.name,
-    ClusterArgs(
-        kubernetes_version=stack.cluster.kubernetes_version,
-        vpc_cidr=stack.cluster.vpc_cidr,
-        availability_zone_count=stack.availability_zone_count,
-        public_endpoint_cidrs=stack.cluster.public_endpoint_cidrs,
-        admin_role_arns=stack.cluster.admin_role_arns,
-        node_groups=[
-            NodeGroupSpec(
-                name=group.name,
-                instance_types=group.instance_types,
-                ami_type=AmiType.for_architecture(group.architecture.value),
-                bottlerocket_release=group.bottlerocket_release,
-                min_size=group.min_size,
-                desired_size=group.desired_size,
-                max_size=group.max_size,
-                data_volume_gib=group.disk_size_gib,
-                max_unavailable_percentage=group.max_unavailable_percentage,
-                metadata_hop_limit=group.metadata_hop_limit,
-            )
-            for group in stack.cluster.node_groups
-        ],
-        vpc_cni_version=versions.vpc_cni,
-        coredns_version=versions.coredns,
-        kube_proxy_version=versions.kube_proxy,
-        pod_identity_agent_version=versions.pod_identity_agent,
-        account_id=stack.account_id,
-        region=stack.region,
-        partition=stack.partition,
-        log_retention_days=stack.log_retention_days,
-        deletion_protection=stack.deletion_protection,
-        repositories=[workload.name for workload in stack.workloads],
-        tags=tags,
-    ),
-)
+cluster = Cluster(stack.cluster.name, stack.cluster_args(tags))
 
 # Short-lived credentials only: the kubeconfig execs `aws eks get-token`; no token is stored anywhere.
 k8s_provider = kubernetes.Provider(
@@ -63,27 +28,19 @@ k8s_provider = kubernetes.Provider(
 )
 
 namespaces = Namespaces(
-    "workload-namespaces",
-    NamespacesArgs(
-        names=stack.namespaces,
-        kubernetes_version=stack.cluster.kubernetes_version,
-    ),
-    opts=pulumi.ResourceOptions(provider=k8s_provider),
+    "workload-namespaces", stack.namespaces_args(), opts=pulumi.ResourceOptions(provider=k8s_provider)
 )
 
 # Strict network policy enforcement denies CoreDNS too until this allows its traffic.
 ClusterDnsPolicy(
     "cluster-dns",
-    ClusterDnsPolicyArgs(
-        client_namespaces=tuple(stack.namespaces),
-        vpc_cidr=stack.cluster.vpc_cidr,
-        service_ipv4_cidr=cluster.service_ipv4_cidr,
-    ),
+    stack.cluster_dns_policy_args(cluster.service_ipv4_cidr),
     opts=pulumi.ResourceOptions(provider=k8s_provider),
 )
 
-if stack.detective_controls:
-    DetectiveControls("detective", DetectiveControlsArgs(tags=tags))
+detective_args = stack.detective_controls_args(tags)
+if detective_args is not None:
+    DetectiveControls("detective", detective_args)
 
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("clusterEndpoint", cluster.endpoint)
@@ -96,8 +53,7 @@ pulumi.export("registryUrls", cluster.registry_urls)
 # --- Workloads: one identity, hardened blue-green slots and declared flows each ---------------------------
 workloads = Workloads(
     "workloads",
-    WorkloadsArgs.from_settings(
-        stack,
+    stack.workloads_args(
         cluster_name=cluster.cluster_name,
         cluster_arn=cluster.cluster_arn,
         oidc_provider_arn=cluster.oidc_provider_arn,
@@ -108,27 +64,10 @@ workloads = Workloads(
 )
 pulumi.export("workloadRoleArns", workloads.role_arns)
 
-# --- Pipeline identity (README: CI): GitHub Actions OIDC, this environment's deploy role, read-only preview role ----
-from components.deployer_identity import DeployerIdentity, DeployerIdentityArgs  # noqa: E402  (self-contained block)
-
-if stack.ci is not None:
-    pipeline = DeployerIdentity(
-        "pipeline",
-        DeployerIdentityArgs(
-            org=stack.ci.org,
-            repository=stack.ci.repository,
-            environment=stack.environment,
-            account_id=stack.account_id,
-            region=stack.region,
-            partition=stack.partition,
-            cluster_name=stack.cluster.name,
-            cluster_admin_role_arns=stack.cluster.admin_role_arns,
-            oidc_provider=stack.ci.oidc_provider,
-            role_boundary_arn=stack.permissions_boundary_arn,
-            detective_controls=stack.detective_controls,
-            tags=tags,
-        ),
-    )
+# --- Pipeline identity: GitHub Actions OIDC, this environment's deploy role, read-only preview role ------------------
+pipeline_args = stack.deployer_identity_args(tags)
+if pipeline_args is not None:
+    pipeline = DeployerIdentity("pipeline", pipeline_args)
     pulumi.export("ciDeployRoleArn", pipeline.deploy_role_arn)
     pulumi.export("ciPreviewRoleArn", pipeline.preview_role_arn)
     pulumi.export("ciOidcProviderArn", pipeline.oidc_provider_arn)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-POLICY_VERSION = "2012-10-17"
+from .policy_documents import POLICY_VERSION
+
 # AWS caps inline role policies at 10,240 characters (whitespace excluded); a stack over it is refused.
 INLINE_POLICY_MAX_CHARS = 10240
 

@@ -5,13 +5,14 @@ to become Ready, and CoreDNS, which needs nodes to run on."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 import pulumi
 import pulumi_aws as aws
 
+from .identity import POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, pod_identity_conditions
 from .policy_documents import managed_policy_arn, service_trust
 
 VPC_CNI = "vpc-cni"
@@ -38,6 +39,18 @@ class NetworkPolicyMode(str, Enum):
     selects stays denied. System pods that are not on the host network (CoreDNS) need allow policies."""
     STANDARD = "standard"
     """A new pod is open until its policies resolve, and a pod no policy selects is open."""
+
+
+@dataclass(frozen=True)
+class AddonVersions:
+    """Pinned versions of the four add-ons, each `vX.Y.Z-eksbuild.N` (`aws eks describe-addon-versions` lists what a
+    cluster version accepts)."""
+
+    vpc_cni: str
+    coredns: str
+    kube_proxy: str
+    """Matches the cluster's minor version (v1.34.x for 1.34)."""
+    pod_identity_agent: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,16 +98,11 @@ def vpc_cni_configuration(mode: NetworkPolicyMode) -> str:
 def vpc_cni_trust(account_id: str, cluster_arn: str) -> str:
     """Pod Identity trust for aws-node in kube-system of this cluster only (session tags set by EKS)."""
     return service_trust(
-        "pods.eks.amazonaws.com",
-        ("sts:AssumeRole", "sts:TagSession"),
-        {
-            "StringEquals": {
-                "aws:SourceAccount": account_id,
-                "aws:RequestTag/eks-cluster-arn": cluster_arn,
-                "aws:RequestTag/kubernetes-namespace": CNI_NAMESPACE,
-                "aws:RequestTag/kubernetes-service-account": CNI_SERVICE_ACCOUNT,
-            }
-        },
+        POD_IDENTITY_PRINCIPAL,
+        POD_IDENTITY_ACTIONS,
+        pod_identity_conditions(
+            account_id=account_id, cluster_arn=cluster_arn, namespace=CNI_NAMESPACE, service_account=CNI_SERVICE_ACCOUNT
+        ),
     )
 
 
@@ -112,19 +120,24 @@ class ClusterAddons(pulumi.ComponentResource):
         self.vpc_cni_role_arn = None
 
         def addon(
-            addon_name: str, version: str, opts: pulumi.ResourceOptions = child, **extra: object
+            addon_name: str,
+            version: str,
+            opts: pulumi.ResourceOptions = child,
+            configuration_values: pulumi.Input[str] | None = None,
+            pod_identity_associations: Sequence[aws.eks.AddonPodIdentityAssociationArgs] | None = None,
         ) -> aws.eks.Addon:
             return aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=args.cluster_name,
                 addon_name=addon_name,
                 addon_version=version,
+                configuration_values=configuration_values,
+                pod_identity_associations=pod_identity_associations,
                 # The add-on owns its objects: drift made by hand is overwritten, never kept.
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=tags,
                 opts=opts,
-                **extra,
             )
 
         if args.phase is AddonPhase.NODE_BOOTSTRAP:

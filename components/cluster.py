@@ -14,42 +14,22 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .addons import AddonPhase, ClusterAddons, ClusterAddonsArgs, NetworkPolicyMode
+from .addons import AddonPhase, AddonVersions, ClusterAddons, ClusterAddonsArgs, NetworkPolicyMode
 from .encryption import EncryptionKey, EncryptionKeyArgs, KeyUse
 from .network import Network, NetworkArgs
-from .node_group import AmiType, NodeGroup, NodeGroupArgs
-from .policy_documents import document, managed_policy_arn, service_trust
+from .node_group import NodeGroup, NodeGroupArgs, NodeGroupOptions
+from .policy_documents import STS_AUDIENCE, document, managed_policy_arn, service_trust
 from .registry import ImageRegistry, ImageRegistryArgs
 
+CONTROL_PLANE_SERVICE = "eks.amazonaws.com"
+"""The EKS service: the control plane's role trusts it (and the pipeline may pass the cluster's roles to it)."""
+# Kubernetes Service range, fixed so that NetworkPolicies can name the API service (first address) and DNS (.10).
+SERVICE_IPV4_CIDR = "172.20.0.0/16"
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-IRSA_AUDIENCE = "sts.amazonaws.com"
 # Node policies: join the cluster (incl. eks-auth:AssumeRoleForPodIdentity for the agent) and pull images.
 # Never AmazonEKS_CNI_Policy: the VPC CNI has its own role.
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
-
-
-@dataclass(frozen=True, kw_only=True)
-class NodeGroupSpec:
-    """One managed node group of the cluster (see node_group.NodeGroupArgs for the hardened template)."""
-
-    name: str
-    """Node group name, unique in the cluster."""
-    instance_types: Sequence[str]
-    """EC2 instance types, one architecture."""
-    ami_type: AmiType
-    """Bottlerocket AMI type matching the instance types."""
-    bottlerocket_release: str
-    """Pinned Bottlerocket release; changing it replaces the group's nodes and nothing else."""
-    min_size: int
-    desired_size: int
-    max_size: int
-    data_volume_gib: int = 50
-    """Encrypted data volume size in GiB."""
-    max_unavailable_percentage: int = 33
-    """Share of nodes replaced at once during a release change."""
-    metadata_hop_limit: int = 1
-    """IMDSv2 hop limit; only 1 is accepted."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,13 +43,10 @@ class ClusterArgs:
     admin_role_arns: Sequence[str]
     """IAM roles given cluster-admin through EKS access entries. The identity that runs `pulumi up` must be
     one of them: the creator gets no implicit admin."""
-    node_groups: Sequence[NodeGroupSpec]
-    """The managed node groups (at least one)."""
-    vpc_cni_version: str
-    coredns_version: str
-    kube_proxy_version: str
-    pod_identity_agent_version: str
-    """Pinned EKS add-on versions."""
+    node_groups: Sequence[NodeGroupOptions]
+    """The managed node groups (at least one, names unique)."""
+    addon_versions: AddonVersions
+    """Pinned EKS add-on versions; kube-proxy's matches the Kubernetes version."""
     account_id: str
     """The AWS account (key policies and trust conditions)."""
     region: str
@@ -85,7 +62,7 @@ class ClusterArgs:
     """EKS deletion protection; stacks other than prod may turn it off."""
     network_policy_mode: NetworkPolicyMode = NetworkPolicyMode.STRICT
     """VPC CNI NetworkPolicy enforcing mode (enforcement is always on)."""
-    service_ipv4_cidr: str = "172.20.0.0/16"
+    service_ipv4_cidr: str = SERVICE_IPV4_CIDR
     """Kubernetes Service range, fixed so that NetworkPolicies can name the API service (first address) and
     cluster DNS (.10)."""
     repositories: Sequence[str] = ()
@@ -105,10 +82,9 @@ class ClusterArgs:
         names = [g.name for g in self.node_groups]
         if len(set(names)) != len(names):
             problems.append(f"node_groups: names must be unique, got {names}")
-        if not self.kube_proxy_version.startswith(f"v{self.kubernetes_version}."):
-            problems.append(
-                f"kube_proxy_version {self.kube_proxy_version!r} does not match Kubernetes {self.kubernetes_version}"
-            )
+        kube_proxy = self.addon_versions.kube_proxy
+        if not kube_proxy.startswith(f"v{self.kubernetes_version}."):
+            problems.append(f"kube_proxy version {kube_proxy!r} does not match Kubernetes {self.kubernetes_version}")
         if problems:
             raise ValueError("unsafe or inconsistent cluster arguments: " + "; ".join(problems))
 
@@ -218,7 +194,7 @@ class Cluster(pulumi.ComponentResource):
         cluster_role = aws.iam.Role(
             f"{name}-cluster-role",
             description=f"EKS control plane of {name}",
-            assume_role_policy=service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
+            assume_role_policy=service_trust(CONTROL_PLANE_SERVICE, ("sts:AssumeRole", "sts:TagSession")),
             tags=tags,
             opts=child,
         )
@@ -283,7 +259,7 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[control_plane_logs, cluster_policy, secrets_key_use]),
         )
 
-        admin_grants: list[pulumi.Resource] = []
+        admin_grants: list[aws.eks.AccessPolicyAssociation] = []
         for role_arn in args.admin_role_arns:
             role_name = role_arn.rsplit("/", 1)[-1]
             entry = aws.eks.AccessEntry(
@@ -309,7 +285,7 @@ class Cluster(pulumi.ComponentResource):
             lambda ids: ids[0]["oidcs"][0]["issuer"] if isinstance(ids[0], dict) else ids[0].oidcs[0].issuer
         )
         oidc_provider = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=issuer, client_id_lists=[IRSA_AUDIENCE], tags=tags, opts=child
+            f"{name}-oidc", url=issuer, client_id_lists=[STS_AUDIENCE], tags=tags, opts=child
         )
 
         node_role = aws.iam.Role(
@@ -339,9 +315,9 @@ class Cluster(pulumi.ComponentResource):
                 cluster_arn=known_arn,
                 account_id=args.account_id,
                 partition=part,
-                vpc_cni_version=args.vpc_cni_version,
-                kube_proxy_version=args.kube_proxy_version,
-                pod_identity_agent_version=args.pod_identity_agent_version,
+                vpc_cni_version=args.addon_versions.vpc_cni,
+                kube_proxy_version=args.addon_versions.kube_proxy,
+                pod_identity_agent_version=args.addon_versions.pod_identity_agent,
                 network_policy_mode=args.network_policy_mode,
                 tags=tags,
             ),
@@ -350,28 +326,20 @@ class Cluster(pulumi.ComponentResource):
 
         groups = [
             NodeGroup(
-                f"{name}-{spec.name}",
-                NodeGroupArgs(
+                f"{name}-{group.name}",
+                NodeGroupArgs.of(
+                    group,
                     cluster_name=cluster.name,
                     kubernetes_version=args.kubernetes_version,
                     node_role_arn=node_role.arn,
                     subnet_ids=network.private_subnet_ids,
                     volume_key_arn=volumes_key.key_arn,
-                    bottlerocket_release=spec.bottlerocket_release,
-                    ami_type=spec.ami_type,
-                    instance_types=spec.instance_types,
-                    min_size=spec.min_size,
-                    desired_size=spec.desired_size,
-                    max_size=spec.max_size,
-                    data_volume_gib=spec.data_volume_gib,
-                    max_unavailable_percentage=spec.max_unavailable_percentage,
-                    metadata_hop_limit=spec.metadata_hop_limit,
-                    labels={"nhi-platform/node-group": spec.name},
+                    labels={"nhi-platform/node-group": group.name},
                     tags=tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *node_policies]),
             )
-            for spec in args.node_groups
+            for group in args.node_groups
         ]
 
         ClusterAddons(
@@ -382,7 +350,7 @@ class Cluster(pulumi.ComponentResource):
                 cluster_arn=known_arn,
                 account_id=args.account_id,
                 partition=part,
-                coredns_version=args.coredns_version,
+                coredns_version=args.addon_versions.coredns,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=groups),

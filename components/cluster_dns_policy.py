@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import labels
+from .cluster import SERVICE_IPV4_CIDR
 from .network_policies import DNS_NAMESPACE, DNS_PORT, DNS_PROTOCOLS, DNS_SELECTOR
 
 # Route 53 Resolver's link-local address, reachable from every VPC.
@@ -38,7 +39,7 @@ class ClusterDnsPolicyArgs:
     """Namespaces whose pods resolve names through CoreDNS (kube-system is always included)."""
     vpc_cidr: str
     """The cluster VPC's CIDR: the control plane's ENIs and the resolver live in it."""
-    service_ipv4_cidr: str = "172.20.0.0/16"
+    service_ipv4_cidr: str = SERVICE_IPV4_CIDR
     """The cluster's Service CIDR (the API server's ClusterIP is its first address)."""
 
 

@@ -20,6 +20,7 @@ trust, OIDC providers and the pipeline's own identity only by an administrator's
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,40 +30,87 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from settings.model import (
+from nhi_rules.contract import EXEMPTION_PREFIX
+
+from .cluster import CONTROL_PLANE_SERVICE
+from .encryption import KEY_SPEC, KEY_USAGE
+from .identifiers import (
     ACCOUNT_RE,
-    CI_ROLE_PATH,
-    ENVIRONMENT_TAG,
-    GITHUB_OIDC_AUDIENCE,
-    GITHUB_OIDC_HOST,
-    GITHUB_OWNER_RE,
-    GITHUB_REPOSITORY_RE,
     POLICY_ARN_RE,
     REGION_RE,
     ROLE_ARN_RE,
-    Environment,
-    OidcProviderMode,
-    ci_role_names,
+    is_github_owner,
+    is_github_repository,
+    partition_of,
 )
+from .identity import POD_IDENTITY_PRINCIPAL
+from .identity import ROLE_PATH as WORKLOAD_ROLE_PATH
+from .network import FLOW_LOGS_SERVICE
+from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
 
-VERSION = "2012-10-17"
+
+class Environment(str, Enum):
+    """A stack's environment: its pipeline role trusts only the GitHub environment of the same name, and every AWS
+    resource of the stack carries it (ENVIRONMENT_TAG)."""
+
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class OidcProviderMode(str, Enum):
+    """Who owns the account's GitHub OIDC provider: IAM allows one provider per URL in an account."""
+
+    CREATE = "create"
+    """This stack creates it (one stack per account)."""
+    EXISTING = "existing"
+    """Another stack of the same account created it; this one trusts it by its well-known ARN."""
+
+
+# GitHub Actions' OIDC issuer; its tokens carry the STS audience.
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
+# Every role and policy of the pipeline lives under this path, so that grants and denies can name them all.
+CI_ROLE_PATH = "/nhi-platform/ci/"
+# Every AWS resource of a stack carries its environment under this key (through `aws:defaultTags`): the
+# pipeline's grants create only resources tagged so and change only resources tagged so.
+ENVIRONMENT_TAG = "nhi-platform/environment"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 AUDIENCE_KEY = f"{GITHUB_OIDC_HOST}:aud"
 SUBJECT_KEY = f"{GITHUB_OIDC_HOST}:sub"
-# The least IAM accepts as a role's maximum; the workflows ask for less (preview: 15 minutes).
-MAX_SESSION_SECONDS = 3600
-# Where the workload component puts its roles (components/identity.py); the cluster's roles are named `<cluster>-*`.
-WORKLOAD_ROLE_PATH = "/nhi-platform/workloads/"
-CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+
+
+def ci_role_names(environment: Environment) -> tuple[str, str]:
+    """(deploy, preview) role names of a stack's pipeline identity, under CI_ROLE_PATH."""
+    return f"{environment.value}-deploy", f"{environment.value}-preview"
+
+
+def ci_role_arn(*, region: str, account_id: str, name: str) -> str:
+    """The ARN of a pipeline role (known before it exists: its name and path are fixed)."""
+    return f"arn:{partition_of(region)}:iam::{account_id}:role{CI_ROLE_PATH}{name}"
+
+
+def environment_subject(org: str, repository: str, environment: Environment) -> str:
+    """The OIDC `sub` of a job that runs in a GitHub environment: the only subject a deploy role trusts."""
+    return f"repo:{org}/{repository}:environment:{environment.value}"
+
+
+def pull_request_subject(org: str, repository: str) -> str:
+    """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
+    return f"repo:{org}/{repository}:pull_request"
+
+
 # The deploy grants are the privilege-escalation rule's textbook case by design (they create and edit roles); the
 # exemption is visible in every verdict, and each environment's pack config decides whether it is honoured.
 ESCALATION_RULE = "iam-policy-disallow-privilege-escalation"
-EXEMPTION_PREFIX = "exempt.policy.nhi-platform.io/"
 ESCALATION_REASON = (
     "pipeline deploy identity: creates and edits only this environment's roles, under a permissions "
     "boundary it cannot change (components/deployer_identity.py)"
 )
+
+
+Conditions = Mapping[str, Mapping[str, Any]]
+"""An IAM `Condition` block: operator -> condition key -> value (a template, filled per stack)."""
 
 
 class Access(str, Enum):
@@ -81,7 +129,7 @@ class Grant:
     access: Access
     actions: tuple[str, ...]
     resources: tuple[str, ...]
-    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    conditions: Conditions = field(default_factory=dict)
     group: str = "read"
     """The managed policy the statement lands in (IAM caps each at 6,144 characters)."""
 
@@ -119,13 +167,19 @@ class Scope:
         return value
 
 
-IN_REGION = {"StringEquals": {"aws:RequestedRegion": "{r}"}}
-TAGGED_ON_CREATE = {"StringEquals": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}
-THIS_ENVIRONMENTS = {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}
+IN_REGION: Conditions = {"StringEquals": {"aws:RequestedRegion": "{r}"}}
+TAGGED_ON_CREATE: Conditions = {"StringEquals": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}
+THIS_ENVIRONMENTS: Conditions = {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}"}}
 # Retagging keeps a resource in its environment: the tag cannot be moved to another one.
-STAYS_IN_ENVIRONMENT = {**THIS_ENVIRONMENTS, "StringEqualsIfExists": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"}}
+STAYS_IN_ENVIRONMENT: Conditions = {
+    **THIS_ENVIRONMENTS,
+    "StringEqualsIfExists": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}"},
+}
 # Untagging never removes the environment tag (which would take a resource out of every environment's reach).
-KEEPS_ENVIRONMENT_TAG = {**THIS_ENVIRONMENTS, "ForAllValues:StringNotEquals": {"aws:TagKeys": [ENVIRONMENT_TAG]}}
+KEEPS_ENVIRONMENT_TAG: Conditions = {
+    **THIS_ENVIRONMENTS,
+    "ForAllValues:StringNotEquals": {"aws:TagKeys": [ENVIRONMENT_TAG]},
+}
 
 EC2 = "arn:{p}:ec2:{r}:{a}"
 EC2_CREATED = tuple(
@@ -369,7 +423,7 @@ WRITE_GRANTS = (
         (f"{IAM}:role/{{c}}-*",),
         {
             "StringEquals": {
-                "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+                "iam:PassedToService": [CONTROL_PLANE_SERVICE, POD_IDENTITY_PRINCIPAL, FLOW_LOGS_SERVICE],
                 f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}",
             }
         },
@@ -385,8 +439,8 @@ WRITE_GRANTS = (
             "StringEquals": {
                 "aws:RequestedRegion": "{r}",
                 f"aws:RequestTag/{ENVIRONMENT_TAG}": "{e}",
-                "kms:KeySpec": "SYMMETRIC_DEFAULT",
-                "kms:KeyUsage": "ENCRYPT_DECRYPT",
+                "kms:KeySpec": KEY_SPEC,
+                "kms:KeyUsage": KEY_USAGE,
             }
         },
         "data",
@@ -564,7 +618,7 @@ ADMINISTERED = frozenset(
 )
 
 # Service-linked roles the program's services need once per account (EKS, managed node groups, Auto Scaling).
-SERVICE_LINKED_ROLES = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
+SERVICE_LINKED_ROLES = (CONTROL_PLANE_SERVICE, "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com")
 
 
 def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
@@ -625,7 +679,7 @@ def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
             (f"{IAM}:role{{wl}}*",),
             {
                 "StringEquals": {
-                    "iam:PassedToService": "pods.eks.amazonaws.com",
+                    "iam:PassedToService": POD_IDENTITY_PRINCIPAL,
                     f"aws:ResourceTag/{ENVIRONMENT_TAG}": "{e}",
                 }
             },
@@ -675,7 +729,7 @@ def statement(grant: Grant, scope: Scope) -> dict[str, Any]:
 
 
 def document(statements: Iterable[Mapping[str, Any]]) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)}, sort_keys=True)
+    return json.dumps({"Version": POLICY_VERSION, "Statement": list(statements)}, sort_keys=True)
 
 
 def policy_documents(scope: Scope) -> dict[str, str]:
@@ -796,7 +850,7 @@ def web_identity_trust(provider_arn: str, subject: str) -> str:
                 "Effect": "Allow",
                 "Principal": {"Federated": provider_arn},
                 "Action": WEB_IDENTITY_ACTION,
-                "Condition": {"StringEquals": {AUDIENCE_KEY: GITHUB_OIDC_AUDIENCE, SUBJECT_KEY: subject}},
+                "Condition": {"StringEquals": {AUDIENCE_KEY: STS_AUDIENCE, SUBJECT_KEY: subject}},
             }
         ]
     )
@@ -833,9 +887,9 @@ class DeployerIdentityArgs:
 
     def __post_init__(self) -> None:
         problems = []
-        if len(self.org) > 39 or not GITHUB_OWNER_RE.match(self.org):
+        if not is_github_owner(self.org):
             problems.append(f"org must be a GitHub owner name (no wildcard), got {self.org!r}")
-        if not GITHUB_REPOSITORY_RE.match(self.repository) or self.repository in (".", ".."):
+        if not is_github_repository(self.repository):
             problems.append(f"repository must be a GitHub repository name (no wildcard), got {self.repository!r}")
         if not ACCOUNT_RE.match(self.account_id):
             problems.append(f"account_id must be 12 digits, got {self.account_id!r}")
@@ -866,11 +920,11 @@ class DeployerIdentityArgs:
 
     @property
     def deploy_subject(self) -> str:
-        return f"repo:{self.org}/{self.repository}:environment:{self.environment.value}"
+        return environment_subject(self.org, self.repository, self.environment)
 
     @property
     def preview_subject(self) -> str:
-        return f"repo:{self.org}/{self.repository}:pull_request"
+        return pull_request_subject(self.org, self.repository)
 
 
 class DeployerIdentity(pulumi.ComponentResource):
@@ -892,7 +946,7 @@ class DeployerIdentity(pulumi.ComponentResource):
         if args.oidc_provider is OidcProviderMode.CREATE:
             # No thumbprint: IAM trusts GitHub's issuer through its own certificate store.
             provider_arn: pulumi.Output[str] = aws.iam.OpenIdConnectProvider(
-                f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=[GITHUB_OIDC_AUDIENCE], tags=tags, opts=child
+                f"{name}-github", url=GITHUB_OIDC_URL, client_id_lists=[STS_AUDIENCE], tags=tags, opts=child
             ).arn
         else:
             provider_arn = pulumi.Output.from_input(
@@ -920,7 +974,7 @@ class DeployerIdentity(pulumi.ComponentResource):
                 name=role_name,
                 path=CI_ROLE_PATH,
                 description=f"GitHub Actions {subject}: {purpose} of the {env} stack",
-                assume_role_policy=provider_arn.apply(lambda arn, s=subject: web_identity_trust(arn, s)),
+                assume_role_policy=provider_arn.apply(functools.partial(web_identity_trust, subject=subject)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 permissions_boundary=boundary.arn,
                 tags=tags,

@@ -13,6 +13,10 @@ import pulumi_aws as aws
 
 from .policy_documents import document
 
+# Every key is a symmetric encryption key (the pipeline may create no other kind).
+KEY_SPEC = "SYMMETRIC_DEFAULT"
+KEY_USAGE = "ENCRYPT_DECRYPT"
+
 
 class KeyUse(str, Enum):
     """What the key encrypts; decides which service principals its policy admits besides the account."""
@@ -61,6 +65,7 @@ def key_policy(args: EncryptionKeyArgs) -> str:
     ]
     use_actions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
     if args.use is KeyUse.LOGS:
+        log_groups = f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
         statements.append(
             {
                 "Sid": "CloudWatchLogsOfThisAccount",
@@ -68,11 +73,7 @@ def key_policy(args: EncryptionKeyArgs) -> str:
                 "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
                 "Action": use_actions,
                 "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
-                    }
-                },
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             }
         )
     elif args.use is KeyUse.NODE_VOLUMES:
@@ -121,8 +122,8 @@ class EncryptionKey(pulumi.ComponentResource):
             description=f"{name}: {args.use.value}",
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
-            key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            key_usage=KEY_USAGE,
+            customer_master_key_spec=KEY_SPEC,
             policy=key_policy(args),
             tags={**args.tags, "nhi-platform/key-use": args.use.value},
             opts=child,

@@ -12,30 +12,53 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from settings.model import IdentityMode
-
 from . import labels
 from .access_catalog import Grant, policy_document
+from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
+
+
+class IdentityMode(str, Enum):
+    """How a workload's pods get its role's credentials."""
+
+    POD_IDENTITY = "pod-identity"
+    """EKS Pod Identity: the agent on the node hands out the credentials of the associated role."""
+    IRSA = "irsa"
+    """IAM Roles for Service Accounts: the pods exchange their projected token with STS themselves."""
+
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
 IRSA_ACTION = "sts:AssumeRoleWithWebIdentity"
-IRSA_AUDIENCE = "sts.amazonaws.com"
 ROLE_PATH = "/nhi-platform/workloads/"
-# One hour: the shortest session AWS allows as a maximum; the SDKs refresh pod credentials before expiry.
-MAX_SESSION_SECONDS = 3600
+"""Every workload role lives under this path (the pipeline's grants name them by it)."""
 # IAM caps name_prefix at 38 characters; the provider appends a unique suffix.
 ROLE_NAME_PREFIX_MAX = 38
 
 
 def service_account_subject(namespace: str, service_account: str) -> str:
     return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+def pod_identity_conditions(
+    *, account_id: str, cluster_arn: str, namespace: str, service_account: str
+) -> dict[str, dict[str, str]]:
+    """The conditions that bind a Pod Identity role to one (account, cluster, namespace, service account): EKS sets
+    the session tags they check, so no other association in the account can use the role."""
+    return {
+        "StringEquals": {
+            "aws:SourceAccount": account_id,
+            "aws:RequestTag/eks-cluster-arn": cluster_arn,
+            "aws:RequestTag/kubernetes-namespace": namespace,
+            "aws:RequestTag/kubernetes-service-account": service_account,
+        }
+    }
 
 
 def pod_identity_trust(*, account_id: str, cluster_arn: str, namespace: str, service_account: str) -> dict[str, Any]:
@@ -46,21 +69,16 @@ def pod_identity_trust(*, account_id: str, cluster_arn: str, namespace: str, ser
     `aws:SourceArn` is left out on purpose: AWS does not document the value EKS passes, and a wrong guess
     breaks every pod; `aws:RequestTag/eks-cluster-arn` pins the cluster instead."""
     return {
-        "Version": "2012-10-17",
+        "Version": POLICY_VERSION,
         "Statement": [
             {
                 "Sid": "EksPodIdentityForOneServiceAccount",
                 "Effect": "Allow",
                 "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
                 "Action": list(POD_IDENTITY_ACTIONS),
-                "Condition": {
-                    "StringEquals": {
-                        "aws:SourceAccount": account_id,
-                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
-                        "aws:RequestTag/kubernetes-namespace": namespace,
-                        "aws:RequestTag/kubernetes-service-account": service_account,
-                    }
-                },
+                "Condition": pod_identity_conditions(
+                    account_id=account_id, cluster_arn=cluster_arn, namespace=namespace, service_account=service_account
+                ),
             }
         ],
     }
@@ -70,7 +88,7 @@ def irsa_trust(*, oidc_provider_arn: str, oidc_issuer_url: str, namespace: str, 
     """Trust for IRSA: this cluster's OIDC provider, exact `sub` and `aud` (StringEquals, no wildcards)."""
     issuer = oidc_issuer_url.removeprefix("https://")
     return {
-        "Version": "2012-10-17",
+        "Version": POLICY_VERSION,
         "Statement": [
             {
                 "Sid": "IrsaForOneServiceAccount",
@@ -79,7 +97,7 @@ def irsa_trust(*, oidc_provider_arn: str, oidc_issuer_url: str, namespace: str, 
                 "Action": IRSA_ACTION,
                 "Condition": {
                     "StringEquals": {
-                        f"{issuer}:aud": IRSA_AUDIENCE,
+                        f"{issuer}:aud": STS_AUDIENCE,
                         f"{issuer}:sub": service_account_subject(namespace, service_account),
                     }
                 },
@@ -132,7 +150,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         sa_name = args.workload
         tags = {
             **args.tags,
-            "nhi-platform/workload": args.workload,
+            labels.WORKLOAD_TAG: args.workload,
             "nhi-platform/namespace": args.namespace,
             "nhi-platform/service-account": sa_name,
         }

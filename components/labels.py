@@ -1,4 +1,4 @@
-"""Label and annotation keys shared by the workload components (and by tests that read the rendered objects).
+"""Label, annotation and tag keys shared by the workload components (and by tests that read the rendered objects).
 
 Selectors follow one convention: NetworkPolicies select a workload by NAME only (both slots); Services,
 Deployments and PodDisruptionBudgets select NAME and SLOT. The rollout's gate pods carry neither the
@@ -21,6 +21,8 @@ IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 GATE_FOR = "nhi-platform/gate-for"
 """On the rollout gate's pods: the workload whose preview Service the gate tests."""
 GATE_COMPONENT = "rollout-gate"
+WORKLOAD_TAG = "nhi-platform/workload"
+"""On a workload's AWS resources (its role, its image repository): the workload's name."""
 IMAGE_ANNOTATION = "nhi-platform/image"
 """On a gate Job: the full image reference (with digest) that the gate tests."""
 

@@ -4,7 +4,6 @@ silently."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -12,10 +11,12 @@ from enum import Enum
 import pulumi
 import pulumi_kubernetes as kubernetes
 
+from .identifiers import DNS_LABEL_RE
+
 PSA_PREFIX = "pod-security.kubernetes.io"
 PSA_MODES = ("enforce", "audit", "warn")
-RESERVED = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
-DNS_LABEL_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+"""Kubernetes' own namespaces: never an application's."""
 
 
 class PodSecurityLevel(str, Enum):
@@ -36,7 +37,7 @@ class NamespacesArgs:
     """Extra labels for every namespace (PSA labels cannot be overridden)."""
 
     def __post_init__(self) -> None:
-        problems = [f"{n!r} is reserved" for n in self.names if n in RESERVED]
+        problems = [f"{n!r} is reserved" for n in self.names if n in RESERVED_NAMESPACES]
         problems += [f"{n!r} is not a DNS label" for n in self.names if not DNS_LABEL_RE.match(n)]
         if len(set(self.names)) != len(self.names):
             problems.append(f"names repeat: {list(self.names)}")

@@ -13,6 +13,9 @@ import pulumi_aws as aws
 
 from .policy_documents import document, service_trust
 
+FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
+"""VPC Flow Logs: the flow-log role trusts it (and the pipeline may pass the role to it)."""
+
 
 class FlowLogTraffic(str, Enum):
     """What the VPC flow logs record; there is no "off"."""
@@ -58,7 +61,7 @@ class NetworkArgs:
 def subnet_plan(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     """(private, public) CIDRs: the VPC in eighths, private subnets in the first `zones` eighths (room for
     pod IPs with the VPC CNI), public subnets carved small from the last eighth (they hold NAT gateways only)."""
-    vpc = ipaddress.ip_network(cidr)
+    vpc = ipaddress.IPv4Network(cidr)
     eighths = list(vpc.subnets(prefixlen_diff=3))
     private = [str(n) for n in eighths[:zones]]
     public = [str(n) for n in list(eighths[-1].subnets(prefixlen_diff=3))[:zones]]
@@ -114,8 +117,12 @@ class Network(pulumi.ComponentResource):
 
         private_cidrs, public_cidrs = subnet_plan(args.cidr, args.availability_zone_count)
         self.private_subnet_ids, self.public_subnet_ids = [], []
-        for index, (private_cidr, public_cidr) in enumerate(zip(private_cidrs, public_cidrs)):
-            zone = zones.names.apply(lambda names, i=index: names[i])
+
+        def zone_name(index: int) -> pulumi.Output[str]:
+            return zones.names.apply(lambda names: names[index])
+
+        for index, (private_cidr, public_cidr) in enumerate(zip(private_cidrs, public_cidrs, strict=True)):
+            zone = zone_name(index)
             suffix = f"az{index + 1}"
             public = aws.ec2.Subnet(
                 f"{name}-public-{suffix}",
@@ -199,7 +206,7 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=service_trust(
-                "vpc-flow-logs.amazonaws.com",
+                FLOW_LOGS_SERVICE,
                 conditions={
                     "StringEquals": {"aws:SourceAccount": args.account_id},
                     "ArnLike": {"aws:SourceArn": source_arn},

@@ -42,7 +42,7 @@ def _peer(peer: Peer) -> k8s.networking.v1.NetworkPolicyPeerArgs:
     if peer.cidr is not None:
         return k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=peer.cidr))
     return k8s.networking.v1.NetworkPolicyPeerArgs(
-        namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={labels.NAMESPACE_NAME: peer.namespace}),
+        namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={labels.NAMESPACE_NAME: peer.namespace or ""}),
         pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels.workload_selector(peer.workload or "")),
     )
 

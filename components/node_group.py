@@ -5,12 +5,28 @@ replaces the nodes in bounded batches; nothing is patched in place."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+# Graviton families carry a `g` right after the generation digit (m7g, c6gn, t4g, x2gd, g5g); the rest are x86.
+GRAVITON_INSTANCE_RE = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
+
+
+class Architecture(str, Enum):
+    """CPU architecture of a node group, from its instance types; picks the Bottlerocket AMI type."""
+
+    X86_64 = "x86_64"
+    ARM_64 = "arm64"
+
+
+def instance_architecture(instance_type: str) -> Architecture:
+    return Architecture.ARM_64 if GRAVITON_INSTANCE_RE.match(instance_type) else Architecture.X86_64
 
 
 class AmiType(str, Enum):
@@ -21,11 +37,12 @@ class AmiType(str, Enum):
 
     @classmethod
     def for_architecture(cls, architecture: str) -> AmiType:
-        """x86_64 or arm64 (as settings name them) to the Bottlerocket AMI type."""
-        by_architecture = {"x86_64": cls.BOTTLEROCKET_X86_64, "arm64": cls.BOTTLEROCKET_ARM_64}
-        if architecture not in by_architecture:
-            raise ValueError(f"expected x86_64 or arm64, got {architecture!r}")
-        return by_architecture[architecture]
+        """An Architecture (x86_64 or arm64) to the Bottlerocket AMI type."""
+        try:
+            known = Architecture(architecture)
+        except ValueError:
+            raise ValueError(f"expected x86_64 or arm64, got {architecture!r}") from None
+        return cls.BOTTLEROCKET_ARM_64 if known is Architecture.ARM_64 else cls.BOTTLEROCKET_X86_64
 
 
 # Bottlerocket settings (TOML) merged by EKS with the cluster's own bootstrap settings. No secrets here:
@@ -48,36 +65,30 @@ DATA_VOLUME = "/dev/xvdb"
 
 
 @dataclass(frozen=True, kw_only=True)
-class NodeGroupArgs:
-    cluster_name: pulumi.Input[str]
-    """The EKS cluster the nodes join."""
-    kubernetes_version: str
-    """The cluster's Kubernetes version (the kubelet version of the nodes)."""
-    node_role_arn: pulumi.Input[str]
-    """IAM role of the nodes (worker node and ECR pull policies only)."""
-    subnet_ids: Sequence[pulumi.Input[str]]
-    """Private subnets only: the nodes get no public address."""
-    volume_key_arn: pulumi.Input[str]
-    """KMS key (use: node-volumes) for the OS and data volumes."""
-    bottlerocket_release: str
-    """Pinned Bottlerocket release (`releaseVersion`), such as 1.41.0-2b4c1d53. Required: nodes never float."""
-    ami_type: AmiType
-    """Bottlerocket AMI type for the instance types' architecture."""
+class NodeGroupOptions:
+    """What a node group runs: the options of one group, as the cluster takes them (`ClusterArgs.node_groups`)."""
+
+    name: str
+    """Node group name, unique in the cluster; the group is named `<cluster>-<name>`."""
     instance_types: Sequence[str]
     """EC2 instance types, one architecture."""
+    ami_type: AmiType
+    """Bottlerocket AMI type for the instance types' architecture."""
+    bottlerocket_release: str
+    """Pinned Bottlerocket release (`releaseVersion`), such as 1.41.0-2b4c1d53. Required: nodes never float, and
+    changing it replaces the group's nodes and nothing else."""
     min_size: int
+    """Fewest nodes."""
     desired_size: int
+    """Nodes to start with (min_size <= desired_size <= max_size)."""
     max_size: int
+    """Most nodes."""
     data_volume_gib: int = 50
     """Size of the encrypted data volume (images, container storage)."""
     max_unavailable_percentage: int = 33
     """At most this share of nodes is replaced at once when the release changes."""
     metadata_hop_limit: int = 1
     """IMDSv2 PUT response hop limit. Only 1: a pod must not reach the node role's credentials."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    """Kubernetes labels on the nodes."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags for the launch template, node group and the instances and volumes it launches."""
 
     def __post_init__(self) -> None:
         if self.metadata_hop_limit != 1:
@@ -94,6 +105,31 @@ class NodeGroupArgs:
                 f"expected min_size <= desired_size <= max_size, got "
                 f"{self.min_size} / {self.desired_size} / {self.max_size}"
             )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeGroupArgs(NodeGroupOptions):
+    """A node group's options, and where its nodes go: the cluster they join, its role, subnets and volume key."""
+
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster the nodes join."""
+    kubernetes_version: str
+    """The cluster's Kubernetes version (the kubelet version of the nodes)."""
+    node_role_arn: pulumi.Input[str]
+    """IAM role of the nodes (worker node and ECR pull policies only)."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets only: the nodes get no public address."""
+    volume_key_arn: pulumi.Input[str]
+    """KMS key (use: node-volumes) for the OS and data volumes."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Kubernetes labels on the nodes."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for the launch template, node group and the instances and volumes it launches."""
+
+    @classmethod
+    def of(cls, options: NodeGroupOptions, **placement: Any) -> NodeGroupArgs:
+        """The args of a group with these options, placed by `placement` (the fields this class adds)."""
+        return cls(**{f.name: getattr(options, f.name) for f in fields(NodeGroupOptions)}, **placement)
 
 
 def user_data() -> str:

@@ -9,16 +9,108 @@ requests and limits, readiness and liveness probes, images by digest only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated
 
+import pulumi
 import pulumi_kubernetes as k8s
+from pydantic import AfterValidator, model_validator
 
-from settings.model import DIGEST_REF_RE, ComputeResources, HealthChecks, ProbeKind
+from .values import Value
+
+DIGEST_REF_RE = re.compile(r"^(?P<repository>(?P<registry>[a-z0-9.-]+(?::[0-9]+)?)/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
+"""An image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>: the only form of image reference accepted."""
+# Kubernetes quantities, in the forms this platform accepts (no exponents, no decimal SI suffixes for memory).
+CPU_RE = re.compile(r"^(?P<milli>[1-9][0-9]*)m$|^(?P<cores>[0-9]+(\.[0-9]{1,3})?)$")
+MEMORY_RE = re.compile(r"^(?P<amount>[1-9][0-9]*)(?P<unit>Ki|Mi|Gi)$")
+HTTP_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def cpu_millicores(value: str) -> int:
+    match = CPU_RE.match(value)
+    if not match:
+        raise ValueError(f"expected a CPU quantity such as '250m' or '1', got {value!r}")
+    if match.group("milli"):
+        return int(match.group("milli"))
+    return round(float(match.group("cores")) * 1000)
+
+
+def memory_bytes(value: str) -> int:
+    match = MEMORY_RE.match(value)
+    if not match:
+        raise ValueError(f"expected a memory quantity such as '256Mi' or '1Gi', got {value!r}")
+    return int(match.group("amount")) * {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}[match.group("unit")]
+
+
+def _cpu(value: str) -> str:
+    if cpu_millicores(value) <= 0:
+        raise ValueError(f"expected a positive CPU quantity, got {value!r}")
+    return value
+
+
+def _memory(value: str) -> str:
+    memory_bytes(value)
+    return value
+
+
+def _http_path(value: str) -> str:
+    if not HTTP_PATH_RE.match(value):
+        raise ValueError(f"expected an absolute HTTP path such as /readyz, got {value!r}")
+    return value
+
+
+Cpu = Annotated[str, AfterValidator(_cpu)]
+Memory = Annotated[str, AfterValidator(_memory)]
+HttpPath = Annotated[str, AfterValidator(_http_path)]
+
+
+class ProbeKind(str, Enum):
+    """How the kubelet checks a workload: an HTTP GET on a path, or a TCP connect (for non-HTTP servers)."""
+
+    HTTP = "http"
+    TCP = "tcp"
+
+
+class ComputeResources(Value):
+    """Requests and limits of a container; every pod gets both (no unbounded pods)."""
+
+    cpu_request: Cpu = "100m"
+    """CPU the scheduler reserves for the container, such as `250m` or `1`."""
+    cpu_limit: Cpu = "500m"
+    """CPU the container may use at most (throttled beyond); at least `cpuRequest`."""
+    memory_request: Memory = "128Mi"
+    """Memory the scheduler reserves for the container, in Ki, Mi or Gi, such as `256Mi`."""
+    memory_limit: Memory = "256Mi"
+    """Memory the container may use at most (killed beyond); at least `memoryRequest`."""
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> ComputeResources:
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            raise ValueError(f"expected cpuRequest <= cpuLimit, got {self.cpu_request} > {self.cpu_limit}")
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            raise ValueError(f"expected memoryRequest <= memoryLimit, got {self.memory_request} > {self.memory_limit}")
+        return self
+
+
+class HealthChecks(Value):
+    """Readiness and liveness probes on the container's named port: HTTP paths, or a TCP connect."""
+
+    probe: ProbeKind = ProbeKind.HTTP
+    """`http` (a GET of the paths below must answer 2xx) or `tcp` (a connect to the port, for servers that do not
+    speak HTTP). The rollout's health gate runs the same check against the idle slot."""
+    readiness_path: HttpPath = "/readyz"
+    """HTTP path that answers 2xx when the pod may receive traffic (ignored for `probe: tcp`)."""
+    liveness_path: HttpPath = "/livez"
+    """HTTP path that answers 2xx while the process is healthy (ignored for `probe: tcp`)."""
+
 
 CONTAINER = "app"
 PORT_NAME = "app"
 TMP_VOLUME = "tmp"
-TMP_MOUNT = "/tmp"
+# The container's own /tmp (an emptyDir named after it), not a temporary file of this program.
+TMP_MOUNT = f"/{TMP_VOLUME}"
 TMP_SIZE_LIMIT = "64Mi"
 TERMINATION_GRACE_SECONDS = 30
 ZONE_KEY = "topology.kubernetes.io/zone"
@@ -82,23 +174,22 @@ def resource_requirements(resources: ComputeResources) -> k8s.core.v1.ResourceRe
 
 def probes(health: HealthChecks) -> tuple[k8s.core.v1.ProbeArgs, k8s.core.v1.ProbeArgs]:
     """(readiness, liveness) on the named port: readiness gates traffic, liveness restarts a stuck process."""
+    tcp = health.probe is ProbeKind.TCP
 
-    def check(path: str) -> dict[str, object]:
-        if health.probe is ProbeKind.TCP:
-            return {"tcp_socket": k8s.core.v1.TCPSocketActionArgs(port=PORT_NAME)}
-        return {"http_get": k8s.core.v1.HTTPGetActionArgs(path=path, port=PORT_NAME)}
+    def probe(path: str, *, period_seconds: int, initial_delay_seconds: int | None = None) -> k8s.core.v1.ProbeArgs:
+        return k8s.core.v1.ProbeArgs(
+            tcp_socket=k8s.core.v1.TCPSocketActionArgs(port=PORT_NAME) if tcp else None,
+            http_get=None if tcp else k8s.core.v1.HTTPGetActionArgs(path=path, port=PORT_NAME),
+            initial_delay_seconds=initial_delay_seconds,
+            period_seconds=period_seconds,
+            failure_threshold=3,
+            timeout_seconds=2,
+        )
 
-    readiness = k8s.core.v1.ProbeArgs(
-        **check(health.readiness_path), period_seconds=5, failure_threshold=3, timeout_seconds=2
+    return (
+        probe(health.readiness_path, period_seconds=5),
+        probe(health.liveness_path, period_seconds=10, initial_delay_seconds=10),
     )
-    liveness = k8s.core.v1.ProbeArgs(
-        **check(health.liveness_path),
-        initial_delay_seconds=10,
-        period_seconds=10,
-        failure_threshold=3,
-        timeout_seconds=2,
-    )
-    return readiness, liveness
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,15 +198,18 @@ class ServicePod:
 
     labels: dict[str, str]
     """Pod labels (workload name and slot)."""
-    service_account: object
-    """ServiceAccount name (a `pulumi.Input[str]`, so the pods wait for it)."""
+    service_account: pulumi.Input[str]
+    """ServiceAccount name (an output of the ServiceAccount, so that the pods wait for it)."""
     image: str
     """Image pinned by digest."""
     port: int
     """The port the container listens on (named `app`)."""
     resources: ComputeResources
+    """Requests and limits of the container."""
     health: HealthChecks
+    """Readiness and liveness probes."""
     run_as_user: int
+    """Numeric user and group of the container."""
     kubernetes_api_access: bool = False
     """Mount a Kubernetes API token. Default: no token."""
 
@@ -174,8 +268,8 @@ class GatePod:
 
     labels: dict[str, str]
     """Pod labels (the gate's, never the workload's)."""
-    service_account: object
-    """The gate's own ServiceAccount (a `pulumi.Input[str]`): no role, no token."""
+    service_account: pulumi.Input[str]
+    """The gate's own ServiceAccount (an output of it): no role, no token."""
     image: str
     """Image pinned by digest."""
     command: tuple[str, ...]

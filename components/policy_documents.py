@@ -1,5 +1,5 @@
-"""IAM and KMS policy documents shared by the cluster components: plain functions returning JSON text, so
-that what the engine sees (and the policy pack judges) is one string built in one place."""
+"""IAM and KMS policy documents shared by the components: plain functions returning JSON text, so that what the
+engine sees (and the policy pack judges) is one string built in one place; and the IAM values they share."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-VERSION = "2012-10-17"
+POLICY_VERSION = "2012-10-17"
+STS_AUDIENCE = "sts.amazonaws.com"
+"""The audience STS expects in a web identity token: of the cluster's OIDC provider (IRSA) and of GitHub's."""
+# One hour: the shortest maximum session IAM allows a role; the SDKs refresh pod credentials before expiry, and the
+# workflows ask for less.
+MAX_SESSION_SECONDS = 3600
 
 
 def document(*statements: Mapping[str, Any]) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)}, sort_keys=True)
+    return json.dumps({"Version": POLICY_VERSION, "Statement": list(statements)}, sort_keys=True)
 
 
 def service_trust(

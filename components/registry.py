@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from . import labels
+
 REPOSITORY_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -86,7 +88,7 @@ class ImageRegistry(pulumi.ComponentResource):
                     aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.key_arn)
                 ],
                 force_delete=False,  # a stack update never deletes images that may still run
-                tags={**args.tags, "nhi-platform/workload": repository_name},
+                tags={**args.tags, labels.WORKLOAD_TAG: repository_name},
                 opts=child,
             )
             aws.ecr.LifecyclePolicy(

@@ -30,23 +30,37 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from enum import Enum
 
 import pulumi
 import pulumi_kubernetes as k8s
-
-from settings.model import ComputeResources, HealthChecks, ProbeKind, Slot
 
 from . import labels
 from .pods import (
     GATE_RESOURCES,
     GATE_USER,
     PORT_NAME,
+    ComputeResources,
     GatePod,
+    HealthChecks,
+    ProbeKind,
     ServicePod,
     gate_pod_template,
     pinned_image,
     service_pod_template,
 )
+
+
+class Slot(str, Enum):
+    """A rollout slot: one Deployment pinned to one digest. The active slot serves traffic, the other is idle."""
+
+    BLUE = "blue"
+    GREEN = "green"
+
+    @property
+    def other(self) -> Slot:
+        return Slot.GREEN if self is Slot.BLUE else Slot.BLUE
+
 
 REVISION_HISTORY = 3
 

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from settings.model import ComputeResources, HealthChecks, IdentityMode, Slot
-
 from . import labels
 from .access_catalog import Grant
-from .identity import WorkloadIdentity, WorkloadIdentityArgs
+from .identity import IdentityMode, WorkloadIdentity, WorkloadIdentityArgs
 from .network_policies import Peer, flow_policy_spec
-from .rollout import Rollout, RolloutArgs
+from .pods import ComputeResources, HealthChecks
+from .rollout import Rollout, RolloutArgs, Slot
 
 FLOWS_SUFFIX = "flows"
 

@@ -11,25 +11,32 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+# The enums and value types of stack files belong to the components that take them; settings re-exports them.
+from components.deployer_identity import Environment, OidcProviderMode
+from components.identity import IdentityMode
+from components.pods import ComputeResources, HealthChecks, ProbeKind
+from components.rollout import Slot
+
 from .crosscheck import cross_check
-from .errors import Problem, SettingsError, describe_pydantic_error, join_path
+from .errors import UNKNOWN_KEY, Problem, SettingsError, describe_pydantic_error, join_path
 from .model import (
+    ALLOWED_ACCOUNT_IDS,
+    ALLOWED_REGISTRIES,
+    CI,
+    CLUSTER,
+    DEFAULT_TAGS,
+    KNOWN_TOP_LEVEL_KEYS,
     PROJECT,
+    ROLLOUT_GATE,
+    WORKLOADS,
     AccessGrant,
     CiSettings,
     ClusterSettings,
-    ComputeResources,
     EgressFlow,
-    Environment,
-    HealthChecks,
-    IdentityMode,
     IngressFlow,
     NodeGroupSettings,
-    OidcProviderMode,
-    ProbeKind,
     Rollout,
     RolloutGate,
-    Slot,
     StackSettings,
     WorkloadSettings,
 )
@@ -63,26 +70,15 @@ __all__ = [
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset(
-    {
-        "aws:allowedAccountIds",
-        f"{PROJECT}:cluster",
-        f"{PROJECT}:workloads",
-        f"{PROJECT}:allowedRegistries",
-        f"{PROJECT}:ci",
-        "aws:defaultTags",
-        f"{PROJECT}:rolloutGate",
-    }
+    {ALLOWED_ACCOUNT_IDS, CLUSTER, WORKLOADS, ALLOWED_REGISTRIES, CI, DEFAULT_TAGS, ROLLOUT_GATE}
 )
-_KNOWN_KEYS = frozenset(f.alias for f in StackSettings.model_fields.values() if f.alias)
 
 
 def parse_config(config: Mapping[str, Any], source: str = "stack configuration") -> StackSettings:
     """Validate decoded config (full keys such as `nhi-platform:cluster` to Python values)."""
     config = dict(config)
     problems = [
-        Problem(key, "unknown key (see the README's settings table)")
-        for key in config
-        if key.startswith(f"{PROJECT}:") and key not in _KNOWN_KEYS
+        Problem(key, UNKNOWN_KEY) for key in config if key.startswith(f"{PROJECT}:") and key not in KNOWN_TOP_LEVEL_KEYS
     ]
     settings: StackSettings | None = None
     try:
@@ -113,7 +109,7 @@ def load_settings() -> StackSettings:
     problems: list[Problem] = []
     for key in sorted(present):
         namespace, _, name = key.partition(":")
-        if namespace not in (PROJECT, "aws") or (namespace == "aws" and key not in _KNOWN_KEYS):
+        if namespace not in (PROJECT, "aws") or (namespace == "aws" and key not in KNOWN_TOP_LEVEL_KEYS):
             continue
         raw = pulumi.Config(namespace).get(name)
         if raw is None:

@@ -10,15 +10,23 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from components.access_catalog import grant_problems
+from components.deployer_identity import ENVIRONMENT_TAG
+from components.namespaces import RESERVED_NAMESPACES
+from components.node_group import instance_architecture
+from components.pods import DIGEST_REF_RE
 
 from .errors import Problem
-from .model import DIGEST_REF_RE, ENVIRONMENT_TAG, PROJECT, instance_architecture
-
-WORKLOADS = f"{PROJECT}:workloads"
-ROLLOUT_GATE = f"{PROJECT}:rolloutGate"
-CLUSTER = f"{PROJECT}:cluster"
-CI = f"{PROJECT}:ci"
-RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+from .model import (
+    ALLOWED_ACCOUNT_IDS,
+    ALLOWED_REGISTRIES,
+    CI,
+    CLUSTER,
+    DEFAULT_TAGS,
+    ENVIRONMENT,
+    REGION,
+    ROLLOUT_GATE,
+    WORKLOADS,
+)
 
 Check = Callable[[dict[str, Any]], Iterator[Problem]]
 
@@ -120,10 +128,10 @@ def access_grants_in_catalog(config: dict[str, Any]) -> Iterator[Problem]:
 
 def allowed_registries(config: Mapping[str, Any]) -> list[str] | None:
     """`allowedRegistries`, else this account's ECR registry in the region; None when neither is readable."""
-    allowed = config.get(f"{PROJECT}:allowedRegistries")
+    allowed = config.get(ALLOWED_REGISTRIES)
     if not allowed:
-        accounts = config.get("aws:allowedAccountIds")
-        region = config.get("aws:region")
+        accounts = config.get(ALLOWED_ACCOUNT_IDS)
+        region = config.get(REGION)
         if not (isinstance(accounts, list) and accounts and isinstance(region, str)):
             return None
         allowed = [f"{accounts[0]}.dkr.ecr.{region}.amazonaws.com"]
@@ -244,8 +252,10 @@ def node_group_sizes(config: dict[str, Any]) -> Iterator[Problem]:
     names = Counter(g.get("name") for _, g in groups)
     for index, group in groups:
         path = f"{CLUSTER}.nodeGroups[{index}]"
-        sizes = [group.get(k) for k in ("minSize", "desiredSize", "maxSize")]
-        if all(isinstance(s, int) for s in sizes) and not sizes[0] <= sizes[1] <= sizes[2]:
+        sizes = [
+            size for size in (group.get(k) for k in ("minSize", "desiredSize", "maxSize")) if isinstance(size, int)
+        ]
+        if len(sizes) == 3 and not sizes[0] <= sizes[1] <= sizes[2]:
             yield Problem(path, f"expected minSize <= desiredSize <= maxSize, got {sizes[0]} / {sizes[1]} / {sizes[2]}")
         if isinstance(group.get("name"), str) and names[group.get("name")] > 1:
             yield Problem(f"{path}.name", f"node group names are unique, {group.get('name')!r} is used twice")
@@ -253,7 +263,7 @@ def node_group_sizes(config: dict[str, Any]) -> Iterator[Problem]:
 
 def prod_margins(config: dict[str, Any]) -> Iterator[Problem]:
     cluster = config.get(CLUSTER)
-    if config.get(f"{PROJECT}:environment") != "prod" or not isinstance(cluster, dict):
+    if config.get(ENVIRONMENT) != "prod" or not isinstance(cluster, dict):
         return
     zones = cluster.get("availabilityZones")
     if isinstance(zones, int) and zones < 3:
@@ -329,7 +339,7 @@ def admin_roles_unique(config: dict[str, Any]) -> Iterator[Problem]:
 
 def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
     """The deploy role trusts the GitHub environment named after the stack's: it must be in the promotion order."""
-    ci, environment = config.get(CI), config.get(f"{PROJECT}:environment")
+    ci, environment = config.get(CI), config.get(ENVIRONMENT)
     if not isinstance(ci, dict) or not isinstance(ci.get("environments"), list) or not isinstance(environment, str):
         return
     if environment not in ci["environments"]:
@@ -343,15 +353,15 @@ def ci_deploys_its_own_environment(config: dict[str, Any]) -> Iterator[Problem]:
 
 def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Problem]:
     """The pipeline's grants key on the environment tag: the provider must put it on every resource."""
-    environment = config.get(f"{PROJECT}:environment")
+    environment = config.get(ENVIRONMENT)
     if not isinstance(config.get(CI), dict) or not isinstance(environment, str):
         return
-    defaults = config.get("aws:defaultTags")
+    defaults = config.get(DEFAULT_TAGS)
     tags = defaults.get("tags") if isinstance(defaults, dict) else None
     if not isinstance(tags, dict) or tags.get(ENVIRONMENT_TAG) != environment:
         got = repr(tags.get(ENVIRONMENT_TAG)) if isinstance(tags, dict) and ENVIRONMENT_TAG in tags else "nothing"
         yield Problem(
-            "aws:defaultTags.tags",
+            f"{DEFAULT_TAGS}.tags",
             f"expected {{{ENVIRONMENT_TAG}: {environment}}} ({CI} is set: the pipeline creates and changes "
             f"only resources tagged with their environment), got {got}",
         )

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pydantic_core import ErrorDetails
+
+# Where every key of a stack file is listed, with its type, default and meaning (made from settings.model).
+UNKNOWN_KEY = "unknown key (check its spelling against docs/reference/settings.md)"
 
 
 @dataclass(frozen=True, order=True)
@@ -44,13 +48,13 @@ def join_path(location: Iterable[Any]) -> str:
     return path or "(top level)"
 
 
-def describe_pydantic_error(error: dict[str, Any]) -> str:
+def describe_pydantic_error(error: ErrorDetails) -> str:
     """Turn one pydantic error into 'expected ..., got ...' wording."""
     kind = error["type"]
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return "unknown key (check its spelling against the README's settings table)"
+        return UNKNOWN_KEY
     message: str = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):

@@ -1,210 +1,88 @@
-"""The typed shape of a stack file's `config:` section.
+"""The typed shape of a stack file's `config:` section, and the component arguments it builds.
 
-Every model is frozen and refuses unknown keys, so a typo is an error that names the key instead of a
-setting silently ignored. Field-level rules live here; rules that relate several fields or several
-workloads live in `settings.crosscheck`, so that both kinds are reported together.
+Every model is frozen and refuses unknown keys, so a typo is an error that names the key instead of a setting
+silently ignored. Every field is documented where it is declared (its docstring is its description in the JSON
+schema, from which docs/reference/settings.md is made). Field-level rules live here and in `settings.fields`;
+rules that relate several fields or several workloads live in `settings.crosscheck`, so that both kinds are
+reported together.
+
+Settings build what the components take, and nothing else does: `StackSettings.cluster_args()` and its siblings
+return each component's own Args, so `__main__.py` only wires. The enums and value types the components own
+(IdentityMode, Slot, ComputeResources...) are used here as they are, never copied.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Mapping
 from typing import Annotated
 
+import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+
+from components.addons import AddonVersions
+from components.cluster import ClusterArgs
+from components.cluster_dns_policy import ClusterDnsPolicyArgs
+from components.deployer_identity import (
+    ENVIRONMENT_TAG,
+    DeployerIdentityArgs,
+    Environment,
+    OidcProviderMode,
+    ci_role_arn,
+    ci_role_names,
+)
+from components.detective import DetectiveControlsArgs
+from components.identifiers import partition_of
+from components.identity import IdentityMode
+from components.namespaces import NamespacesArgs
+from components.network_policies import Peer
+from components.node_group import AmiType, Architecture, NodeGroupOptions, instance_architecture
+from components.pods import DIGEST_REF_RE as DIGEST_REF_RE  # re-exported: `nhi rollout` reads it here
+from components.pods import ComputeResources, HealthChecks
+from components.rollout import Slot
+from components.values import Value
+from components.workload import WorkloadArgs
+from components.workloads import WorkloadsArgs
+
+from .fields import (
+    AddonVersion,
+    BottlerocketRelease,
+    Cidr,
+    DnsLabel,
+    GitHubOwner,
+    GitHubRepository,
+    ImageDigest,
+    PolicyArn,
+    Port,
+    PublicCidr,
+    RegistryHost,
+    RoleArn,
+    VpcCidr,
+)
 
 PROJECT = "nhi-platform"
-
-DIGEST_REF_RE = re.compile(r"^(?P<repository>(?P<registry>[a-z0-9.-]+(?::[0-9]+)?)/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
-DNS_LABEL_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
-POLICY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[\w+=,.@/-]{1,512}$")
-# Bottlerocket releases are published as <semver>-<8 hex commit>; EKS takes them as `releaseVersion`.
-BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}$")
-K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
-ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
-ADDON_VERSION_RE = re.compile(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$")
-# Graviton families carry a `g` right after the generation digit (m7g, c6gn, t4g, x2gd, g5g); the rest are x86.
-GRAVITON_INSTANCE_RE = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
-# The widest allow-list entry for a public API endpoint: offices and CI runners, never a continent.
-MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
-# GitHub's own rules: an owner is 1-39 letters, digits or single inner hyphens; a repository 1-100 letters, digits,
-# '.', '_' or '-'. Neither admits '*' or '?', so the OIDC subject built from them can never be a pattern.
-GITHUB_OWNER_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
-GITHUB_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-
-# The pipeline's identity (nhi-platform:ci): GitHub Actions' OIDC issuer and the audience AWS's STS expects.
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
-# Every role and policy of the pipeline lives under this path, so that grants and denies can name them all.
-CI_ROLE_PATH = "/nhi-platform/ci/"
-
-# Kubernetes versions in EKS standard support that this platform is tested against. The EKS calendar ends
-# standard support for 1.31-1.33 by 2026-07-29 and for 1.34 on 2026-12-02: add 1.35 (with its verified add-on
-# versions below) before then.
-SUPPORTED_KUBERNETES_VERSIONS = ("1.34",)
-
-
-class Environment(str, Enum):
-    DEV = "dev"
-    STAGING = "staging"
-    PROD = "prod"
-
-
-class IdentityMode(str, Enum):
-    POD_IDENTITY = "pod-identity"
-    IRSA = "irsa"
-
-
-class ProbeKind(str, Enum):
-    """How the kubelet checks a workload: an HTTP GET on a path, or a TCP connect (for non-HTTP servers)."""
-
-    HTTP = "http"
-    TCP = "tcp"
-
-
-class Architecture(str, Enum):
-    """CPU architecture of a node group, from its instance types; picks the Bottlerocket AMI type."""
-
-    X86_64 = "x86_64"
-    ARM_64 = "arm64"
-
-
-def instance_architecture(instance_type: str) -> Architecture:
-    return Architecture.ARM_64 if GRAVITON_INSTANCE_RE.match(instance_type) else Architecture.X86_64
-
-
-@dataclass(frozen=True)
-class AddonVersions:
-    """Pinned EKS add-on versions (`aws eks describe-addon-versions` lists what a cluster version accepts)."""
-
-    vpc_cni: str
-    coredns: str
-    kube_proxy: str
-    pod_identity_agent: str
-
+# The keys of a stack file's `config:` that settings read, each into one StackSettings field.
+REGION = "aws:region"
+ALLOWED_ACCOUNT_IDS = "aws:allowedAccountIds"
+DEFAULT_TAGS = "aws:defaultTags"
+ENVIRONMENT = f"{PROJECT}:environment"
+CLUSTER = f"{PROJECT}:cluster"
+WORKLOADS = f"{PROJECT}:workloads"
+ALLOWED_REGISTRIES = f"{PROJECT}:allowedRegistries"
+PERMISSIONS_BOUNDARY_ARN = f"{PROJECT}:permissionsBoundaryArn"
+CI = f"{PROJECT}:ci"
+ROLLOUT_GATE = f"{PROJECT}:rolloutGate"
 
 # Defaults per Kubernetes version: the EKS User Guide's "latest version" tables (vpc-cni, CoreDNS, kube-proxy)
 # and the pod identity agent release of the same period. Pinned so that an `up` never upgrades an add-on by
 # itself; bump them here (or per stack with `cluster.addonVersions`) and let the preview show the change.
-DEFAULT_ADDON_VERSIONS: dict[str, AddonVersions] = {
+DEFAULT_ADDON_VERSIONS: Mapping[str, AddonVersions] = {
     "1.34": AddonVersions("v1.20.4-eksbuild.1", "v1.12.4-eksbuild.1", "v1.34.1-eksbuild.2", "v1.3.9-eksbuild.3"),
 }
-
-
-class OidcProviderMode(str, Enum):
-    """Who owns the account's GitHub OIDC provider: IAM allows one provider per URL in an account."""
-
-    CREATE = "create"
-    """This stack creates it (one stack per account)."""
-    EXISTING = "existing"
-    """Another stack of the same account created it; this one trusts it by its well-known ARN."""
-
-
-class Slot(str, Enum):
-    BLUE = "blue"
-    GREEN = "green"
-
-    @property
-    def other(self) -> Slot:
-        return Slot.GREEN if self is Slot.BLUE else Slot.BLUE
-
-
-def _dns_label(value: str) -> str:
-    if not DNS_LABEL_RE.match(value):
-        raise ValueError(
-            "expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
-            f"at most 63 characters), got {value!r}"
-        )
-    return value
-
-
-def _cidr(value: str) -> str:
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError:
-        raise ValueError(f"expected a CIDR block such as 10.40.0.0/16, got {value!r}") from None
-    return str(network)
-
-
-def _public_cidr(value: str) -> str:
-    value = _cidr(value)
-    network = ipaddress.ip_network(value)
-    if network.prefixlen == 0:
-        raise ValueError(
-            f"the API endpoint is never open to the whole internet: {value!r} is refused; "
-            "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint"
-        )
-    # 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too: bound each entry, not only /0.
-    widest = MIN_PUBLIC_PREFIX[network.version]
-    if network.prefixlen < widest:
-        raise ValueError(
-            f"expected a CIDR of /{widest} or narrower for the public API endpoint, got {value!r}: "
-            "list the ranges of your offices or CI runners"
-        )
-    return value
-
-
-def _vpc_cidr(value: str) -> str:
-    value = _cidr(value)
-    network = ipaddress.ip_network(value)
-    if network.version != 4 or not 16 <= network.prefixlen <= 20 or not network.is_private:
-        raise ValueError(
-            f"expected a private IPv4 CIDR from /16 to /20 (room for 3 public and 3 private subnets), got {value!r}"
-        )
-    return value
-
-
-def _role_arn(value: str) -> str:
-    if not ROLE_ARN_RE.match(value):
-        raise ValueError(
-            f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}"
-        )
-    return value
-
-
-def _policy_arn(value: str) -> str:
-    if not POLICY_ARN_RE.match(value):
-        raise ValueError(
-            f"expected a customer-managed IAM policy ARN such as "
-            f"arn:aws:iam::111122223333:policy/workload-boundary, got {value!r}"
-        )
-    return value
-
-
-def _github_owner(value: str) -> str:
-    if len(value) > 39 or not GITHUB_OWNER_RE.match(value):
-        raise ValueError(
-            f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
-            f"at most 39), got {value!r}"
-        )
-    return value
-
-
-def _github_repository(value: str) -> str:
-    if not GITHUB_REPOSITORY_RE.match(value) or value in (".", ".."):
-        raise ValueError(
-            f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), got {value!r}"
-        )
-    return value
-
-
-def _bottlerocket_release(value: str) -> str:
-    if not BOTTLEROCKET_RELEASE_RE.match(value):
-        raise ValueError(
-            f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got {value!r}"
-        )
-    return value
-
-
-def _addon_version(value: str) -> str:
-    if not ADDON_VERSION_RE.match(value):
-        raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
-    return value
+# Kubernetes versions in EKS standard support that this platform is tested against: those with verified add-on
+# versions. The EKS calendar ends standard support for 1.31-1.33 by 2026-07-29 and for 1.34 on 2026-12-02: add
+# 1.35 (with its add-on versions above) before then.
+SUPPORTED_KUBERNETES_VERSIONS = tuple(DEFAULT_ADDON_VERSIONS)
 
 
 def _kubernetes_version(value: str) -> str:
@@ -215,164 +93,144 @@ def _kubernetes_version(value: str) -> str:
     return value
 
 
-def _image_digest(value: str) -> str:
-    if not DIGEST_REF_RE.match(value):
-        raise ValueError(
-            "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
-            f"got {value!r} (tags are mutable and are refused)"
-        )
-    return value
-
-
-def _registry_host(value: str) -> str:
-    if not re.match(r"^[a-z0-9.-]+(:[0-9]+)?$", value):
-        raise ValueError(
-            f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}"
-        )
-    return value
-
-
-DnsLabel = Annotated[str, AfterValidator(_dns_label)]
-Cidr = Annotated[str, AfterValidator(_cidr)]
-PublicCidr = Annotated[str, AfterValidator(_public_cidr)]
-VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
-RoleArn = Annotated[str, AfterValidator(_role_arn)]
-PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
-BottlerocketRelease = Annotated[str, AfterValidator(_bottlerocket_release)]
-GitHubOwner = Annotated[str, AfterValidator(_github_owner)]
-GitHubRepository = Annotated[str, AfterValidator(_github_repository)]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
-AddonVersion = Annotated[str, AfterValidator(_addon_version)]
-ImageDigest = Annotated[str, AfterValidator(_image_digest)]
-RegistryHost = Annotated[str, AfterValidator(_registry_host)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-
-# Kubernetes quantities, in the forms this platform accepts (no exponents, no decimal SI suffixes for memory).
-CPU_RE = re.compile(r"^(?P<milli>[1-9][0-9]*)m$|^(?P<cores>[0-9]+(\.[0-9]{1,3})?)$")
-MEMORY_RE = re.compile(r"^(?P<amount>[1-9][0-9]*)(?P<unit>Ki|Mi|Gi)$")
-HTTP_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
-
-
-def cpu_millicores(value: str) -> int:
-    match = CPU_RE.match(value)
-    if not match:
-        raise ValueError(f"expected a CPU quantity such as '250m' or '1', got {value!r}")
-    if match.group("milli"):
-        return int(match.group("milli"))
-    return round(float(match.group("cores")) * 1000)
-
-
-def memory_bytes(value: str) -> int:
-    match = MEMORY_RE.match(value)
-    if not match:
-        raise ValueError(f"expected a memory quantity such as '256Mi' or '1Gi', got {value!r}")
-    return int(match.group("amount")) * {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}[match.group("unit")]
-
-
-def _cpu(value: str) -> str:
-    if cpu_millicores(value) <= 0:
-        raise ValueError(f"expected a positive CPU quantity, got {value!r}")
-    return value
-
-
-def _memory(value: str) -> str:
-    memory_bytes(value)
-    return value
-
-
-def _http_path(value: str) -> str:
-    if not HTTP_PATH_RE.match(value):
-        raise ValueError(f"expected an absolute HTTP path such as /readyz, got {value!r}")
-    return value
-
-
-Cpu = Annotated[str, AfterValidator(_cpu)]
-Memory = Annotated[str, AfterValidator(_memory)]
-HttpPath = Annotated[str, AfterValidator(_http_path)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="forbid",
-        frozen=True,
-        strict=True,
-    )
+    """Frozen, strict, unknown keys refused, camelCase keys: the configuration of the components' value types that
+    stack files spell (components.values.Value), so that both parse the same way."""
+
+    model_config = Value.model_config
 
 
 class NodeGroupSettings(_Model):
-    """A managed node group of Bottlerocket nodes; a new `bottlerocketRelease` replaces the nodes."""
+    """A managed node group of Bottlerocket nodes (`nodeGroups[]`); a new `bottlerocketRelease` replaces the nodes.
+
+    Fixed, not settings: a launch template with no key pair and no remote access, Bottlerocket user data with the
+    admin and control host containers off and kernel lockdown `integrity`, nodes in private subnets only, and a node
+    role with `AmazonEKSWorkerNodePolicy` and `AmazonEC2ContainerRegistryPullOnly` only (never
+    `AmazonEKS_CNI_Policy`: the VPC CNI has its own Pod Identity role)."""
 
     name: DnsLabel
-    """Node group name, unique in the cluster."""
+    """Node group name, unique in the cluster; the node group is named `<cluster>-<name>`."""
     instance_types: Annotated[list[str], Field(min_length=1)]
-    """EC2 instance types, at least one (for example m7i.large)."""
+    """EC2 instance types, at least one, of one architecture: Graviton types (`m7g`, `c6gn`, `t4g`...) select
+    `BOTTLEROCKET_ARM_64`, others `BOTTLEROCKET_x86_64`; a group mixing both is refused (one AMI type per group)."""
     min_size: Annotated[int, Field(ge=0)]
+    """Fewest nodes of the group (scaling bounds: minSize <= desiredSize <= maxSize)."""
     desired_size: Annotated[int, Field(ge=0)]
+    """Nodes the group starts with, between minSize and maxSize."""
     max_size: Annotated[int, Field(ge=1)]
+    """Most nodes of the group, at least minSize and desiredSize."""
     bottlerocket_release: BottlerocketRelease
-    """Pinned Bottlerocket release (`releaseVersion`); required so that nodes never float."""
+    """Pinned Bottlerocket release, `X.Y.Z-<8 hex>`: the node group's `releaseVersion`, required so that nodes never
+    float to a new AMI. Changing it replaces the nodes (bounded by `maxUnavailablePercentage`) and changes nothing
+    else in the stack."""
     metadata_hop_limit: Annotated[int, Field(ge=1, le=1)] = 1
-    """IMDSv2 PUT response hop limit. Only 1 is accepted: pods must not reach the node's credentials."""
+    """IMDSv2 PUT response hop limit. IMDSv2 is required (`httpTokens: required`) and only 1 is accepted, so pods
+    cannot reach the node role's credentials."""
     disk_size_gib: Annotated[int, Field(ge=20, le=16384)] = 50
-    """Size of the encrypted data volume in GiB."""
+    """Size in GiB of Bottlerocket's data volume (`/dev/xvdb`: images, container storage). Both volumes are encrypted
+    with a customer-managed key."""
     max_unavailable_percentage: Annotated[int, Field(ge=1, le=100)] = 33
-    """At most this share of nodes is replaced at once when the release changes."""
+    """`updateConfig`: at most this share of nodes is replaced at once when the release changes."""
 
     @property
     def architecture(self) -> Architecture:
         """The group's architecture (settings refuse groups that mix architectures)."""
         return instance_architecture(self.instance_types[0])
 
+    def options(self) -> NodeGroupOptions:
+        """The group as the cluster takes it (`ClusterArgs.node_groups`): `diskSizeGib` sizes its data volume, the
+        instance types' architecture picks its AMI type."""
+        return NodeGroupOptions(
+            name=self.name,
+            instance_types=self.instance_types,
+            ami_type=AmiType.for_architecture(self.architecture),
+            bottlerocket_release=self.bottlerocket_release,
+            min_size=self.min_size,
+            desired_size=self.desired_size,
+            max_size=self.max_size,
+            data_volume_gib=self.disk_size_gib,
+            max_unavailable_percentage=self.max_unavailable_percentage,
+            metadata_hop_limit=self.metadata_hop_limit,
+        )
+
 
 class AddonVersionSettings(_Model):
-    """Per-stack overrides of the pinned add-on versions; an omitted key keeps the default for the cluster's
-    Kubernetes version (settings.model.DEFAULT_ADDON_VERSIONS)."""
+    """Per-stack overrides of the pinned EKS add-on versions, each `vX.Y.Z-eksbuild.N`; an omitted key keeps the
+    default for the cluster's Kubernetes version (DEFAULT_ADDON_VERSIONS)."""
 
     vpc_cni: AddonVersion | None = None
+    """vpc-cni version. Default: the pin for the cluster's Kubernetes version."""
     coredns: AddonVersion | None = None
+    """CoreDNS version. Default: the pin for the cluster's Kubernetes version."""
     kube_proxy: AddonVersion | None = None
-    """Must match the cluster's Kubernetes minor version (v1.33.x for 1.33)."""
+    """kube-proxy version; must match the cluster's Kubernetes minor version (v1.34.x for 1.34). Default: the pin for
+    the cluster's Kubernetes version."""
     pod_identity_agent: AddonVersion | None = None
+    """eks-pod-identity-agent version. Default: the pin for the cluster's Kubernetes version."""
 
 
 class ClusterSettings(_Model):
-    """The EKS cluster; every default is the hardened choice."""
+    """The EKS cluster (`nhi-platform:cluster`); every default is the hardened choice, and unsafe values are refused,
+    never widened.
+
+    Fixed, not settings: deletion protection in prod, secrets envelope-encrypted with a rotated customer-managed key,
+    one KMS key per use (secrets, logs, node volumes, images), Service CIDR `172.20.0.0/16`, and the VPC CNI enforcing
+    NetworkPolicies in strict mode (every pod, CoreDNS included, is default-deny until a policy allows its traffic)."""
 
     name: DnsLabel
+    """The EKS cluster name; also names the log group `/aws/eks/<name>/cluster` and prefixes every child resource."""
     kubernetes_version: KubernetesVersion
+    """Kubernetes version, quoted (`"1.34"`). Pinned: an `up` never upgrades the control plane by itself. Only
+    versions in EKS standard support (`upgradePolicy.supportType: STANDARD`)."""
     vpc_cidr: VpcCidr
+    """Private IPv4 range of the VPC, /16 to /20: room for one large private subnet per AZ (pod IPs come from the VPC
+    with the VPC CNI) and small public subnets for the NAT gateways."""
     public_endpoint_cidrs: list[PublicCidr] = []
-    """Empty: the API endpoint is private only. Never 0.0.0.0/0 or ::/0."""
+    """Ranges the public API endpoint is open to, each /16 or narrower (IPv6 /48). Default: empty, the API endpoint is
+    private only (`endpointPublicAccess: false`, `endpointPrivateAccess: true`). A listed range turns the public
+    endpoint on for that range only. `0.0.0.0/0`, `::/0` and any range wider than /16 (e.g. two /1 halves) are
+    refused, and so are ranges inside the VPC (the VPC uses the private endpoint). There is no separate on/off key."""
     admin_role_arns: Annotated[list[RoleArn], Field(min_length=1)]
-    """IAM roles given cluster-admin through EKS access entries (no aws-auth ConfigMap)."""
+    """IAM roles given cluster-admin, at least one, role names unique: each gets an EKS access entry with
+    `AmazonEKSClusterAdminPolicy` (cluster scope). Authentication is `API` only (no aws-auth ConfigMap) and the
+    creator gets no implicit admin (`bootstrapClusterCreatorAdminPermissions: false`): the identity that runs
+    `pulumi up` must be one of these roles, or it cannot create the namespaces."""
     node_groups: Annotated[list[NodeGroupSettings], Field(min_length=1)]
+    """Managed Bottlerocket node groups, at least one, names unique."""
     availability_zones: Annotated[int, Field(ge=2, le=6)] | None = None
-    """How many AZs the VPC spans. Default: 3 in prod, 2 elsewhere; prod refuses fewer than 3."""
+    """AZs of the VPC (2 to 6), with one private subnet, public subnet and NAT gateway each. Default: 3 in prod,
+    2 elsewhere; prod refuses fewer than 3."""
     log_retention_days: Annotated[int, Field(ge=1)] | None = None
-    """Retention of control-plane and flow logs. Default: 365 in prod, 90 elsewhere."""
+    """Retention in days of the control-plane log group (all five types: api, audit, authenticator,
+    controllerManager, scheduler) and of the VPC flow-log group, both KMS-encrypted. Default: 365 in prod,
+    90 elsewhere."""
     detective_controls: bool | None = None
-    """GuardDuty with EKS audit-log and runtime monitoring. Default: on in prod, off elsewhere."""
+    """GuardDuty detector with `EKS_AUDIT_LOGS` and `RUNTIME_MONITORING` (agent add-on managed by GuardDuty).
+    Default: on in prod, off elsewhere; prod refuses `false`. One detector per account and region: enable it in one
+    stack per account."""
     addon_versions: AddonVersionSettings = AddonVersionSettings()
-    """Pinned versions of vpc-cni, coredns, kube-proxy and the pod identity agent. Default: per Kubernetes version."""
+    """Pinned versions of vpc-cni, coredns, kube-proxy and the pod identity agent (keys `vpcCni`, `coredns`,
+    `kubeProxy`, `podIdentityAgent`). Default: the pins for the Kubernetes version; an omitted key keeps its pin."""
 
 
 class Rollout(_Model):
     """Blue-green slots: each pinned to a digest; `active` receives the traffic (Service `<name>`), the other
     slot is idle (Service `<name>-preview`): a release puts a new digest on the idle slot, a promote flips
-    `active`, a rollback flips it back (`nhi rollout`, README: Releases)."""
+    `active`, a rollback flips it back (`nhi rollout`)."""
 
     active: Slot
     """The live slot: `blue` or `green`."""
     blue: ImageDigest
-    """Image of the blue slot, REGISTRY/REPOSITORY@sha256:<64 hex>."""
+    """Image of the blue slot, REGISTRY/REPOSITORY@sha256:<64 hex> from an allowed registry (tags are refused)."""
     green: ImageDigest
-    """Image of the green slot, REGISTRY/REPOSITORY@sha256:<64 hex>."""
+    """Image of the green slot, REGISTRY/REPOSITORY@sha256:<64 hex> from an allowed registry (tags are refused)."""
     idle_replicas: Annotated[int, Field(ge=0, le=500)] | None = None
-    """Replicas kept on the idle slot, at most `replicas`. Default: full size in prod (a rollback is a
-    selector flip), 1 elsewhere. 0 saves the pods but drops the health gate (nothing runs to test) and makes
-    a rollback wait for the old slot to start."""
+    """Replicas kept on the idle slot, at most `replicas`. Default: full size in prod (a rollback is a selector
+    flip), 1 elsewhere. 0 saves the pods but drops the health gate (nothing runs to test) and makes a rollback
+    wait for the old slot to start."""
 
     @property
     def idle(self) -> Slot:
@@ -394,12 +252,17 @@ class RolloutGate(_Model):
 
 
 class AccessGrant(_Model):
-    """AWS permissions of a workload: one service, one level, named resources. Services, levels and the
-    ARN each service takes come from `components.access_catalog` (checked in `settings.crosscheck`)."""
+    """AWS permissions of a workload: one service, one level, named resources. Each level is the smallest action set
+    for its use, scoped to the ARNs listed in `resources` (or ARNs derived from them: objects of a bucket, indexes of
+    a table); no level uses a wildcard action or `Resource: "*"`. Services, levels and the ARN each service takes
+    come from the access catalog (`components.access_catalog`, checked in `settings.crosscheck`)."""
 
     service: str
+    """A service of the access catalog, such as `s3`, `dynamodb` or `sqs`."""
     level: str
+    """A level of that service in the access catalog, such as `read` or `write`."""
     resources: Annotated[list[str], Field(min_length=1)]
+    """The ARNs the level applies to, at least one: plain ARNs of that service, no wildcards, no object paths."""
 
 
 def _check_peer(workload: str | None, cidr: str | None, *, key: str, direction: str) -> None:
@@ -411,11 +274,15 @@ def _check_peer(workload: str | None, cidr: str | None, *, key: str, direction: 
 
 
 class IngressFlow(_Model):
-    """Either `from` (a workload of this stack) or `cidr` (for example the VPC, for a load balancer), and a port."""
+    """Either `from` (a workload of this stack) or `cidr` (for example the VPC, for a load balancer), and a port.
+    Flows are declared at both ends, on the port the receiving workload listens on."""
 
     from_: Annotated[DnsLabel | None, Field(alias="from")] = None
+    """A workload of this stack that may connect; it declares the matching egress `{to: <this workload>, port}`."""
     cidr: Cidr | None = None
+    """An address range that may connect, such as the VPC for a load balancer; `0.0.0.0/0` is refused."""
     port: Port
+    """The port of this workload the peer connects to: the workload's own `port`."""
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> IngressFlow:
@@ -424,11 +291,15 @@ class IngressFlow(_Model):
 
 
 class EgressFlow(_Model):
-    """Either `to` (a workload of this stack) or `cidr` (an address range outside the cluster), and a port."""
+    """Either `to` (a workload of this stack) or `cidr` (an address range outside the cluster), and a port.
+    Flows are declared at both ends, on the port the receiving workload listens on."""
 
     to: DnsLabel | None = None
+    """A workload of this stack to connect to; it declares the matching ingress `{from: <this workload>, port}`."""
     cidr: Cidr | None = None
+    """An address range outside the cluster, such as the Kubernetes API endpoint's; `0.0.0.0/0` is refused."""
     port: Port
+    """The port to connect to: for a workload, the port it listens on."""
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> EgressFlow:
@@ -436,52 +307,41 @@ class EgressFlow(_Model):
         return self
 
 
-class ComputeResources(_Model):
-    """Requests and limits of the workload's container; every pod gets both (no unbounded pods)."""
-
-    cpu_request: Cpu = "100m"
-    cpu_limit: Cpu = "500m"
-    memory_request: Memory = "128Mi"
-    memory_limit: Memory = "256Mi"
-
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> ComputeResources:
-        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
-            raise ValueError(f"expected cpuRequest <= cpuLimit, got {self.cpu_request} > {self.cpu_limit}")
-        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
-            raise ValueError(f"expected memoryRequest <= memoryLimit, got {self.memory_request} > {self.memory_limit}")
-        return self
-
-
-class HealthChecks(_Model):
-    """Readiness and liveness probes on the workload's port: HTTP paths, or a TCP connect."""
-
-    probe: ProbeKind = ProbeKind.HTTP
-    readiness_path: HttpPath = "/readyz"
-    """HTTP path that answers 2xx when the pod may receive traffic (ignored for `probe: tcp`)."""
-    liveness_path: HttpPath = "/livez"
-    """HTTP path that answers 2xx while the process is healthy (ignored for `probe: tcp`)."""
-
-
 class WorkloadSettings(_Model):
-    """A service: one ServiceAccount, one IAM role, hardened pods, declared flows only."""
+    """A service (`nhi-platform:workloads[]`): one ServiceAccount, one IAM role, hardened pods in blue-green slots,
+    declared flows only. Each becomes one non-human identity with exactly the access and the network reach it
+    declares."""
 
     name: DnsLabel
+    """The workload's ServiceAccount, Service and `app.kubernetes.io/name` label; unique across the stack (flows name
+    workloads). `<other>-preview` and `<other>-gate` are refused: the rollout of `<other>` uses those names."""
     namespace: DnsLabel
+    """An application namespace (never `default` or `kube-*`); each gets Pod Security `restricted`, default-deny
+    network policies and DNS to kube-dns only."""
     port: Port
+    """The port the container listens on (named `app`); the Services, probes and flows use it."""
     replicas: Annotated[int, Field(ge=1, le=500)]
+    """Pods of the live slot."""
     identity: IdentityMode = IdentityMode.POD_IDENTITY
+    """How pods get the role's credentials: `pod-identity` (default; the role trusts `pods.eks.amazonaws.com` for this
+    cluster, namespace and service account only) or `irsa` (the role trusts the cluster's OIDC provider for
+    `system:serviceaccount:<namespace>:<name>` and the STS audience)."""
     rollout: Rollout
+    """Blue-green slots, each pinned to a digest, and which one is live."""
     access: list[AccessGrant] = []
+    """AWS permissions of the workload's role, each a service and level of the access catalog on named resources.
+    Default: none (the role exists with no permissions)."""
     ingress: list[IngressFlow] = []
+    """Inbound flows; the other end declares the matching egress. Default: none (nothing may connect)."""
     egress: list[EgressFlow] = []
+    """Outbound flows (DNS is always allowed); the other end declares the matching ingress. Default: none."""
     kubernetes_api_access: bool = False
     """Mount a service-account token (only for workloads that call the Kubernetes API; the API endpoint
-    must then be declared as an egress CIDR flow on port 443, default-deny applies to it too)."""
+    must then be declared as an egress CIDR flow on port 443, default-deny applies to it too). Default: no token."""
     resources: ComputeResources = ComputeResources()
-    """CPU and memory requests and limits of the container."""
+    """CPU and memory requests and limits of the container. Default: 100m/500m CPU, 128Mi/256Mi memory."""
     health: HealthChecks = HealthChecks()
-    """Readiness and liveness probes."""
+    """Readiness and liveness probes. Default: HTTP GET of /readyz and /livez (`probe: tcp` for non-HTTP servers)."""
     run_as_user: Annotated[int, Field(ge=1000, le=2147483647)] = 10001
     """Numeric user (and group) the container runs as; never root, never a system user."""
 
@@ -490,12 +350,13 @@ class CiSettings(_Model):
     """The pipeline's identity: which GitHub repository's Actions may preview and deploy this stack, keyless."""
 
     org: GitHubOwner
-    """The GitHub organisation (or user) that owns the repository, spelled as GitHub shows it."""
+    """The GitHub organisation (or user) that owns the repository, spelled as GitHub shows it (the OIDC subject is
+    case-sensitive)."""
     repository: GitHubRepository
     """The repository name, without the owner."""
     environments: Annotated[list[Environment], Field(min_length=1)]
-    """GitHub environments in promotion order, each named after an nhi-platform environment; this stack's deploy
-    role trusts only the one named after its own environment."""
+    """GitHub environments in promotion order, each named after an nhi-platform environment; must hold this stack's
+    own: its deploy role trusts only the GitHub environment named after its environment."""
     oidc_provider: OidcProviderMode
     """`create` in at most one stack per account, `existing` elsewhere: IAM has one provider per URL and account,
     so the stack file says which stack owns it (many accounts have it already, from a landing zone)."""
@@ -510,63 +371,44 @@ class CiSettings(_Model):
             )
         return self
 
-    def environment_subject(self, environment: Environment) -> str:
-        """The OIDC `sub` of a job that runs in a GitHub environment: the only subject a deploy role trusts."""
-        return f"repo:{self.org}/{self.repository}:environment:{environment.value}"
-
-    @property
-    def pull_request_subject(self) -> str:
-        """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
-        return f"repo:{self.org}/{self.repository}:pull_request"
-
 
 class ProviderDefaultTags(_Model):
     """`aws:defaultTags`: tags the AWS provider puts on every resource of the stack."""
 
     tags: dict[str, str]
-
-
-# Every AWS resource of a stack carries its environment under this key (through `aws:defaultTags`): the
-# pipeline's grants create only resources tagged so and change only resources tagged so.
-ENVIRONMENT_TAG = "nhi-platform/environment"
-
-
-def partition_of(region: str) -> str:
-    """The AWS partition of a region, for ARNs built before any resource exists."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
-
-
-def ci_role_names(environment: Environment) -> tuple[str, str]:
-    """(deploy, preview) role names of a stack's pipeline identity, under CI_ROLE_PATH."""
-    return f"{environment.value}-deploy", f"{environment.value}-preview"
-
-
-def ci_role_arn(*, region: str, account_id: str, name: str) -> str:
-    return f"arn:{partition_of(region)}:iam::{account_id}:role{CI_ROLE_PATH}{name}"
+    """Tag key to value. With `nhi-platform:ci`, `nhi-platform/environment` must be this stack's environment: the
+    pipeline creates and changes only resources tagged with their environment."""
 
 
 class StackSettings(_Model):
     """The whole stack: the only object components are built from."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, populate_by_name=True)
+    # Keys of other namespaces pass through; an unknown `nhi-platform:` key is reported by `settings.parse_config`.
+    model_config = ConfigDict(extra="ignore")
 
-    region: Annotated[str, Field(alias="aws:region")]
-    allowed_account_ids: Annotated[list[str], Field(alias="aws:allowedAccountIds", min_length=1, max_length=1)]
-    environment: Annotated[Environment, Field(alias=f"{PROJECT}:environment")]
-    cluster: Annotated[ClusterSettings, Field(alias=f"{PROJECT}:cluster")]
-    workloads: Annotated[list[WorkloadSettings], Field(alias=f"{PROJECT}:workloads")] = []
-    allowed_registries: Annotated[list[RegistryHost], Field(alias=f"{PROJECT}:allowedRegistries")] = []
-    """Registries images may come from. Default: this account's ECR registry in this region."""
-    permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=f"{PROJECT}:permissionsBoundaryArn")] = None
-    """A permissions boundary attached to every workload role, when set."""
-    default_tags: Annotated[ProviderDefaultTags | None, Field(alias="aws:defaultTags")] = None
-    """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag."""
-    ci: Annotated[CiSettings | None, Field(alias=f"{PROJECT}:ci")] = None
-    """The pipeline's identity (GitHub Actions OIDC). None: no pipeline roles; deploy from a workstation."""
-    rollout_gate: Annotated[RolloutGate | None, Field(alias=f"{PROJECT}:rolloutGate")] = None
-    """The health gate's image; required when the stack has workloads (settings.crosscheck)."""
+    region: Annotated[str, Field(alias=REGION)]
+    """The AWS region of the stack."""
+    allowed_account_ids: Annotated[list[str], Field(alias=ALLOWED_ACCOUNT_IDS, min_length=1, max_length=1)]
+    """The stack's account, as a list of one 12-digit string: the AWS provider refuses credentials of any other."""
+    environment: Annotated[Environment, Field(alias=ENVIRONMENT)]
+    """`dev`, `staging` or `prod`: sets the hardened defaults that differ per environment (availability zones, log
+    retention, detective controls, deletion protection, idle replicas)."""
+    cluster: Annotated[ClusterSettings, Field(alias=CLUSTER)]
+    """The EKS cluster."""
+    workloads: Annotated[list[WorkloadSettings], Field(alias=WORKLOADS)] = []
+    """The workloads. Default: none."""
+    allowed_registries: Annotated[list[RegistryHost], Field(alias=ALLOWED_REGISTRIES)] = []
+    """Registry hosts images may come from. Default: this account's ECR registry in this region."""
+    permissions_boundary_arn: Annotated[PolicyArn | None, Field(alias=PERMISSIONS_BOUNDARY_ARN)] = None
+    """A customer-managed policy attached as the permissions boundary of every workload role (and required on every
+    role the pipeline creates). Default: none."""
+    default_tags: Annotated[ProviderDefaultTags | None, Field(alias=DEFAULT_TAGS)] = None
+    """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag. Default: none."""
+    ci: Annotated[CiSettings | None, Field(alias=CI)] = None
+    """The pipeline's identity (GitHub Actions OIDC). Default: none, no pipeline roles; deploy from a workstation."""
+    rollout_gate: Annotated[RolloutGate | None, Field(alias=ROLLOUT_GATE)] = None
+    """`{image: REGISTRY/REPOSITORY@sha256:…}`: the image of the health gate that smoke-tests every release.
+    Required when the stack has workloads (settings.crosscheck)."""
 
     @property
     def account_id(self) -> str:
@@ -644,6 +486,119 @@ class StackSettings(_Model):
         if workload.rollout.idle_replicas is not None:
             return workload.rollout.idle_replicas
         return workload.replicas if self.is_prod else 1
+
+    # --- What the components take ---------------------------------------------------------------------------------
+
+    def resource_tags(self, stack_name: str) -> dict[str, str]:
+        """Tags the program puts on the AWS resources of its components: the stack's name and environment."""
+        return {f"{PROJECT}/stack": stack_name, ENVIRONMENT_TAG: self.environment.value}
+
+    def cluster_args(self, tags: Mapping[str, str]) -> ClusterArgs:
+        """The Cluster component's arguments: the cluster settings with this environment's defaults, and one image
+        repository per workload."""
+        return ClusterArgs(
+            kubernetes_version=self.cluster.kubernetes_version,
+            vpc_cidr=self.cluster.vpc_cidr,
+            availability_zone_count=self.availability_zone_count,
+            public_endpoint_cidrs=self.cluster.public_endpoint_cidrs,
+            admin_role_arns=self.cluster.admin_role_arns,
+            node_groups=[group.options() for group in self.cluster.node_groups],
+            addon_versions=self.addon_versions,
+            account_id=self.account_id,
+            region=self.region,
+            partition=self.partition,
+            log_retention_days=self.log_retention_days,
+            deletion_protection=self.deletion_protection,
+            repositories=[workload.name for workload in self.workloads],
+            tags=tags,
+        )
+
+    def namespaces_args(self) -> NamespacesArgs:
+        """The Namespaces component's arguments: the workloads' namespaces, pinned to the cluster's version."""
+        return NamespacesArgs(names=self.namespaces, kubernetes_version=self.cluster.kubernetes_version)
+
+    def cluster_dns_policy_args(self, service_ipv4_cidr: str) -> ClusterDnsPolicyArgs:
+        """The ClusterDnsPolicy component's arguments: CoreDNS serves the workloads' namespaces."""
+        return ClusterDnsPolicyArgs(
+            client_namespaces=self.namespaces, vpc_cidr=self.cluster.vpc_cidr, service_ipv4_cidr=service_ipv4_cidr
+        )
+
+    def detective_controls_args(self, tags: Mapping[str, str]) -> DetectiveControlsArgs | None:
+        """The DetectiveControls component's arguments, or None when this stack leaves GuardDuty alone."""
+        return DetectiveControlsArgs(tags=tags) if self.detective_controls else None
+
+    def workloads_args(
+        self,
+        *,
+        cluster_name: pulumi.Input[str],
+        cluster_arn: pulumi.Input[str],
+        oidc_provider_arn: pulumi.Input[str],
+        oidc_issuer_url: pulumi.Input[str],
+        namespace_outputs: Mapping[str, pulumi.Input[str]],
+    ) -> WorkloadsArgs:
+        """The Workloads component's arguments: each workload with its flows by workload name resolved to peers in
+        that workload's namespace, and the cluster's identity plumbing."""
+        namespaces = {w.name: w.namespace for w in self.workloads}
+        outputs = dict(namespace_outputs)
+
+        def workload(w: WorkloadSettings) -> WorkloadArgs:
+            return WorkloadArgs(
+                name=w.name,
+                namespace=w.namespace,
+                namespace_output=outputs.get(w.namespace),
+                port=w.port,
+                images={slot: w.rollout.image(slot) for slot in Slot},
+                active=w.rollout.active,
+                replicas=w.replicas,
+                idle_replicas=self.idle_replicas(w),
+                allowed_registries=self.registries,
+                gate_image=self.gate_image,
+                account_id=self.account_id,
+                cluster_name=cluster_name,
+                cluster_arn=cluster_arn,
+                oidc_provider_arn=oidc_provider_arn,
+                oidc_issuer_url=oidc_issuer_url,
+                identity=w.identity,
+                grants=tuple(w.access),
+                permissions_boundary_arn=self.permissions_boundary_arn,
+                ingress=tuple(
+                    Peer(port=f.port, workload=f.from_, namespace=namespaces.get(f.from_ or ""), cidr=f.cidr)
+                    if f.from_
+                    else Peer(port=f.port, cidr=f.cidr)
+                    for f in w.ingress
+                ),
+                egress=tuple(
+                    Peer(port=f.port, workload=f.to, namespace=namespaces.get(f.to or ""))
+                    if f.to
+                    else Peer(port=f.port, cidr=f.cidr)
+                    for f in w.egress
+                ),
+                resources=w.resources,
+                health=w.health,
+                run_as_user=w.run_as_user,
+                kubernetes_api_access=w.kubernetes_api_access,
+            )
+
+        return WorkloadsArgs(workloads=tuple(workload(w) for w in self.workloads), namespace_outputs=outputs)
+
+    def deployer_identity_args(self, tags: Mapping[str, str]) -> DeployerIdentityArgs | None:
+        """The DeployerIdentity component's arguments (the pipeline's roles), or None without `nhi-platform:ci`."""
+        if self.ci is None:
+            return None
+        return DeployerIdentityArgs(
+            org=self.ci.org,
+            repository=self.ci.repository,
+            environment=self.environment,
+            account_id=self.account_id,
+            region=self.region,
+            partition=self.partition,
+            cluster_name=self.cluster.name,
+            cluster_admin_role_arns=self.cluster.admin_role_arns,
+            oidc_provider=self.ci.oidc_provider,
+            role_boundary_arn=self.permissions_boundary_arn,
+            detective_controls=self.detective_controls,
+            tags=tags,
+        )
 
 
 KNOWN_TOP_LEVEL_KEYS = frozenset(field.alias for field in StackSettings.model_fields.values() if field.alias)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+import settings
 from nhi.preflight.capture import Capture, capture_program
 from nhi.preflight.program import load_program, stack_config
 
@@ -41,6 +42,11 @@ def _capture_named_stack(stack: str, unknowns: bool) -> Capture:
 def capture_stack(stack: str, *, unknowns: bool = False) -> Capture:
     """The capture of one of our stacks (cached per session: treat it as read-only)."""
     return _capture_named_stack(stack, unknowns)
+
+
+def stack_settings(stack: str) -> settings.StackSettings:
+    """The settings of one of our stack files, as the program reads them."""
+    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def stack_file_config(stack: str) -> dict[str, Any]:

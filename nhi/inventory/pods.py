@@ -8,20 +8,10 @@ from typing import Any
 
 from nhi.preflight.capture import Capture
 from nhi.preflight.manifests import manifest
+from nhi_rules.contract import WORKLOAD_TEMPLATES
 
 from .netpol import Pod, pod
 
-# Type token -> path from the object to the pod template (the object with metadata + spec).
-WORKLOAD_TEMPLATES: dict[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Pod": (),
-    "kubernetes:apps/v1:Deployment": ("spec", "template"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template"),
-    "kubernetes:apps/v1:ReplicaSet": ("spec", "template"),
-    "kubernetes:core/v1:ReplicationController": ("spec", "template"),
-    "kubernetes:batch/v1:Job": ("spec", "template"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
 CONTAINER_KINDS = ("initContainers", "containers", "ephemeralContainers")
 
 

@@ -100,19 +100,24 @@ RESOLVERS: dict[type, Callable[[Any], str]] = {
 }
 
 
+# The hook of moto's response classes that names the resource of an authorised call (moto's private API: this
+# module is the only place that touches it).
+RESOURCE_HOOK = "_determine_resource"
+
+
 @contextlib.contextmanager
 def resource_resolvers() -> Iterator[None]:
-    saved = {cls: cls.__dict__.get("_determine_resource") for cls in RESOLVERS}
+    saved = {cls: cls.__dict__.get(RESOURCE_HOOK) for cls in RESOLVERS}
     for cls, resolver in RESOLVERS.items():
-        cls._determine_resource = resolver  # type: ignore[attr-defined]
+        setattr(cls, RESOURCE_HOOK, resolver)
     try:
         yield
     finally:
         for cls, original in saved.items():
             if original is None:
-                del cls._determine_resource  # type: ignore[attr-defined]
+                delattr(cls, RESOURCE_HOOK)
             else:
-                cls._determine_resource = original  # type: ignore[attr-defined]
+                setattr(cls, RESOURCE_HOOK, original)
 
 
 @contextlib.contextmanager

@@ -226,12 +226,14 @@ def _kms_decrypt(c: Clients, arn: str, w: World) -> None:
     assert c.kms.decrypt(KeyId=arn, CiphertextBlob=w.ciphertexts[arn])["Plaintext"] == PLAINTEXT
 
 
+def _s3_write(c: Clients, arn: str, w: World) -> None:
+    _s3_read(c, arn, w)
+    c.s3.put_object(Bucket=tail(arn, ":::"), Key="new", Body=b"x")
+
+
 ALLOWED: dict[tuple[str, str], Call] = {
     ("s3", "read"): _s3_read,
-    ("s3", "write"): lambda c, arn, w: (
-        _s3_read(c, arn, w),
-        c.s3.put_object(Bucket=tail(arn, ":::"), Key="new", Body=b"x"),
-    ),
+    ("s3", "write"): _s3_write,
     ("dynamodb", "read"): _ddb_read,
     ("dynamodb", "write"): _ddb_write,
     ("sqs", "send"): lambda c, arn, w: c.sqs.send_message(QueueUrl=_queue_url(c, arn), MessageBody="hello"),

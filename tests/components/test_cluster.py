@@ -11,24 +11,9 @@ import settings
 from components.cluster import CLUSTER_ADMIN_POLICY, CONTROL_PLANE_LOG_TYPES
 from nhi.preflight.capture import Capture
 from tests.components.cluster_queries import ATTACHMENT, CLUSTER, KEY, LOG_GROUP, ROLE, by_output, one, policies_of
-from tests.conftest import REPO, STACKS, capture_stack
 
 
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
-
-
-@pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def capture(stack: str) -> Capture:
-    return capture_stack(stack)
-
-
-def test_the_api_endpoint_is_private_only(stack: str, capture: Capture) -> None:
+def test_the_api_endpoint_is_private_only(capture: Capture) -> None:
     vpc_config = one(capture, CLUSTER).inputs["vpcConfig"]
     assert vpc_config["endpointPrivateAccess"] is True
     assert vpc_config["endpointPublicAccess"] is False
@@ -59,19 +44,21 @@ def test_every_kms_key_rotates(capture: Capture) -> None:
     assert all(k.inputs["enableKeyRotation"] is True and k.inputs["deletionWindowInDays"] == 30 for k in keys)
 
 
-def test_the_logs_key_admits_cloudwatch_logs_of_this_account_only(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
+def test_the_logs_key_admits_cloudwatch_logs_of_this_account_only(
+    declared: settings.StackSettings, capture: Capture
+) -> None:
     key = next(k for k in capture.of_type(KEY) if k.inputs["tags"]["nhi-platform/key-use"] == "logs")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     logs = statements["CloudWatchLogsOfThisAccount"]
-    assert logs["Principal"] == {"Service": f"logs.{expected.region}.amazonaws.com"}
+    assert logs["Principal"] == {"Service": f"logs.{declared.region}.amazonaws.com"}
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        f"arn:aws:logs:{expected.region}:{expected.account_id}:log-group:*"
+        f"arn:aws:logs:{declared.region}:{declared.account_id}:log-group:*"
     )
 
 
-def test_all_five_control_plane_log_types_go_to_an_encrypted_group_with_retention(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
+def test_all_five_control_plane_log_types_go_to_an_encrypted_group_with_retention(
+    declared: settings.StackSettings, capture: Capture
+) -> None:
     cluster = one(capture, CLUSTER)
     assert (
         set(cluster.inputs["enabledClusterLogTypes"])
@@ -79,9 +66,9 @@ def test_all_five_control_plane_log_types_go_to_an_encrypted_group_with_retentio
         == set(CONTROL_PLANE_LOG_TYPES)
     )
     group = next(
-        g for g in capture.of_type(LOG_GROUP) if g.inputs["name"] == f"/aws/eks/{expected.cluster.name}/cluster"
+        g for g in capture.of_type(LOG_GROUP) if g.inputs["name"] == f"/aws/eks/{declared.cluster.name}/cluster"
     )
-    assert group.inputs["retentionInDays"] == expected.log_retention_days
+    assert group.inputs["retentionInDays"] == declared.log_retention_days
     logs_key = by_output(capture, KEY, "arn", group.inputs["kmsKeyId"])
     assert logs_key.inputs["tags"]["nhi-platform/key-use"] == "logs"
     # The group exists before the cluster, or EKS creates its own, unencrypted and kept forever.
@@ -103,21 +90,20 @@ def test_authentication_is_api_only_without_creator_admin(capture: Capture) -> N
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
 
 
-def test_admin_roles_get_access_entries_with_cluster_admin(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
+def test_admin_roles_get_access_entries_with_cluster_admin(declared: settings.StackSettings, capture: Capture) -> None:
     entries = capture.of_type("aws:eks/accessEntry:AccessEntry")
     associations = capture.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-    assert {e.inputs["principalArn"] for e in entries} == set(expected.cluster.admin_role_arns)
-    assert {a.inputs["principalArn"] for a in associations} == set(expected.cluster.admin_role_arns)
+    assert {e.inputs["principalArn"] for e in entries} == set(declared.cluster.admin_role_arns)
+    assert {a.inputs["principalArn"] for a in associations} == set(declared.cluster.admin_role_arns)
     for association in associations:
         assert association.inputs["policyArn"] == f"arn:aws:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}"
         assert association.inputs["accessScope"] == {"type": "cluster"}
-        assert association.inputs["clusterName"] == expected.cluster.name
+        assert association.inputs["clusterName"] == declared.cluster.name
 
 
-def test_version_is_pinned_and_support_standard(stack: str, capture: Capture) -> None:
+def test_version_is_pinned_and_support_standard(declared: settings.StackSettings, capture: Capture) -> None:
     cluster = one(capture, CLUSTER)
-    assert cluster.inputs["version"] == stack_settings(stack).cluster.kubernetes_version
+    assert cluster.inputs["version"] == declared.cluster.kubernetes_version
     assert cluster.inputs["upgradePolicy"] == {"supportType": "STANDARD"}
 
 
@@ -145,8 +131,9 @@ def test_no_role_holds_administrator_access(capture: Capture) -> None:
     assert not {p for p in attached if p.endswith(("/AdministratorAccess", "/PowerUserAccess"))}
 
 
-def test_kubernetes_provider_uses_short_lived_exec_credentials(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
+def test_kubernetes_provider_uses_short_lived_exec_credentials(
+    declared: settings.StackSettings, capture: Capture
+) -> None:
     provider = one(capture, "pulumi:providers:kubernetes", "k8s")
     kubeconfig = json.loads(provider.inputs["kubeconfig"])
     cluster = one(capture, CLUSTER)
@@ -157,7 +144,7 @@ def test_kubernetes_provider_uses_short_lived_exec_credentials(stack: str, captu
     [user] = kubeconfig["users"]
     assert set(user["user"]) == {"exec"}  # no token, no client key, no password
     assert user["user"]["exec"]["command"] == "aws"
-    assert user["user"]["exec"]["args"][:4] == ["eks", "get-token", "--cluster-name", expected.cluster.name]
+    assert user["user"]["exec"]["args"][:4] == ["eks", "get-token", "--cluster-name", declared.cluster.name]
 
 
 def test_guardduty_watches_eks_in_prod_only(stack: str, capture: Capture) -> None:
@@ -177,8 +164,8 @@ def test_guardduty_watches_eks_in_prod_only(stack: str, capture: Capture) -> Non
     assert all(f.property_dependencies["detectorId"] == (detector.urn,) for f in features)
 
 
-def test_component_type_tokens_and_child_names(stack: str, capture: Capture) -> None:
-    name = stack_settings(stack).cluster.name
+def test_component_type_tokens_and_child_names(declared: settings.StackSettings, capture: Capture) -> None:
+    name = declared.cluster.name
     tokens = {r.type for r in capture.resources if r.type.startswith("nhi:")}
     assert tokens >= {
         "nhi:cluster:Cluster",

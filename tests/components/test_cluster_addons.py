@@ -5,38 +5,27 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
+import settings
 from components.addons import NetworkPolicyMode, vpc_cni_configuration
 from nhi.preflight.capture import Capture
 from tests.components.cluster_queries import ADDON, CLUSTER, NODE_GROUP, ROLE, by_output, one, policies_of
-from tests.components.test_cluster import stack_settings
-from tests.conftest import STACKS, capture_stack
-
-
-@pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def capture(stack: str) -> Capture:
-    return capture_stack(stack)
 
 
 def addons(capture: Capture) -> dict[str, dict]:
     return {a.inputs["addonName"]: a.inputs for a in capture.of_type(ADDON)}
 
 
-def test_the_four_addons_are_pinned_to_the_settings_versions(stack: str, capture: Capture) -> None:
-    versions = stack_settings(stack).addon_versions
+def test_the_four_addons_are_pinned_to_the_settings_versions(
+    declared: settings.StackSettings, capture: Capture
+) -> None:
+    versions = declared.addon_versions
     assert {name: a["addonVersion"] for name, a in addons(capture).items()} == {
         "vpc-cni": versions.vpc_cni,
         "coredns": versions.coredns,
         "kube-proxy": versions.kube_proxy,
         "eks-pod-identity-agent": versions.pod_identity_agent,
     }
-    cluster_name = stack_settings(stack).cluster.name
+    cluster_name = declared.cluster.name
     assert all(a["clusterName"] == cluster_name for a in addons(capture).values())
 
 
@@ -46,7 +35,9 @@ def test_vpc_cni_enforces_network_policy_in_strict_mode(capture: Capture) -> Non
     assert values["env"]["NETWORK_POLICY_ENFORCING_MODE"] == "strict"
 
 
-def test_vpc_cni_has_its_own_pod_identity_role_not_the_node_role(stack: str, capture: Capture) -> None:
+def test_vpc_cni_has_its_own_pod_identity_role_not_the_node_role(
+    declared: settings.StackSettings, capture: Capture
+) -> None:
     [association] = addons(capture)["vpc-cni"]["podIdentityAssociations"]
     assert association["serviceAccount"] == "aws-node"
     node_role_arns = {g.inputs["nodeRoleArn"] for g in capture.of_type(NODE_GROUP)}
@@ -56,9 +47,8 @@ def test_vpc_cni_has_its_own_pod_identity_role_not_the_node_role(stack: str, cap
     [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
-    expected = stack_settings(stack)
     assert statement["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": expected.account_id,
+        "aws:SourceAccount": declared.account_id,
         "aws:RequestTag/eks-cluster-arn": one(capture, CLUSTER).outputs["arn"],
         "aws:RequestTag/kubernetes-namespace": "kube-system",
         "aws:RequestTag/kubernetes-service-account": "aws-node",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import settings
 from components.cluster_dns_policy import api_server_ip, vpc_resolver_ip
-from tests.conftest import REPO, STACKS, capture_stack
+from tests.conftest import STACKS, capture_stack, stack_settings
 
 
 def _coredns_policy(stack: str) -> dict:
@@ -26,7 +25,7 @@ def test_resolver_and_api_server_addresses() -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_coredns_is_reachable_only_from_the_workload_namespaces_and_reaches_only_what_it_needs(stack: str) -> None:
-    parsed = settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
+    parsed = stack_settings(stack)
     spec = _coredns_policy(stack)["spec"]
     assert spec["podSelector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
     assert spec["policyTypes"] == ["Ingress", "Egress"]

@@ -5,30 +5,21 @@ from __future__ import annotations
 
 import pytest
 
+import settings
 from components.namespaces import NamespacesArgs
 from nhi.preflight.capture import Capture
 from tests.components.cluster_queries import NAMESPACE, one
-from tests.components.test_cluster import stack_settings
-from tests.conftest import STACKS, capture_stack
 
 
-@pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def capture(stack: str) -> Capture:
-    return capture_stack(stack)
-
-
-def test_one_namespace_per_workload_namespace(stack: str, capture: Capture) -> None:
+def test_one_namespace_per_workload_namespace(declared: settings.StackSettings, capture: Capture) -> None:
     names = {n.inputs["metadata"]["name"] for n in capture.of_type(NAMESPACE)}
-    assert names == {w.namespace for w in stack_settings(stack).workloads}
+    assert names == {w.namespace for w in declared.workloads}
 
 
-def test_pod_security_restricted_enforced_audited_and_warned(stack: str, capture: Capture) -> None:
-    version = f"v{stack_settings(stack).cluster.kubernetes_version}"
+def test_pod_security_restricted_enforced_audited_and_warned(
+    declared: settings.StackSettings, capture: Capture
+) -> None:
+    version = f"v{declared.cluster.kubernetes_version}"
     for namespace in capture.of_type(NAMESPACE):
         labels = namespace.inputs["metadata"]["labels"]
         for mode in ("enforce", "audit", "warn"):

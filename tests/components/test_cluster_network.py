@@ -8,34 +8,24 @@ import json
 
 import pytest
 
+import settings
 from components.network import NetworkArgs, subnet_plan
 from nhi.preflight.capture import Capture
 from tests.components.cluster_queries import KEY, LOG_GROUP, ROLE, by_output, one
-from tests.components.test_cluster import stack_settings
-from tests.conftest import STACKS, capture_stack
 
 
-@pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def capture(stack: str) -> Capture:
-    return capture_stack(stack)
-
-
-def test_subnets_and_nat_gateways_per_availability_zone(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
-    zones = expected.availability_zone_count
+def test_subnets_and_nat_gateways_per_availability_zone(
+    declared: settings.StackSettings, stack: str, capture: Capture
+) -> None:
+    zones = declared.availability_zone_count
     assert zones == (3 if stack == "prod" else 2)
     subnets = capture.of_type("aws:ec2/subnet:Subnet")
     private = [s for s in subnets if "-private-" in s.name]
     public = [s for s in subnets if "-public-" in s.name]
     assert len(private) == len(public) == len(capture.of_type("aws:ec2/natGateway:NatGateway")) == zones
     assert len({s.inputs["availabilityZone"] for s in private}) == zones
-    vpc = ipaddress.ip_network(expected.cluster.vpc_cidr)
-    assert all(ipaddress.ip_network(s.inputs["cidrBlock"]).subnet_of(vpc) for s in subnets)
+    vpc = ipaddress.IPv4Network(declared.cluster.vpc_cidr)
+    assert all(ipaddress.IPv4Network(s.inputs["cidrBlock"]).subnet_of(vpc) for s in subnets)
     assert not any(s.inputs["mapPublicIpOnLaunch"] for s in subnets)
     assert all(s.inputs["tags"]["kubernetes.io/role/internal-elb"] == "1" for s in private)
 
@@ -52,25 +42,24 @@ def test_the_default_security_group_has_no_rules(capture: Capture) -> None:
     assert group.inputs["ingress"] == [] and group.inputs["egress"] == []
 
 
-def test_flow_logs_go_to_an_encrypted_group_with_retention(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
+def test_flow_logs_go_to_an_encrypted_group_with_retention(declared: settings.StackSettings, capture: Capture) -> None:
     flow_log = one(capture, "aws:ec2/flowLog:FlowLog")
     assert flow_log.inputs["trafficType"] == "ALL"
     assert flow_log.inputs["vpcId"] == one(capture, "aws:ec2/vpc:Vpc").outputs["id"]
     group = by_output(capture, LOG_GROUP, "arn", flow_log.inputs["logDestination"])
-    assert group.inputs["retentionInDays"] == expected.log_retention_days
+    assert group.inputs["retentionInDays"] == declared.log_retention_days
     assert by_output(capture, KEY, "arn", group.inputs["kmsKeyId"]).inputs["tags"]["nhi-platform/key-use"] == "logs"
     role = by_output(capture, ROLE, "arn", flow_log.inputs["iamRoleArn"])
     [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
-    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": expected.account_id}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": declared.account_id}
 
 
 def test_subnet_plan_fits_six_zones_in_the_smallest_vpc() -> None:
     private, public = subnet_plan("10.0.0.0/20", 6)
-    networks = [ipaddress.ip_network(c) for c in private + public]
+    networks = [ipaddress.IPv4Network(c) for c in private + public]
     assert all(a == b or not a.overlaps(b) for a in networks for b in networks)
-    assert all(n.subnet_of(ipaddress.ip_network("10.0.0.0/20")) for n in networks)
+    assert all(n.subnet_of(ipaddress.IPv4Network("10.0.0.0/20")) for n in networks)
 
 
 @pytest.mark.parametrize(
@@ -81,14 +70,14 @@ def test_subnet_plan_fits_six_zones_in_the_smallest_vpc() -> None:
     ],
 )
 def test_network_args_refuse_unsafe_shapes(change: dict, message: str) -> None:
-    base = dict(
-        cidr="10.0.0.0/16",
-        availability_zone_count=2,
-        cluster_name="c",
-        account_id="123456789012",
-        region="eu-west-1",
-        log_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x",
-        log_retention_days=90,
-    )
+    base = {
+        "cidr": "10.0.0.0/16",
+        "availability_zone_count": 2,
+        "cluster_name": "c",
+        "account_id": "123456789012",
+        "region": "eu-west-1",
+        "log_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/x",
+        "log_retention_days": 90,
+    }
     with pytest.raises(ValueError, match=message):
         NetworkArgs(**{**base, **change})

@@ -7,37 +7,23 @@ import base64
 import json
 import tomllib
 
-import pytest
-
+import settings
 from components.node_group import BOTTLEROCKET_SETTINGS
 from nhi.preflight.capture import Capture, CapturedResource
 from tests.components.cluster_queries import KEY, LAUNCH_TEMPLATE, NODE_GROUP, ROLE, by_output, policies_of
-from tests.components.test_cluster import stack_settings
-from tests.conftest import STACKS, capture_stack
-
-
-@pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def capture(stack: str) -> Capture:
-    return capture_stack(stack)
 
 
 def template_of(capture: Capture, group: CapturedResource) -> CapturedResource:
     return by_output(capture, LAUNCH_TEMPLATE, "id", group.inputs["launchTemplate"]["id"])
 
 
-def test_one_node_group_per_setting_with_the_pinned_release(stack: str, capture: Capture) -> None:
-    expected = stack_settings(stack)
+def test_one_node_group_per_setting_with_the_pinned_release(declared: settings.StackSettings, capture: Capture) -> None:
     groups = {g.inputs["nodeGroupName"]: g for g in capture.of_type(NODE_GROUP)}
-    assert set(groups) == {f"{expected.cluster.name}-{g.name}" for g in expected.cluster.node_groups}
-    for setting in expected.cluster.node_groups:
-        group = groups[f"{expected.cluster.name}-{setting.name}"]
+    assert set(groups) == {f"{declared.cluster.name}-{g.name}" for g in declared.cluster.node_groups}
+    for setting in declared.cluster.node_groups:
+        group = groups[f"{declared.cluster.name}-{setting.name}"]
         assert group.inputs["releaseVersion"] == setting.bottlerocket_release
-        assert group.inputs["version"] == expected.cluster.kubernetes_version
+        assert group.inputs["version"] == declared.cluster.kubernetes_version
         assert group.inputs["amiType"] == "BOTTLEROCKET_x86_64"  # the stacks use x86 instance types
         assert group.inputs["instanceTypes"] == setting.instance_types
         assert group.inputs["scalingConfig"] == {

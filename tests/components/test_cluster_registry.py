@@ -6,26 +6,15 @@ import json
 
 import pytest
 
+import settings
 from components.registry import ImageRegistryArgs
 from nhi.preflight.capture import Capture
 from tests.components.cluster_queries import KEY, REPOSITORY, by_output
-from tests.components.test_cluster import stack_settings
-from tests.conftest import STACKS, capture_stack
 
 
-@pytest.fixture(params=STACKS)
-def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def capture(stack: str) -> Capture:
-    return capture_stack(stack)
-
-
-def test_one_repository_per_workload_named_after_it(stack: str, capture: Capture) -> None:
+def test_one_repository_per_workload_named_after_it(declared: settings.StackSettings, capture: Capture) -> None:
     names = {r.inputs["name"] for r in capture.of_type(REPOSITORY)}
-    assert names == {w.name for w in stack_settings(stack).workloads}
+    assert names == {w.name for w in declared.workloads}
 
 
 def test_tags_are_immutable_and_images_scanned_and_encrypted(capture: Capture) -> None:

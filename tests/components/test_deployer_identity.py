@@ -22,9 +22,18 @@ from moto.core.authorization import ActionAuthenticatorMixin
 
 import settings
 from components import deployer_identity as di
+from components.deployer_identity import CI_ROLE_PATH, ci_role_names
 from nhi.preflight.capture import Capture, CapturedResource
-from settings.model import CI_ROLE_PATH, ci_role_names
-from tests.conftest import REPO, STACKS, capture_stack, capture_stack_file, stack_file_config, write_stack_file
+from nhi_rules.lib.exemptions import MIN_REASON_LENGTH, exemption_key
+from nhi_rules.registry import POLICIES
+from tests.conftest import (
+    STACKS,
+    capture_stack,
+    capture_stack_file,
+    stack_file_config,
+    stack_settings,
+    write_stack_file,
+)
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
@@ -32,7 +41,6 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 COMPONENT = "nhi:deployer_identity:DeployerIdentity"
 BOUNDARY = "arn:aws:iam::111122223333:policy/nhi-platform/workload-boundary"
-WITH_BOUNDARY: Callable[[dict[str, Any]], None] = lambda c: c.update({"nhi-platform:permissionsBoundaryArn": BOUNDARY})
 # Data-plane reads: the preview role sees metadata, never an object, a secret, an item or a plaintext.
 DATA_READS = {
     "s3:getobject",
@@ -58,10 +66,6 @@ ATTACHED_POLICIES_MAX = 10
 
 
 # --- views of the capture -----------------------------------------------------------------------------------------
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def named(capture: Capture, type_token: str, name: str) -> CapturedResource:
@@ -99,7 +103,7 @@ def listed(value: Any) -> list[str]:
 def with_boundary(stack: str) -> Capture:
     """The stack with `nhi-platform:permissionsBoundaryArn` set (cached per session, like capture_stack)."""
     config = stack_file_config(stack)
-    WITH_BOUNDARY(config)
+    config["nhi-platform:permissionsBoundaryArn"] = BOUNDARY
     return capture_stack_file(write_stack_file(Path(tempfile.mkdtemp(prefix="nhi-ci-")), stack, config))
 
 
@@ -228,7 +232,7 @@ def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: 
         "deploy": f"repo:acme/nhi-platform:environment:{stack}",
         "preview": "repo:acme/nhi-platform:pull_request",
     }
-    for kind, role in zip(("deploy", "preview"), roles(capture, stack)):
+    for kind, role in zip(("deploy", "preview"), roles(capture, stack), strict=True):
         assert trust_of(role) == {
             "Version": "2012-10-17",
             "Statement": [
@@ -246,7 +250,7 @@ def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: 
                 }
             ],
         }
-    assert subjects["deploy"] == expected.ci.environment_subject(expected.environment)
+    assert subjects["deploy"] == di.environment_subject(expected.ci.org, expected.ci.repository, expected.environment)
 
 
 @pytest.mark.parametrize(
@@ -317,6 +321,24 @@ def test_both_roles_are_bounded_short_lived_and_under_the_pipeline_path(stack: s
     }
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_pipeline_s_exemption_names_a_rule_of_the_pack_with_its_reason(stack: str) -> None:
+    """The program writes the pack's own exemption key (nhi_rules.contract) for a rule the pack has, with a reason the
+    pack accepts, on the boundary and the write policies: every verdict shows it, each environment's config decides."""
+    key = exemption_key(di.ESCALATION_RULE)
+    assert di.ESCALATION_RULE in {policy.name for policy in POLICIES}
+    assert len(di.ESCALATION_REASON) >= MIN_REASON_LENGTH
+    pipeline = {
+        p.inputs["name"]: p.inputs["tags"] for p in capture_stack(stack).of_type(POLICY) if "-ci-" in p.inputs["name"]
+    }
+    exempted = {name for name, tags in pipeline.items() if tags.get(key) == di.ESCALATION_REASON}
+    assert (
+        exempted
+        == set(pipeline) - {f"{stack}-ci-read"}
+        == {f"{stack}-ci-{g}" for g in ("boundary", "ec2", "eks", "iam", "data")}
+    )
+
+
 def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Callable[..., Capture]) -> None:
     capture = capture_config("dev", lambda c: c.pop("nhi-platform:ci"))
     assert capture.of_type(COMPONENT) == [] and capture.of_type(ROLE)  # the workloads' roles are still there
@@ -348,7 +370,7 @@ def test_every_grant_is_valid_iam_and_as_narrow_as_iam_allows(stack: str, captur
 def test_the_grammar_check_can_fail() -> None:
     """The checks above would catch the usual mistakes: '*' for an action with resource types, a condition
     key the resource type ignores, a missing parent resource."""
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"Sid": "Star", "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"},
         {
             "Sid": "DeadCondition",
@@ -456,7 +478,7 @@ def test_wildcard_resources_stay_in_the_stack_s_region(stack: str) -> None:
         assert st["Condition"]["StringEquals"]["aws:RequestedRegion"] == "eu-west-1", st["Sid"]
 
 
-# --- the boundary --------------------------------------------------------------------------------------------------------
+# --- the boundary ---------------------------------------------------------------------------------------------------
 
 
 def boundary_of(capture: Capture, stack: str) -> dict[str, Any]:
@@ -600,7 +622,7 @@ def test_cluster_access_and_trust_stay_an_administrator_s(stack: str) -> None:
         )
 
 
-# --- behaviour in moto -----------------------------------------------------------------------------------------------------
+# --- behaviour in moto ----------------------------------------------------------------------------------------------
 
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-import settings
 from components import labels
 from components.network_policies import DNS_NAMESPACE, DNS_SELECTOR
-from components.pods import GATE_RESOURCES, GATE_USER, PORT_NAME
+from components.pods import GATE_RESOURCES, GATE_USER, PORT_NAME, ProbeKind
 from components.rollout import (
     GATE_BACKOFF_LIMIT,
     GATE_DEADLINE_SECONDS,
@@ -22,11 +21,11 @@ from components.rollout import (
     PDB_UNHEALTHY_POD_EVICTION,
     Rollout,
     RolloutArgs,
+    Slot,
     gate_job_name,
 )
 from nhi.preflight.capture import Capture, CapturedResource
-from settings import ProbeKind, Slot
-from tests.components.test_workload_pods import restricted_violations
+from tests.components.pod_checks import restricted_violations
 from tests.components.workload_views import (
     DEPLOYMENT,
     NETWORK_POLICY,
@@ -41,16 +40,12 @@ from tests.components.workload_views import (
     workload_pods,
     workload_resources,
 )
-from tests.conftest import REPO, STACKS
+from tests.conftest import STACKS, stack_settings
 
 JOB = "kubernetes:batch/v1:Job"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 KUBE_DNS = pod("kube-dns", DNS_NAMESPACE, DNS_SELECTOR)
 SKIP_AWAIT = "pulumi.com/skipAwait"
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def by_kind(capture: Capture, type_token: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -262,21 +257,21 @@ def test_the_evaluator_sees_a_gate_without_its_ingress_policy() -> None:
 
 def test_the_rollout_refuses_a_gateless_release_and_a_gate_image_by_tag() -> None:
     registry = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
-    args = dict(
-        workload="api",
-        namespace="apps",
-        service_account="api",
-        active=Slot.BLUE,
-        replicas=2,
-        port=8080,
-        images=dict.fromkeys(Slot, f"{registry}/api@sha256:{'a' * 64}"),
-        allowed_registries=(registry,),
-    )
+    args: dict[str, Any] = {
+        "workload": "api",
+        "namespace": "apps",
+        "service_account": "api",
+        "active": Slot.BLUE,
+        "replicas": 2,
+        "port": 8080,
+        "images": dict.fromkeys(Slot, f"{registry}/api@sha256:{'a' * 64}"),
+        "allowed_registries": (registry,),
+    }
     with pytest.raises(ValueError) as missing:
-        Rollout("api", RolloutArgs(**args, idle_replicas=1))  # type: ignore[arg-type]
+        Rollout("api", RolloutArgs(**args, idle_replicas=1))
     assert str(missing.value) == GATE_IMAGE_REQUIRED.format(idle=1)
     with pytest.raises(ValueError, match="pinned by digest"):
-        Rollout("api", RolloutArgs(**args, idle_replicas=1, gate_image=f"{registry}/gate:1"))  # type: ignore[arg-type]
+        Rollout("api", RolloutArgs(**args, idle_replicas=1, gate_image=f"{registry}/gate:1"))
 
 
 def test_gate_job_names_change_with_the_digest_and_the_gate_and_stay_valid() -> None:

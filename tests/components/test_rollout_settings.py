@@ -5,6 +5,7 @@ what to do."""
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,7 @@ def test_an_unknown_slot_name_is_refused_as_active_and_as_a_key() -> None:
         f"{W}[{P}].rollout.active": "expected 'blue' or 'green', got 'purple'"
     }
     found = problems_after(lambda c: rollout_of(c, "payments").update(purple=NEW))
-    assert found == {f"{W}[{P}].rollout.purple": "unknown key (check its spelling against the README's settings table)"}
+    assert found == {f"{W}[{P}].rollout.purple": "unknown key (check its spelling against docs/reference/settings.md)"}
 
 
 def test_a_release_onto_the_live_slot_is_refused_by_the_transition_rule() -> None:
@@ -88,7 +89,7 @@ def test_release_promote_and_rollback_pass_the_transition_rule() -> None:
     promoted = copy.deepcopy(released)
     rollout_of(promoted, "payments")["active"] = "green"
     steps = [base, released, promoted, released]  # the last is the rollback
-    assert [rollout_transition(a, b) for a, b in zip(steps, steps[1:])] == [[], [], []]
+    assert [rollout_transition(a, b) for a, b in itertools.pairwise(steps)] == [[], [], []]
     added = copy.deepcopy(base)
     added[W].append({**copy.deepcopy(base[W][P]), "name": "payments-v2"})
     assert rollout_transition(base, added) == []  # a new workload has no live slot yet

@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import settings
 from components import labels
 from components.access_catalog import CATALOG
-from components.identity import (
-    IRSA_ACTION,
-    IRSA_AUDIENCE,
-    MAX_SESSION_SECONDS,
-    POD_IDENTITY_ACTIONS,
-    POD_IDENTITY_PRINCIPAL,
-)
+from components.identity import IRSA_ACTION, POD_IDENTITY_ACTIONS, POD_IDENTITY_PRINCIPAL, IdentityMode
 from components.labels import IRSA_ROLE_ANNOTATION
-from settings import IdentityMode
+from components.policy_documents import MAX_SESSION_SECONDS, STS_AUDIENCE
+from nhi.preflight.capture import CapturedResource
 from tests.components.workload_views import (
     ASSOCIATION,
     ROLE,
@@ -31,7 +25,7 @@ from tests.components.workload_views import (
     trust_of,
     workload_resources,
 )
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
+from tests.conftest import STACKS, stack_file_config, stack_settings, write_stack_file
 
 FORBIDDEN_TYPES = {
     "aws:iam/user:User",
@@ -42,16 +36,12 @@ FORBIDDEN_TYPES = {
 }
 
 
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
-
-
-def roles_by_service_account(stack: str) -> dict[tuple[str, str], dict]:
+def roles_by_service_account(stack: str) -> dict[tuple[str, str], CapturedResource]:
     """(namespace, service account) -> the role bound to it, found the way EKS finds it: the association's
     roleArn (pod-identity) or the SA's role annotation (irsa)."""
     capture = capture_workloads(stack)
     roles = {r.outputs["arn"]: r for r in workload_resources(capture, ROLE)}
-    bound: dict[tuple[str, str], list] = {}
+    bound: dict[tuple[str, str], list[CapturedResource]] = {}
     for association in workload_resources(capture, ASSOCIATION):
         key = (association.inputs["namespace"], association.inputs["serviceAccount"])
         bound.setdefault(key, []).append(roles[association.inputs["roleArn"]])
@@ -111,7 +101,7 @@ def test_trust_binds_each_role_to_its_service_account_only(stack: str) -> None:
             assert statement["Action"] == IRSA_ACTION
             assert statement["Condition"] == {
                 "StringEquals": {
-                    f"{issuer}:aud": IRSA_AUDIENCE,
+                    f"{issuer}:aud": STS_AUDIENCE,
                     f"{issuer}:sub": f"system:serviceaccount:{w.namespace}:{w.name}",
                 }
             }
@@ -148,6 +138,7 @@ def test_permissions_are_exactly_the_declared_access(stack: str) -> None:
         if not w.access:
             assert document is None, w.name
             continue
+        assert document is not None, w.name
         granted: set[tuple[str, str]] = set()
         for statement in document["Statement"]:
             assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement

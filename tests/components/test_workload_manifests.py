@@ -10,19 +10,18 @@ import kubernetes_validate
 import pytest
 import yaml
 
-import settings
 from nhi.preflight.manifests import write_manifests
 from tests.components.workload_views import DEPLOYMENT, capture_workloads, manifests
-from tests.conftest import REPO, STACKS
+from tests.conftest import STACKS, stack_settings
 
 
 def cluster_version(stack: str) -> str:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml").cluster.kubernetes_version
+    return stack_settings(stack).cluster.kubernetes_version
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_written_manifests_validate_for_the_cluster_version(stack: str, tmp_path: Path) -> None:
-    declared = settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
+    declared = stack_settings(stack)
     version = f"{cluster_version(stack)}.0"
     kinds: dict[str, set[str]] = {}
     for path in write_manifests(capture_workloads(stack), tmp_path):

@@ -4,15 +4,13 @@ digest from allowed registries, one Deployment per slot, the stable Service on t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import settings
 from components import labels
-from components.pods import PORT_NAME, REFUSED_REGISTRY, REFUSED_TAG, TMP_MOUNT, pinned_image
-from settings import Slot
-from settings.model import DIGEST_REF_RE
+from components.pods import DIGEST_REF_RE, PORT_NAME, REFUSED_REGISTRY, REFUSED_TAG, pinned_image
+from components.rollout import Slot
+from tests.components.pod_checks import restricted_violations
 from tests.components.workload_views import (
     DEPLOYMENT,
     SERVICE,
@@ -21,60 +19,7 @@ from tests.components.workload_views import (
     capture_workloads_file,
     manifests,
 )
-from tests.conftest import REPO, STACKS, stack_file_config, write_stack_file
-
-
-def stack_settings(stack: str) -> settings.StackSettings:
-    return settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
-
-
-def restricted_violations(spec: dict[str, Any]) -> list[str]:
-    """What keeps a pod spec from Pod Security `restricted` and this platform's extras (empty: compliant)."""
-    found = []
-    pod_context = spec.get("securityContext") or {}
-    if pod_context.get("runAsNonRoot") is not True:
-        found.append("securityContext.runAsNonRoot")
-    if not isinstance(pod_context.get("runAsUser"), int) or pod_context["runAsUser"] < 1000:
-        found.append("securityContext.runAsUser")
-    if (pod_context.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
-        found.append("securityContext.seccompProfile")
-    for key in ("hostNetwork", "hostPID", "hostIPC"):
-        if spec.get(key):
-            found.append(key)
-    if any("hostPath" in v for v in spec.get("volumes") or []):
-        found.append("volumes.hostPath")
-    if spec.get("enableServiceLinks") is not False:
-        found.append("enableServiceLinks")
-    tmp_volumes = {v["name"] for v in spec.get("volumes") or [] if "emptyDir" in v}
-    for container in [*spec.get("initContainers", []), *spec["containers"]]:
-        where = f"containers[{container['name']}]"
-        context = container.get("securityContext") or {}
-        if context.get("allowPrivilegeEscalation") is not False:
-            found.append(f"{where}.allowPrivilegeEscalation")
-        if context.get("privileged"):
-            found.append(f"{where}.privileged")
-        if context.get("readOnlyRootFilesystem") is not True:
-            found.append(f"{where}.readOnlyRootFilesystem")
-        if (context.get("capabilities") or {}).get("drop") != ["ALL"] or (context.get("capabilities") or {}).get("add"):
-            found.append(f"{where}.capabilities")
-        if context.get("runAsUser") == 0 or context.get("runAsNonRoot") is False:
-            found.append(f"{where}.runAsUser")
-        resources = container.get("resources") or {}
-        for kind in ("requests", "limits"):
-            if set(resources.get(kind) or {}) != {"cpu", "memory"}:
-                found.append(f"{where}.resources.{kind}")
-        for probe in ("readinessProbe", "livenessProbe"):
-            if not container.get(probe):
-                found.append(f"{where}.{probe}")
-        if not DIGEST_REF_RE.match(container["image"]):
-            found.append(f"{where}.image")
-        if not any(
-            m["mountPath"] == TMP_MOUNT and m["name"] in tmp_volumes for m in container.get("volumeMounts") or []
-        ):
-            found.append(f"{where}.volumeMounts(/tmp)")
-        if "env" in container or "envFrom" in container:
-            found.append(f"{where}.env")
-    return found
+from tests.conftest import STACKS, stack_file_config, stack_settings, write_stack_file
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -129,9 +74,8 @@ def test_each_workload_has_a_deployment_per_slot_pinned_to_that_slots_digest(sta
             deployment = by_name[f"{w.name}-{slot.value}"]
             template = deployment["spec"]["template"]
             assert template["spec"]["containers"][0]["image"] == getattr(w.rollout, slot.value)
-            assert (
-                DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"]).group("registry") in declared.registries
-            )
+            reference = DIGEST_REF_RE.match(template["spec"]["containers"][0]["image"])
+            assert reference is not None and reference.group("registry") in declared.registries
             expected = w.replicas if slot is w.rollout.active else declared.idle_replicas(w)
             assert deployment["spec"]["replicas"] == expected
             assert template["metadata"]["labels"][labels.NAME] == w.name

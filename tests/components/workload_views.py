@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nhi.inventory.netpol import External, NetworkModel, Pod, pod  # noqa: F401 (External: re-exported to the tests)
+from nhi.inventory.netpol import External as External  # re-exported: the tests build outside addresses with it
+from nhi.inventory.netpol import NetworkModel, Pod, pod
 from nhi.preflight.capture import Capture, CapturedResource
 from nhi.preflight.manifests import manifest as preflight_manifest
 from tests.conftest import capture_stack, capture_stack_file

@@ -29,8 +29,10 @@ def test_every_stack_names_its_pipeline(stack: str) -> None:
     assert [e.value for e in parsed.ci.environments] == ["dev", "staging", "prod"]
     assert parsed.ci_deploy_role_arn == f"arn:aws:iam::111122223333:role/nhi-platform/ci/{stack}-deploy"
     assert parsed.ci_preview_role_arn == f"arn:aws:iam::111122223333:role/nhi-platform/ci/{stack}-preview"
-    assert parsed.ci.environment_subject(parsed.environment) == f"repo:acme/nhi-platform:environment:{stack}"
-    assert parsed.ci.pull_request_subject == "repo:acme/nhi-platform:pull_request"
+    pipeline = parsed.deployer_identity_args(tags={})
+    assert pipeline is not None
+    assert pipeline.deploy_subject == f"repo:acme/nhi-platform:environment:{stack}"
+    assert pipeline.preview_subject == "repo:acme/nhi-platform:pull_request"
 
 
 @pytest.mark.parametrize(
@@ -109,3 +111,4 @@ def test_without_ci_settings_there_is_no_pipeline() -> None:
     del config[CI]
     parsed = settings.parse_config(config)
     assert parsed.ci is None and parsed.ci_deploy_role_arn is None
+    assert parsed.deployer_identity_args(tags={}) is None

@@ -9,18 +9,23 @@ from typing import Any
 import pytest
 
 import settings
-from settings.model import DEFAULT_ADDON_VERSIONS, SUPPORTED_KUBERNETES_VERSIONS, Architecture, instance_architecture
+from components.node_group import AmiType
+from settings.model import DEFAULT_ADDON_VERSIONS
 from tests.conftest import STACKS, stack_file_config
 
 CLUSTER = "nhi-platform:cluster"
 
 
-def problems_of(change: Callable[[dict[str, Any]], None], stack: str = "dev") -> list[str]:
-    """The problems (as `path: message` lines) of a stack file changed by `change`; [] when it is valid."""
+def changed_config(change: Callable[[dict[str, Any]], None], stack: str = "dev") -> dict[str, Any]:
     config = stack_file_config(stack)
     change(config)
+    return config
+
+
+def problems_of(change: Callable[[dict[str, Any]], None], stack: str = "dev") -> list[str]:
+    """The problems (as `path: message` lines) of a stack file changed by `change`; [] when it is valid."""
     try:
-        settings.parse_config(config)
+        settings.parse_config(changed_config(change, stack))
     except settings.SettingsError as error:
         return [str(problem) for problem in error.problems]
     return []
@@ -68,7 +73,7 @@ def test_there_is_no_switch_for_a_public_endpoint_without_cidrs() -> None:
     # The endpoint is public exactly when CIDRs are listed; a flag to open it otherwise does not exist.
     problems = problems_of(lambda c: cluster(c).update(endpointPublicAccess=True))
     assert problems == [
-        f"{CLUSTER}.endpointPublicAccess: unknown key (check its spelling against the README's settings table)"
+        f"{CLUSTER}.endpointPublicAccess: unknown key (check its spelling against docs/reference/settings.md)"
     ]
 
 
@@ -119,7 +124,7 @@ def test_a_kube_proxy_for_another_kubernetes_version_is_refused() -> None:
 def test_an_unknown_addon_is_refused() -> None:
     problems = problems_of(lambda c: cluster(c).update(addonVersions={"awsEbsCsiDriver": "v1.50.0-eksbuild.1"}))
     assert problems == [
-        f"{CLUSTER}.addonVersions.awsEbsCsiDriver: unknown key (check its spelling against the README's settings table)"
+        f"{CLUSTER}.addonVersions.awsEbsCsiDriver: unknown key (check its spelling against docs/reference/settings.md)"
     ]
 
 
@@ -176,7 +181,6 @@ def test_defaults_are_the_hardened_choices() -> None:
 
 
 def test_addon_versions_default_per_kubernetes_version_and_can_be_pinned_per_stack() -> None:
-    assert set(DEFAULT_ADDON_VERSIONS) == set(SUPPORTED_KUBERNETES_VERSIONS)
     for version, pins in DEFAULT_ADDON_VERSIONS.items():
         assert pins.kube_proxy.startswith(f"v{version}.")  # the defaults pass their own cross-check
     config = stack_file_config("dev")
@@ -186,19 +190,28 @@ def test_addon_versions_default_per_kubernetes_version_and_can_be_pinned_per_sta
     assert chosen.kube_proxy == DEFAULT_ADDON_VERSIONS["1.34"].kube_proxy
 
 
-@pytest.mark.parametrize(
-    "instance_type, architecture",
-    [
-        ("m7i.large", Architecture.X86_64),
-        ("c7a.xlarge", Architecture.X86_64),
-        ("g5.xlarge", Architecture.X86_64),
-        ("g4dn.xlarge", Architecture.X86_64),
-        ("m7g.large", Architecture.ARM_64),
-        ("c6gn.large", Architecture.ARM_64),
-        ("t4g.medium", Architecture.ARM_64),
-        ("r7gd.large", Architecture.ARM_64),
-        ("g5g.xlarge", Architecture.ARM_64),
-    ],
-)
-def test_architecture_from_instance_type(instance_type: str, architecture: Architecture) -> None:
-    assert instance_architecture(instance_type) is architecture
+def test_a_node_group_becomes_the_cluster_s_node_group_options() -> None:
+    """The stack file's `diskSizeGib` sizes the data volume; Graviton instance types pick the ARM AMI."""
+
+    def graviton(config: dict[str, Any]) -> None:
+        group(config).update(instanceTypes=["m7g.large", "c7g.large"], diskSizeGib=80)
+
+    parsed = settings.parse_config(changed_config(graviton))
+    options = parsed.cluster.node_groups[0].options()
+    assert (options.ami_type, options.data_volume_gib) == (AmiType.BOTTLEROCKET_ARM_64, 80)
+    assert list(options.instance_types) == ["m7g.large", "c7g.large"]
+    x86 = settings.parse_config(stack_file_config("dev")).cluster.node_groups[0].options()
+    assert (x86.ami_type, x86.data_volume_gib) == (AmiType.BOTTLEROCKET_X86_64, 50)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_cluster_arguments_carry_the_environment_s_defaults(stack: str) -> None:
+    parsed = settings.parse_config(stack_file_config(stack))
+    args = parsed.cluster_args(tags=parsed.resource_tags(stack))
+    assert args.availability_zone_count == (3 if stack == "prod" else 2)
+    assert args.log_retention_days == (365 if stack == "prod" else 90)
+    assert args.deletion_protection is (stack == "prod")
+    assert args.addon_versions == DEFAULT_ADDON_VERSIONS[parsed.cluster.kubernetes_version]
+    assert [g.name for g in args.node_groups] == [g.name for g in parsed.cluster.node_groups]
+    assert list(args.repositories) == [w.name for w in parsed.workloads]
+    assert args.tags == {"nhi-platform/stack": stack, "nhi-platform/environment": stack}

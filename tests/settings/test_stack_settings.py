@@ -77,7 +77,7 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
         ),
         (
             _set([W, 0, "replica"], 3),
-            f"{W}[0].replica: unknown key (check its spelling against the README's settings table)",
+            f"{W}[0].replica: unknown key (check its spelling against docs/reference/settings.md)",
         ),
         (
             _set(["nhi-platform:environment"], "qa"),
@@ -90,7 +90,8 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
         ),
         (
             _set([C, "vpcCidr"], "8.8.0.0/16"),
-            f"{C}.vpcCidr: expected a private IPv4 CIDR from /16 to /20 (room for 3 public and 3 private subnets), got '8.8.0.0/16'",
+            f"{C}.vpcCidr: expected a private IPv4 CIDR from /16 to /20 (room for 3 public and 3 private subnets), "
+            "got '8.8.0.0/16'",
         ),
         (
             _set([C, "publicEndpointCidrs"], ["0.0.0.0/0"]),
@@ -106,7 +107,8 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
         ),
         (
             _set([C, "nodeGroups", 0, "bottlerocketRelease"], "latest"),
-            f"{C}.nodeGroups[0].bottlerocketRelease: expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got 'latest'",
+            f"{C}.nodeGroups[0].bottlerocketRelease: expected a pinned Bottlerocket release such as "
+            "'1.41.0-2b4c1d53' (version-commit), got 'latest'",
         ),
         (
             _set([C, "nodeGroups", 0, "metadataHopLimit"], 2),

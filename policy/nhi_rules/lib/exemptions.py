@@ -14,9 +14,9 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from nhi_rules.contract import EXEMPTION_PREFIX
 from nhi_rules.lib.props import get, str_map
 
-EXEMPTION_PREFIX = "exempt.policy.nhi-platform.io/"
 MIN_REASON_LENGTH = 15
 _PLACEHOLDERS = {"todo", "tbd", "n/a", "na", "none", "exempt", "temporary", "fixme"}
 

@@ -6,21 +6,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nhi_rules.contract import WORKLOAD_TEMPLATES
 from nhi_rules.lib.props import as_str, get, is_map, maps, str_map, strings
 
-POD = "kubernetes:core/v1:Pod"
-# Type token -> path from the props to the pod spec's parent (the object with metadata + spec).
-WORKLOADS: dict[str, tuple[str, ...]] = {
-    POD: (),
-    "kubernetes:apps/v1:Deployment": ("spec", "template"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template"),
-    "kubernetes:apps/v1:ReplicaSet": ("spec", "template"),
-    "kubernetes:core/v1:ReplicationController": ("spec", "template"),
-    "kubernetes:batch/v1:Job": ("spec", "template"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
-WORKLOAD_TYPES = tuple(WORKLOADS)
+WORKLOAD_TYPES = tuple(WORKLOAD_TEMPLATES)
 NAMESPACE = "kubernetes:core/v1:Namespace"
 SERVICE = "kubernetes:core/v1:Service"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
@@ -48,7 +37,7 @@ class Container:
 
 
 def pod_template(resource_type: str, props: Any) -> PodTemplate | None:
-    prefix = WORKLOADS.get(resource_type)
+    prefix = WORKLOAD_TEMPLATES.get(resource_type)
     if prefix is None:
         return None
     holder = get(props, *prefix) if prefix else props

@@ -47,7 +47,7 @@ SERVICE = "kubernetes:core/v1:Service"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 # AWS's own documentation example credentials: obviously fake, and still caught as secrets.
-EXAMPLE_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+AWS_DOCS_EXAMPLE_CREDENTIAL = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 FOREIGN_IMAGE = "docker.io/library/nginx@sha256:" + "4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac"
 
 
@@ -189,7 +189,7 @@ def _append_statement(statement: dict) -> Callable[[dict], None]:
 
 def _user_data_with_secret(encoded: Any) -> str:
     text = base64.b64decode(encoded).decode()
-    text += f'\n[settings.aws]\naws_secret_access_key = "{EXAMPLE_SECRET_KEY}"\n'
+    text += f'\n[settings.aws]\naws_secret_access_key = "{AWS_DOCS_EXAMPLE_CREDENTIAL}"\n'
     return base64.b64encode(text.encode()).decode()
 
 
@@ -587,7 +587,7 @@ BREAKAGES: tuple[Breakage, ...] = (
         DEPLOYMENT,
         "workloads-payments-rollout-blue",
         (*APP, "env"),
-        to([k8s.core.v1.EnvVarArgs(name="AWS_SECRET_ACCESS_KEY", value=EXAMPLE_SECRET_KEY)]),
+        to([k8s.core.v1.EnvVarArgs(name="AWS_SECRET_ACCESS_KEY", value=AWS_DOCS_EXAMPLE_CREDENTIAL)]),
         "a plaintext secret in env",
     ),
     Breakage(

@@ -4,8 +4,9 @@ and its outputs serialised into an SSM parameter (captures record inputs, not co
 import pulumi
 import pulumi_aws as aws
 
-from components.cluster import Cluster, ClusterArgs, NodeGroupSpec
-from components.node_group import AmiType
+from components.addons import AddonVersions
+from components.cluster import Cluster, ClusterArgs
+from components.node_group import AmiType, NodeGroupOptions
 
 cluster = Cluster(
     "demo",
@@ -19,7 +20,7 @@ cluster = Cluster(
             "arn:aws:iam::123456789012:role/ops/break-glass",
         ],
         node_groups=[
-            NodeGroupSpec(
+            NodeGroupOptions(
                 name="arm",
                 instance_types=["m7g.large"],
                 ami_type=AmiType.BOTTLEROCKET_ARM_64,
@@ -29,10 +30,12 @@ cluster = Cluster(
                 max_size=3,
             )
         ],
-        vpc_cni_version="v1.20.4-eksbuild.1",
-        coredns_version="v1.12.4-eksbuild.1",
-        kube_proxy_version="v1.34.1-eksbuild.2",
-        pod_identity_agent_version="v1.3.9-eksbuild.3",
+        addon_versions=AddonVersions(
+            vpc_cni="v1.20.4-eksbuild.1",
+            coredns="v1.12.4-eksbuild.1",
+            kube_proxy="v1.34.1-eksbuild.2",
+            pod_identity_agent="v1.3.9-eksbuild.3",
+        ),
         account_id="123456789012",
         region="eu-west-1",
         repositories=["api", "team/worker"],

@@ -1,0 +1,151 @@
+"""The value types of stack file fields: each validates one value and says what was expected, with the value it
+got. Patterns that components check too come from `components.identifiers`, so both say the same thing."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from components.identifiers import (
+    DNS_LABEL_RE,
+    POLICY_ARN_RE,
+    ROLE_ARN_RE,
+    is_github_owner,
+    is_github_repository,
+)
+from components.pods import DIGEST_REF_RE
+
+# Bottlerocket releases are published as <semver>-<8 hex commit>; EKS takes them as `releaseVersion`.
+BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}$")
+ADDON_VERSION_RE = re.compile(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$")
+REGISTRY_HOST_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?$")
+# The widest allow-list entry for a public API endpoint: offices and CI runners, never a continent.
+MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
+
+
+def _dns_label(value: str) -> str:
+    if not DNS_LABEL_RE.match(value):
+        raise ValueError(
+            "expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
+            f"at most 63 characters), got {value!r}"
+        )
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"expected a CIDR block such as 10.40.0.0/16, got {value!r}") from None
+    return str(network)
+
+
+def _public_cidr(value: str) -> str:
+    value = _cidr(value)
+    network = ipaddress.ip_network(value)
+    if network.prefixlen == 0:
+        raise ValueError(
+            f"the API endpoint is never open to the whole internet: {value!r} is refused; "
+            "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint"
+        )
+    # 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too: bound each entry, not only /0.
+    widest = MIN_PUBLIC_PREFIX[network.version]
+    if network.prefixlen < widest:
+        raise ValueError(
+            f"expected a CIDR of /{widest} or narrower for the public API endpoint, got {value!r}: "
+            "list the ranges of your offices or CI runners"
+        )
+    return value
+
+
+def _vpc_cidr(value: str) -> str:
+    value = _cidr(value)
+    network = ipaddress.ip_network(value)
+    if network.version != 4 or not 16 <= network.prefixlen <= 20 or not network.is_private:
+        raise ValueError(
+            f"expected a private IPv4 CIDR from /16 to /20 (room for 3 public and 3 private subnets), got {value!r}"
+        )
+    return value
+
+
+def _role_arn(value: str) -> str:
+    if not ROLE_ARN_RE.match(value):
+        raise ValueError(
+            f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}"
+        )
+    return value
+
+
+def _policy_arn(value: str) -> str:
+    if not POLICY_ARN_RE.match(value):
+        raise ValueError(
+            f"expected a customer-managed IAM policy ARN such as "
+            f"arn:aws:iam::111122223333:policy/workload-boundary, got {value!r}"
+        )
+    return value
+
+
+def _github_owner(value: str) -> str:
+    if not is_github_owner(value):
+        raise ValueError(
+            f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
+            f"at most 39), got {value!r}"
+        )
+    return value
+
+
+def _github_repository(value: str) -> str:
+    if not is_github_repository(value):
+        raise ValueError(
+            f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), got {value!r}"
+        )
+    return value
+
+
+def _bottlerocket_release(value: str) -> str:
+    if not BOTTLEROCKET_RELEASE_RE.match(value):
+        raise ValueError(
+            f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got {value!r}"
+        )
+    return value
+
+
+def _addon_version(value: str) -> str:
+    if not ADDON_VERSION_RE.match(value):
+        raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
+    return value
+
+
+def _image_digest(value: str) -> str:
+    if not DIGEST_REF_RE.match(value):
+        raise ValueError(
+            "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
+            f"got {value!r} (tags are mutable and are refused)"
+        )
+    return value
+
+
+def _registry_host(value: str) -> str:
+    if not REGISTRY_HOST_RE.match(value):
+        raise ValueError(
+            f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}"
+        )
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+PublicCidr = Annotated[str, AfterValidator(_public_cidr)]
+VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
+RoleArn = Annotated[str, AfterValidator(_role_arn)]
+PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
+BottlerocketRelease = Annotated[str, AfterValidator(_bottlerocket_release)]
+GitHubOwner = Annotated[str, AfterValidator(_github_owner)]
+GitHubRepository = Annotated[str, AfterValidator(_github_repository)]
+AddonVersion = Annotated[str, AfterValidator(_addon_version)]
+ImageDigest = Annotated[str, AfterValidator(_image_digest)]
+RegistryHost = Annotated[str, AfterValidator(_registry_host)]
+Port = Annotated[int, Field(ge=1, le=65535)]
