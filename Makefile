@@ -14,7 +14,6 @@ install: $(VENV)/.installed
 $(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 preflight: install
@@ -39,16 +38,12 @@ lint: install
 
 # Graphviz's `dot` draws `nhi inventory --graph` (its tests render pictures): Debian's package, installed when
 # missing (CI runs as root; elsewhere through sudo). On other systems install Graphviz first (brew install graphviz).
-.PHONY: graphviz inventory-graph
+.PHONY: graphviz
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { \
 	  echo "Installing Graphviz (dot) for nhi inventory --graph"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
-
-# The picture in the README (a test fails when it is stale).
-inventory-graph: install graphviz
-	$(PY) -m nhi inventory --stack dev --graph docs/inventory-dev.svg
 
 bench: install
 	$(PY) benchmarks/preflight_bench.py

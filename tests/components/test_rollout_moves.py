@@ -127,7 +127,7 @@ def test_a_release_never_touches_a_live_slot(prod_file: Path) -> None:
 
 
 def test_a_staging_promote_also_swaps_replica_counts_but_not_templates(tmp_path: Path) -> None:
-    """Outside prod the idle slot keeps 1 replica: a promote scales the slots too (documented in the README)."""
+    """Outside prod the idle slot keeps 1 replica: a promote scales the slots too (documented in docs/releases.md)."""
     path = tmp_path / "Pulumi.staging.yaml"
     shutil.copy(REPO / "stacks" / "Pulumi.staging.yaml", path)
     rollout("promote", "--stack-file", str(path), "--workload", "orders")

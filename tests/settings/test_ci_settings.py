@@ -92,7 +92,7 @@ def test_the_provider_tags_every_resource_with_the_stack_s_environment(tags: Any
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_stack_makes_its_deploy_role_a_cluster_admin(stack: str) -> None:
     """CI applies the Kubernetes objects too, through the deploy role: the stack file lists it among the
-    cluster's admins (README: CI). Not a settings rule: a fork may grant its pipeline narrower RBAC itself."""
+    cluster's admins (docs/ci.md). Not a settings rule: a fork may grant its pipeline narrower RBAC itself."""
     parsed = settings.stack_file_settings(REPO / "stacks" / f"Pulumi.{stack}.yaml")
     assert parsed.ci_deploy_role_arn in parsed.cluster.admin_role_arns
 
