@@ -15,7 +15,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import annotated_types
@@ -219,7 +219,7 @@ def section(model: type[BaseModel], path: str) -> list[str]:
     return lines + table(("key", "type", "default", "constraints", "description"), rows) + [""]
 
 
-def defaults_table(title: str, defaults: dict[str, Any], key_name: str) -> list[str]:
+def defaults_table(title: str, defaults: Mapping[str, Any], key_name: str) -> list[str]:
     """A table of dataclass defaults keyed by one value (add-on versions by Kubernetes version)."""
     if not defaults:
         return []
