@@ -27,6 +27,7 @@ MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
 
 
 def _dns_label(value: str) -> str:
+    """A DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters."""
     if not DNS_LABEL_RE.match(value):
         raise ValueError(
             "expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
@@ -36,6 +37,7 @@ def _dns_label(value: str) -> str:
 
 
 def _cidr(value: str) -> str:
+    """A CIDR block such as `10.40.0.0/16` (host bits unset)."""
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError:
@@ -44,6 +46,7 @@ def _cidr(value: str) -> str:
 
 
 def _public_cidr(value: str) -> str:
+    """A CIDR of /16 or narrower (IPv6 /48); never `/0` or wide halves of the internet."""
     value = _cidr(value)
     network = ipaddress.ip_network(value)
     if network.prefixlen == 0:
@@ -62,6 +65,7 @@ def _public_cidr(value: str) -> str:
 
 
 def _vpc_cidr(value: str) -> str:
+    """A private IPv4 CIDR from /16 to /20."""
     value = _cidr(value)
     network = ipaddress.ip_network(value)
     if network.version != 4 or not 16 <= network.prefixlen <= 20 or not network.is_private:
@@ -72,6 +76,7 @@ def _vpc_cidr(value: str) -> str:
 
 
 def _role_arn(value: str) -> str:
+    """An IAM role ARN such as `arn:aws:iam::111122223333:role/platform-admins`."""
     if not ROLE_ARN_RE.match(value):
         raise ValueError(
             f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}"
@@ -80,6 +85,7 @@ def _role_arn(value: str) -> str:
 
 
 def _policy_arn(value: str) -> str:
+    """A customer-managed IAM policy ARN such as `arn:aws:iam::111122223333:policy/workload-boundary`."""
     if not POLICY_ARN_RE.match(value):
         raise ValueError(
             f"expected a customer-managed IAM policy ARN such as "
@@ -89,6 +95,7 @@ def _policy_arn(value: str) -> str:
 
 
 def _github_owner(value: str) -> str:
+    """A GitHub organisation or user name: letters, digits and inner single '-', at most 39."""
     if not is_github_owner(value):
         raise ValueError(
             f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
@@ -98,6 +105,7 @@ def _github_owner(value: str) -> str:
 
 
 def _github_repository(value: str) -> str:
+    """A GitHub repository name: letters, digits, '.', '_' and '-', at most 100."""
     if not is_github_repository(value):
         raise ValueError(
             f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), got {value!r}"
@@ -106,6 +114,7 @@ def _github_repository(value: str) -> str:
 
 
 def _bottlerocket_release(value: str) -> str:
+    """A pinned Bottlerocket release, version-commit, such as `1.41.0-2b4c1d53`."""
     if not BOTTLEROCKET_RELEASE_RE.match(value):
         raise ValueError(
             f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got {value!r}"
@@ -114,12 +123,14 @@ def _bottlerocket_release(value: str) -> str:
 
 
 def _addon_version(value: str) -> str:
+    """A pinned EKS add-on version such as `v1.20.4-eksbuild.1`."""
     if not ADDON_VERSION_RE.match(value):
         raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
     return value
 
 
 def _image_digest(value: str) -> str:
+    """An image pinned by digest: `REGISTRY/REPOSITORY@sha256:<64 hex>` (tags are refused)."""
     if not DIGEST_REF_RE.match(value):
         raise ValueError(
             "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
@@ -129,6 +140,7 @@ def _image_digest(value: str) -> str:
 
 
 def _registry_host(value: str) -> str:
+    """A registry host such as `111122223333.dkr.ecr.eu-west-1.amazonaws.com`."""
     if not REGISTRY_HOST_RE.match(value):
         raise ValueError(
             f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}"
