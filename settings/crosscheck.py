@@ -56,7 +56,7 @@ def unique_workload_names(config: dict[str, Any]) -> Iterator[Problem]:
 def namespaces_not_reserved(config: dict[str, Any]) -> Iterator[Problem]:
     for index, workload in _workloads(config):
         namespace = workload.get("namespace")
-        if namespace in RESERVED_NAMESPACES:
+        if isinstance(namespace, str) and namespace in RESERVED_NAMESPACES:
             yield Problem(
                 f"{WORKLOADS}[{index}].namespace",
                 f"expected an application namespace, got reserved namespace {namespace!r}",
@@ -227,10 +227,11 @@ def rollout_transition(before: Mapping[str, Any], after: Mapping[str, Any]) -> l
     One rule: the slot that is live after the change keeps the image it had. Otherwise either the live slot
     is patched in place (a release onto the live slot) or traffic moves to an image whose gate has not run
     (a release and a promote in one step: the gate would test the preview Service while it flips away)."""
-    previous = {w.get("name"): w.get("rollout") for _, w in _dicts(before.get(WORKLOADS))}
+    previous = {w["name"]: w.get("rollout") for _, w in _dicts(before.get(WORKLOADS)) if isinstance(w.get("name"), str)}
     problems = []
     for index, workload in _workloads(dict(after)):
-        old, new = previous.get(workload.get("name")), workload.get("rollout")
+        name = workload.get("name")
+        old, new = previous.get(name) if isinstance(name, str) else None, workload.get("rollout")
         if not (isinstance(old, dict) and isinstance(new, dict)):
             continue  # a new workload: nothing is live yet
         live = new.get("active")
@@ -249,7 +250,7 @@ def node_group_sizes(config: dict[str, Any]) -> Iterator[Problem]:
     if not isinstance(cluster, dict):
         return
     groups = _dicts(cluster.get("nodeGroups"))
-    names = Counter(g.get("name") for _, g in groups)
+    names = Counter(g.get("name") for _, g in groups if isinstance(g.get("name"), str))
     for index, group in groups:
         path = f"{CLUSTER}.nodeGroups[{index}]"
         sizes = [
@@ -281,7 +282,8 @@ def endpoint_cidrs_are_not_the_vpc(config: dict[str, Any]) -> Iterator[Problem]:
         vpc = ipaddress.ip_network(cluster["vpcCidr"])
     except ValueError:
         return
-    for index, cidr in enumerate(cluster.get("publicEndpointCidrs") or []):
+    cidrs = cluster.get("publicEndpointCidrs")
+    for index, cidr in enumerate(cidrs if isinstance(cidrs, list) else []):
         try:
             network = ipaddress.ip_network(cidr)
         except (TypeError, ValueError):
@@ -299,7 +301,8 @@ def node_group_single_architecture(config: dict[str, Any]) -> Iterator[Problem]:
     if not isinstance(cluster, dict):
         return
     for index, group in _dicts(cluster.get("nodeGroups")):
-        types = [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
+        listed = group.get("instanceTypes")
+        types = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
         kinds = {instance_architecture(t).value for t in types}
         if len(kinds) > 1:
             yield Problem(
