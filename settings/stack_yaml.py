@@ -16,7 +16,8 @@ yaml.v3 read it, and refuses, with the file, line, column and key path, every fo
   Dates, `!!binary`, `!!set`, `!!python/...` and application tags (`!Ref`) are refused.
 - keys: text only, each at most once per mapping (yaml.v3 refuses a repeated key too); `<<` merges as in
   yaml.v3 (the mapping's own keys win, then earlier merged mappings).
-- aliases: never recursive, and together they may expand the document by at most `MAX_ALIAS_VALUES` values;
+- anchors: each name defined once; aliases: never recursive, and together they may expand the document by at most
+  `MAX_ALIAS_VALUES` values;
   nesting at most `MAX_DEPTH` levels; the file at most `MAX_BYTES`; one document.
 - encoding: UTF-8, with or without a byte order mark; anything else is refused with the byte offset.
 
@@ -257,6 +258,7 @@ class _Builder:
         self.stack: list[_Collection] = []
         self.anchors: dict[str, tuple[Any, int] | None] = {}
         """Each anchor's value and size; None while its collection is still open."""
+        self.anchor_lines: dict[str, int] = {}
         self.alias_values = 0
         self.documents = 0
         self.root: Any = None
@@ -301,7 +303,7 @@ class _Builder:
         except Refused as refused:
             self.fail(event, str(refused))
         if event.anchor is not None:
-            self.anchors[event.anchor] = (value, 1)
+            self.define(event, (value, 1))
         self.add(value, 1, event)
 
     def start(self, event: MappingStartEvent | SequenceStartEvent) -> None:
@@ -314,7 +316,7 @@ class _Builder:
         if len(self.stack) >= MAX_DEPTH:
             self.fail(event, f"nested deeper than {MAX_DEPTH} levels (a stack file nests about 7)")
         if event.anchor is not None:
-            self.anchors[event.anchor] = None
+            self.define(event, None)
         part = None if top is None else len(top.value) if isinstance(top.value, list) else top.key
         self.stack.append(_Collection({} if is_map else [], event.anchor, part))
 
@@ -327,6 +329,18 @@ class _Builder:
         if done.anchor is not None:
             self.anchors[done.anchor] = (done.value, done.size)
         self.add(done.value, done.size, event)
+
+    def define(
+        self, event: ScalarEvent | MappingStartEvent | SequenceStartEvent, value: tuple[Any, int] | None
+    ) -> None:
+        """Name a value with its anchor; a name is given once (yaml.v3 would let a second one win, ruamel warns)."""
+        if event.anchor in self.anchor_lines:
+            first = self.anchor_lines[event.anchor] + 1
+            self.fail(
+                event, f"the anchor &{event.anchor} is defined twice (first at line {first}): give each its own name"
+            )
+        self.anchor_lines[event.anchor] = event.start_mark.line
+        self.anchors[event.anchor] = value
 
     def alias(self, event: AliasEvent) -> None:
         if event.anchor not in self.anchors:
@@ -447,10 +461,10 @@ def decode_stack_bytes(data: bytes, source: str) -> str:
         ) from None
 
 
-def read_stack_bytes(path: Path) -> bytes:
-    """The bytes of a stack file, refused (StackFileError) when it is not a regular file, cannot be read, or is
-    larger than MAX_BYTES."""
-    source = str(path)
+def read_stack_bytes(path: Path, source: str | None = None) -> bytes:
+    """The bytes of a stack file, refused (StackFileError, naming `source`, by default the path) when it is not a
+    regular file, cannot be read, or is larger than MAX_BYTES."""
+    source = source or str(path)
     try:
         # O_NONBLOCK: a named pipe opens at once (and is then refused) instead of waiting for a writer.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

@@ -216,6 +216,9 @@ def test_a_recursive_alias_is_refused() -> None:
     )
     assert "inside its own anchor" in str(refused("a: &m {b: *m}\n"))
     assert "names no anchor before it" in str(refused("a: *nowhere\n"))
+    assert str(refused("a: &x 1\nb: &x [2]\nc: *x\n")) == (
+        f"{SOURCE}, line 2, column 4 (b): the anchor &x is defined twice (first at line 1): give each its own name"
+    )
 
 
 def billion_laughs(levels: int) -> str:
