@@ -72,24 +72,20 @@ def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
         for flow_index, flow in _dicts(workload.get("ingress")):
             path = f"{WORKLOADS}[{index}].ingress[{flow_index}]"
             source = flow.get("from")
+            # A missing or invalid port is pydantic's to report; the flow's ports are checked once both are valid.
+            port, own_port = _port(flow.get("port")), _port(workload.get("port"))
             if isinstance(source, str) and source not in by_name:
                 yield Problem(
                     f"{path}.from", f"expected the name of a workload in this stack ({known}), got {source!r}"
                 )
-            elif isinstance(source, str) and not _declares_egress(by_name[source], me, flow.get("port")):
+            elif isinstance(source, str) and port is not None and not _declares_egress(by_name[source], me, port):
                 yield Problem(
                     path,
-                    f"{source!r} must declare the matching egress {{to: {me}, port: {flow.get('port')}}}"
+                    f"{source!r} must declare the matching egress {{to: {me}, port: {port}}}"
                     " (both ends of a flow are declared)",
                 )
-            if (
-                flow.get("port") is not None
-                and workload.get("port") is not None
-                and flow.get("port") != workload.get("port")
-            ):
-                yield Problem(
-                    f"{path}.port", f"expected {me!r}'s own port {workload.get('port')}, got {flow.get('port')!r}"
-                )
+            if port is not None and own_port is not None and port != own_port:
+                yield Problem(f"{path}.port", f"expected {me!r}'s own port {own_port}, got {port!r}")
         for flow_index, flow in _dicts(workload.get("egress")):
             path = f"{WORKLOADS}[{index}].egress[{flow_index}]"
             target = flow.get("to")
@@ -98,15 +94,22 @@ def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
             if target not in by_name:
                 yield Problem(f"{path}.to", f"expected the name of a workload in this stack ({known}), got {target!r}")
                 continue
-            target_port = by_name[target].get("port")
-            if flow.get("port") != target_port:
-                yield Problem(f"{path}.port", f"expected {target!r}'s port {target_port}, got {flow.get('port')!r}")
-            elif not _declares_ingress(by_name[target], me, flow.get("port")):
+            port, target_port = _port(flow.get("port")), _port(by_name[target].get("port"))
+            if port is None or target_port is None:
+                continue  # pydantic reports a missing or invalid port
+            if port != target_port:
+                yield Problem(f"{path}.port", f"expected {target!r}'s port {target_port}, got {port!r}")
+            elif not _declares_ingress(by_name[target], me, port):
                 yield Problem(
                     path,
-                    f"{target!r} must declare the matching ingress {{from: {me}, port: {flow.get('port')}}}"
+                    f"{target!r} must declare the matching ingress {{from: {me}, port: {port}}}"
                     " (both ends of a flow are declared)",
                 )
+
+
+def _port(value: Any) -> int | None:
+    """A port as settings accept it (an integer, not a boolean), else None: pydantic reports the value."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _declares_egress(workload: dict[str, Any], target: Any, port: Any) -> bool:

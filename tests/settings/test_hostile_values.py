@@ -69,3 +69,14 @@ def test_the_rollout_transition_rule_takes_any_shape_of_name(value: Any) -> None
     after = replaced(before, (W, 0, "name"), value)
     assert rollout_transition(after, before) == []
     assert rollout_transition(before, after) == []
+
+
+def test_a_refused_port_is_reported_once_not_again_by_every_flow_that_names_it() -> None:
+    config = stack_file_config("dev")
+    for workload in config[W]:
+        workload["port"] = "2:14:40"  # what YAML 1.1 read as 8080; text for the Pulumi CLI and for settings
+    with pytest.raises(SettingsError) as error:
+        parse_config(config)
+    assert {str(p) for p in error.value.problems} == {
+        f"{W}[{index}].port: expected a valid integer, got '2:14:40'" for index in range(len(config[W]))
+    }
