@@ -98,6 +98,8 @@ _GO_FLOAT = _CORE_FLOAT
 _GO_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?\Z")
 TIMESTAMP = "timestamp"
 _INT64 = range(-(2**63), 2**63)
+_LONGEST_NUMBER = 100
+"""Longer integer literals are refused before conversion (64 bits are at most 66 characters, as binary)."""
 _UINT64_MAX = 2**64 - 1
 
 
@@ -167,6 +169,9 @@ def plain_scalar(text: str) -> Any:
         return _WORDS[text]
     if text[0] not in _NUMBER_START:
         return text
+    if len(text) > _LONGEST_NUMBER and (_CORE_INT.match(text) or _GO_INT.match(text.replace("_", ""))):
+        # Beyond 64 bits (a float to yaml.v3), and too long for Python's int() to convert.
+        raise Refused(f"{text[:20]}... is an integer of {len(text)} characters, beyond 64 bits: {QUOTE_IT}")
     core, go = _core_number(text), _go_number(text)
     if core is None and go is None:
         return text

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from settings import stack_yaml
 from settings.errors import StackFileError
@@ -105,6 +108,8 @@ DISAGREED = [
     ("+0x1F", "+0x1F is the number 31 to the Pulumi CLI (yaml.v3) but text in YAML 1.2"),
     ("-0o17", "-0o17 is the number -15 to the Pulumi CLI (yaml.v3) but text in YAML 1.2"),
     ("123456789012345678901", "123456789012345678901 is beyond 64 bits"),
+    ("9" * 5000, "99999999999999999999... is an integer of 5000 characters, beyond 64 bits"),
+    ("0b" + "1" * 200, "0b111111111111111111... is an integer of 202 characters, beyond 64 bits"),
     ("2026-11-24", "2026-11-24 is a timestamp to the Pulumi CLI (yaml.v3)"),
     ("2026-11-24T10:00:00Z", "2026-11-24T10:00:00Z is a timestamp to the Pulumi CLI (yaml.v3)"),
     (".inf", ".inf is not a finite number"),
@@ -114,7 +119,7 @@ DISAGREED = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), DISAGREED, ids=[t for t, _ in DISAGREED])
+@pytest.mark.parametrize(("text", "reason"), DISAGREED, ids=[t[:24] for t, _ in DISAGREED])
 def test_forms_the_readers_disagree_on_are_refused_where_they_are(text: str, reason: str) -> None:
     error = refused(f"config:\n  nhi-platform:workloads:\n    - name: a\n      port: {text}\n")
     assert str(error) == (
@@ -328,3 +333,16 @@ def test_the_generated_benchmark_stacks_read_as_before() -> None:
         sys.path.remove(str(REPO / "benchmarks"))
     text = yaml.safe_dump(generate(50), sort_keys=False)
     assert parse_stack_text(text, SOURCE) == yaml.safe_load(text)
+
+
+YAMLISH = "abc019_.-+:,#&*!|>'\"%@`[]{}?<=~ \t\n\r\x85\u2028é\x00\x07\ufeff"
+
+
+@hypothesis_settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=YAMLISH, max_size=120) | st.binary(max_size=120))
+def test_any_input_is_read_or_refused_in_one_line(data: str | bytes) -> None:
+    try:
+        text = data if isinstance(data, str) else decode_stack_bytes(data, SOURCE)
+        parse_stack_text(text, SOURCE)
+    except StackFileError as error:
+        assert str(error).startswith(SOURCE) and "\n" not in str(error)
