@@ -64,7 +64,7 @@ def test_a_failing_output_fails_the_run_with_the_shortcuts_on_and_off(
     )
     # The SDK's own wait may surface the failure wrapped in the registration's error: the same cause, and still
     # one clear failure of the run.
-    with pytest.raises(PreflightError, match=r"The program failed.*cannot derive a name from apps"):
+    with pytest.raises(PreflightError, match=r"(?s)The program failed.*cannot derive a name from apps"):
         _capture(tmp_path, "dev")
 
 
