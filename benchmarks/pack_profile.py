@@ -17,12 +17,18 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policy"))  # the pack's import root, as Pulumi runs it
+
 from pulumi_policy import EnforcementLevel
 from table import print_table
 
 from nhi.preflight.analyzer import _Analysis
 from nhi.preflight.capture import capture_program
 from nhi.preflight.program import load_program, stack_config
+from nhi_rules import sdk_seam
+from nhi_rules.lib import collection
+from nhi_rules.registry import POLICIES
+from nhi_rules.sdk_seam import servicer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,12 +41,6 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
-
-    sys.path.insert(0, str(REPO / "policy"))  # the pack's import root, as Pulumi runs it
-    from nhi_rules import sdk_seam
-    from nhi_rules.lib import collection
-    from nhi_rules.registry import POLICIES
-    from nhi_rules.sdk_seam import servicer
 
     tuned = collection.tune()  # as policy/__main__.py does
     shortcuts = sdk_seam.install()

@@ -13,7 +13,7 @@ import yaml
 from .errors import PreflightError
 
 # An encrypted config value cannot be decrypted offline; the program sees this stand-in, marked secret.
-SECRET_STAND_IN = "preflight-secret-stand-in"
+ENCRYPTED_STAND_IN = "preflight-secret-stand-in"
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def stack_config(program: Program, stack: str | None = None, stack_file: Path | 
     for key, value in (raw or {}).items():
         full = _full_key(program.project, str(key))
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full] = SECRET_STAND_IN
+            values[full] = ENCRYPTED_STAND_IN
             secret_keys.append(full)
         else:
             values[full] = _as_config_string(value)

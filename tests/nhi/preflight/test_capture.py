@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nhi.preflight import wire
 from nhi.preflight.capture import capture_program
-from nhi.preflight.program import SECRET_STAND_IN, load_program, stack_config
+from nhi.preflight.program import ENCRYPTED_STAND_IN, load_program, stack_config
 from nhi.preflight.report import Verdict, to_json
 
 TESTS = Path(__file__).resolve().parents[2]
@@ -58,10 +58,10 @@ def test_secrets_reach_packs_signed_and_json_redacted() -> None:
     capture = _capture(SECRETS)
     secret = next(r for r in capture.resources if r.name == "token")
     # The SDK marks the whole property secret when any part of it is.
-    assert secret.inputs["stringData"] == {wire.SIG_KEY: wire.SECRET_SIG, "value": {"token": SECRET_STAND_IN}}
+    assert secret.inputs["stringData"] == {wire.SIG_KEY: wire.SECRETS_SIG, "value": {"token": ENCRYPTED_STAND_IN}}
     document = to_json(Verdict(capture, [], 0.0, 0.0, 0.0))
     rendered = json.dumps(document)
-    assert SECRET_STAND_IN not in rendered
+    assert ENCRYPTED_STAND_IN not in rendered
     assert next(r for r in document["resources"] if r["name"] == "token")["inputs"]["stringData"] == "[secret]"
 
 
