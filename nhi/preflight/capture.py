@@ -295,17 +295,18 @@ def capture_program(
     )
 
 
-# Whether a run's garbage is finalised as soon as it ends. A process that exits without interpreter teardown
-# once its reports are written (the `nhi` command) never meets that garbage again, and collecting a large
-# heap costs (measured: 0.45 s at 2,236 resources, 2.2 s at 8,701); it freezes the heap instead, so that
-# the collections of what follows do not scan it either.
-_finalise_run_garbage = True
+class _ThisProcess:
+    """Whether a run's garbage is finalised as soon as it ends. A process that exits without interpreter
+    teardown once its reports are written (the `nhi` command) never meets that garbage again, and collecting a
+    large heap costs (measured: 0.45 s at 2,236 resources, 2.2 s at 8,701); it freezes the heap instead, so
+    that the collections of what follows do not scan it either."""
+
+    finalise_run_garbage = True
 
 
 def process_exits_after_run() -> None:
     """Tell the capture that this process exits without teardown after its runs: skip the final collection."""
-    global _finalise_run_garbage  # noqa: PLW0603 a property of the whole process
-    _finalise_run_garbage = False
+    _ThisProcess.finalise_run_garbage = False
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -323,7 +324,7 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-        if _finalise_run_garbage:
+        if _ThisProcess.finalise_run_garbage:
             gc.collect()  # finalise the run's garbage now, while nothing else is running
         else:
             gc.freeze()  # later collections (building the packs' requests, the report) need not scan the run's heap
