@@ -88,6 +88,13 @@ def _apply(shortcut: Shortcut) -> tuple[State, Undo | None]:
     return State(shortcut.name, True, ", ".join(f"{d} {v}" for d, v in versions.items())), undo
 
 
+def require(target: Any, *names: str) -> None:
+    """Raise AttributeError naming what a shortcut reads of the SDK at call time and no longer finds."""
+    missing = [name for name in names if not hasattr(target, name)]
+    if missing:
+        raise AttributeError(f"{getattr(target, '__name__', type(target).__name__)} has no {', '.join(missing)}")
+
+
 def replace(*targets: tuple[Any, Mapping[str, Any]]) -> Undo:
     """Set attributes of SDK modules or classes, each given as (target, {name: new value}), and return what
     restores the SDK's own. The new values are built by the caller before this runs, so a name that is missing

@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from .gate import Shortcut, Undo, replace
+from .gate import Shortcut, Undo, replace, require
 
 TESTED = {"pulumi": ("3.272.0",)}
 
@@ -54,11 +54,8 @@ def apply() -> Undo:
     stack = importlib.import_module("pulumi.runtime.stack")
     settings = importlib.import_module("pulumi.runtime.settings")
     rpc_manager_of, state = settings._get_rpc_manager, settings.SETTINGS
-    rpc_manager = rpc_manager_of()
-    for attribute in ("rpcs", "unhandled_exception", "exception_traceback"):  # what the wait reads, checked now
-        getattr(rpc_manager, attribute)
-    for attribute in ("lock", "outputs"):
-        getattr(state, attribute)
+    require(rpc_manager_of(), "rpcs", "unhandled_exception", "exception_traceback")  # what the wait reads
+    require(state, "lock", "outputs")
     return replace((stack, {"wait_for_rpcs": _linear_wait(rpc_manager_of, state)}))
 
 

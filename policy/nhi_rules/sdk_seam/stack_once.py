@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from . import servicer
-from .gate import Shortcut, Undo, replace
+from .gate import Shortcut, Undo, replace, require
 
 TESTED = {"pulumi_policy": ("1.21.0",)}
-# What the SDK's AnalyzeStack uses from its module, looked up when the shortcut is applied.
+# What this AnalyzeStack reads of the SDK's module and servicer when it runs, checked when it is applied.
 SDK_NAMES = (
     "json_format",
     "deserialize_properties",
@@ -131,10 +131,8 @@ def apply() -> Undo:
     analyzer = servicer.servicer_class(
         servicer.POLICIES, servicer.STACK_TAGS, servicer.PACK_NAME, servicer.PACK_VERSION
     )
-    for name in SDK_NAMES:
-        getattr(sdk, name)
-    for name in SERVICER_METHODS:
-        getattr(analyzer, name)
+    require(sdk, *SDK_NAMES)
+    require(analyzer, *SERVICER_METHODS)
     return replace((analyzer, {"AnalyzeStack": _analyze_stack_once(sdk)}))
 
 
