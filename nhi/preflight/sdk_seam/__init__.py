@@ -1,16 +1,16 @@
 """The preflight's one seam to the pulumi SDK's internals: every use of a private name of the SDK lives here.
 
-While the preflight runs a program under the SDK's mocks, two parts of the SDK cost time that `pulumi preview`
-users never see from the preflight's results. Each shortcut below replaces one, for the capture only (`pulumi
-up` is untouched, and the SDK's own is put back when the capture ends):
+While the preflight runs a program under the SDK's mocks, two parts of the SDK take time without changing what
+is captured. Each shortcut below replaces one, during the capture only (the SDK's own is put back when it ends):
 
 - `linear_wait`: the wait for outstanding registrations in linear time (the SDK's loop is quadratic);
 - `source_positions`: each registration's source positions built from its frames, without reading sources.
 
 Each shortcut names the SDK versions it was tested with (its `TESTED` table) and is applied only on those, and
 only if every private name it needs is still there (`gate`); on any other SDK it is not applied and the SDK's
-own code runs: the same capture, only slower, and never an import error (the SDK's internals are looked up when
-a shortcut is applied, not when the preflight is imported).
+own code runs: the same capture, only slower (a program that fails may see its error as the SDK's wait surfaces
+it), and never an import error (the SDK's internals are looked up when a shortcut is applied, not when the
+preflight is imported).
 
 Environment:
 - NHI_PREFLIGHT_SDK_SEAM=0: apply no shortcut (the SDK's own behaviour, for comparing captures);
@@ -19,8 +19,9 @@ Environment:
 The pack has its own seam (policy/nhi_rules/sdk_seam, NHI_POLICY_SDK_SEAM...): the pack is a process of its
 own, which inherits the preflight's environment.
 
-After an SDK upgrade: run tests/nhi/preflight/test_sdk_seam.py with the new version; where the answers are still
-the SDK's, add the version to the shortcut's `TESTED` table."""
+After an SDK upgrade the shortcuts stand aside until their tables name the new version: add it, run
+tests/nhi/preflight/test_sdk_seam.py (it compares the answers with the SDK's own on real programs), and keep it
+only if they agree; otherwise update the shortcut for the new SDK, or leave it off."""
 
 from __future__ import annotations
 
