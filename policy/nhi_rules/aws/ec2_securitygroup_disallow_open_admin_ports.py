@@ -1,5 +1,7 @@
-"""No security group ingress opens an administration port to the internet: 0.0.0.0/0, ::/0, or ranges that
-together reach as much (nhi_rules.lib.addresses), across the CIDR lists and ingress rules of one resource."""
+"""No security group ingress opens an administration port to the internet: 0.0.0.0/0, ::/0, or the internet in
+pieces (0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1, a public /8's worth of smaller ranges), added up over the CIDR
+lists and ingress rules of one resource that reach the port (nhi_rules.lib.addresses: the union of the ranges,
+compared with the forbidden set)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""No security group ingress opens every port (or all traffic) to the internet: 0.0.0.0/0, ::/0, or ranges that
-together reach as much (nhi_rules.lib.addresses), across the CIDR lists, ingress rules and port ranges of one
-resource."""
+"""No security group ingress opens every port (or all traffic) to the internet: 0.0.0.0/0, ::/0, or the internet
+in pieces (0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1, a public /8's worth of smaller ranges), added up over the
+CIDR lists and ingress rules of one resource, including port ranges that add up to every port (0-32767 and
+32768-65535); nhi_rules.lib.addresses compares the union of the ranges with the forbidden set."""
 
 from __future__ import annotations
 

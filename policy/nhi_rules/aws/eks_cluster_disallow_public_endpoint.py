@@ -1,5 +1,6 @@
 """The EKS API endpoint is private, or public only to listed CIDRs that do not reach the internet: neither
-0.0.0.0/0 or ::/0 nor ranges that together reach as much (nhi_rules.lib.addresses)."""
+0.0.0.0/0 or ::/0 nor the internet in pieces (0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1, a public /8's worth of
+smaller ranges); nhi_rules.lib.addresses compares the union of the ranges with the forbidden set."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""NetworkPolicies allow named peers, never everyone: no empty rules or peers, no ipBlock that reaches the
-internet (0.0.0.0/0, ::/0, or blocks that together reach as much in one direction, `except` ranges taken out;
-nhi_rules.lib.addresses)."""
+"""NetworkPolicies allow named peers, never everyone: no empty rules or peers, and no ipBlocks that reach the
+internet, whether 0.0.0.0/0, ::/0 or the internet in pieces (0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1, a public
+/8's worth of smaller blocks), added up over the rules of one direction with their `except` ranges taken out
+(nhi_rules.lib.addresses: the union of the ranges, compared with the forbidden set)."""
 
 from __future__ import annotations
 

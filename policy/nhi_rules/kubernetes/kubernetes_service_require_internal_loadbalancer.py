@@ -1,4 +1,5 @@
-"""Services of type LoadBalancer are internal (public entry goes through a reviewed edge, not a Service)."""
+"""Services of type LoadBalancer are internal (public entry goes through a reviewed edge, not a Service), and
+their source ranges do not reach the internet, whole or in pieces (nhi_rules.lib.addresses)."""
 
 from __future__ import annotations
 

@@ -167,10 +167,7 @@ def describe_reach(version: int, count: int) -> str:
     return f"at least as many public IPv{version} addresses as a /{prefix}"
 
 
-LIMIT = (
-    f"a set of ranges may reach fewer public addresses than a /{INTERNET_PREFIX[4]} (IPv4) "
-    f"or a /{INTERNET_PREFIX[6]} (IPv6)"
-)
+LIMIT = f"the limit is fewer public addresses than a /{INTERNET_PREFIX[4]}, or a /{INTERNET_PREFIX[6]} for IPv6"
 """The forbidden set in words, for messages and docs."""
 
 
