@@ -18,6 +18,7 @@ read, and the cloud API refuses the rest.
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -160,11 +161,11 @@ PUBLIC_ADDRESSES = {version: _EVERYTHING.public_addresses(version) for version i
 
 
 def describe_reach(version: int, count: int) -> str:
-    """'every public IPv4 address', or the prefix of a network as large as `count`: 'as many ... as a /9'."""
+    """'every public IPv4 address', or the prefix of the network closest in size: 'about as many ... as a /9'."""
     if count >= PUBLIC_ADDRESSES[version]:  # the whole internet
         return f"every public IPv{version} address"
-    prefix = _BITS[version] - (count.bit_length() - 1) if count else _BITS[version]
-    return f"at least as many public IPv{version} addresses as a /{prefix}"
+    prefix = _BITS[version] - round(math.log2(count)) if count else _BITS[version]
+    return f"about as many public IPv{version} addresses as a /{prefix}"
 
 
 LIMIT = f"the limit is fewer public addresses than a /{INTERNET_PREFIX[4]}, or a /{INTERNET_PREFIX[6]} for IPv6"
