@@ -11,7 +11,7 @@ from pulumi_policy import Severity
 
 from nhi_rules.lib.addresses import LIMIT
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.network import INGRESS_TYPES, ingress_rules, port_exposure
+from nhi_rules.lib.network import INGRESS_TYPES, Exposure, ingress_rules, port_exposure
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "ec2-securitygroup-disallow-open-admin-ports"
@@ -37,8 +37,12 @@ CONFIG = {
 
 def check(subject: Subject) -> Iterator[str]:
     rules = [rule for rule in map(subject.known, ingress_rules(subject.type, subject.props)) if rule is not None]
+    exposures: dict[tuple[int, ...], Exposure] = {}  # ports reached by the same rules are judged once
     for port in subject.config["adminPorts"]:
-        exposure = port_exposure(rules, port)  # CIDRs are read only for rules that reach an admin port
+        key = tuple(index for index, rule in enumerate(rules) if rule.covers(port))
+        if key not in exposures:  # CIDRs are read only for rules that reach an admin port
+            exposures[key] = port_exposure([rules[index] for index in key])
+        exposure = exposures[key]
         for opening in exposure.openings:
             if opening.alone:
                 yield MSG_OPEN_ADMIN_PORT.format(path=opening.paths, port=port)

@@ -21,7 +21,7 @@ import ipaddress
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TypeVar
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -67,11 +67,15 @@ _NON_PUBLIC_V6 = tuple(
 
 def parse(value: object) -> Network | None:
     """The network a CIDR string names (surrounding spaces and host bits allowed); None for anything else."""
-    if not isinstance(value, str):
-        return None
+    return _parse(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Network | None:
+    # Cached: a stack repeats the same few CIDRs (its VPC, its offices) in many resources.
     try:
-        return ipaddress.ip_network(value.strip(), strict=False)
-    except (ValueError, TypeError):
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
         return None
 
 
@@ -92,7 +96,8 @@ def _subtract(networks: Iterable[N], removed: Iterable[N]) -> list[N]:
 
 
 def _merged(networks: Iterable[N], removed: Iterable[N] = ()) -> tuple[N, ...]:
-    return tuple(ipaddress.collapse_addresses(_subtract(networks, removed)))
+    remaining = _subtract(networks, removed)
+    return tuple(ipaddress.collapse_addresses(remaining)) if len(remaining) > 1 else tuple(remaining)
 
 
 def _count(networks: Iterable[N]) -> int:
@@ -125,6 +130,8 @@ class Ranges:
     @classmethod
     def union(cls, parts: Iterable[Ranges]) -> Ranges:
         listed = list(parts)
+        if len(listed) == 1:
+            return listed[0]
         return cls(
             _merged(n for part in listed for n in part.v4),
             _merged(n for part in listed for n in part.v6),
@@ -138,8 +145,17 @@ class Ranges:
         """How many public addresses of this family (4 or 6) the ranges reach."""
         return self._public[version]
 
+    @cached_property
+    def _size(self) -> dict[int, int]:
+        return {4: _count(self.v4), 6: _count(self.v6)}
+
+    def size(self, version: int) -> int:
+        """How many addresses of this family the ranges hold, public or not."""
+        return self._size[version]
+
     def reaches_internet(self, version: int) -> bool:
-        return self._public[version] >= internet_budget(version)
+        # Most ranges are far smaller than the budget: their size answers before the special ranges are taken out.
+        return may_reach_internet([self], version) and self._public[version] >= internet_budget(version)
 
     def is_whole_internet(self, version: int) -> bool:
         """Whether the ranges reach every public address of the family (0.0.0.0/0 in any spelling or pieces)."""
@@ -148,6 +164,11 @@ class Ranges:
     def reach(self, version: int) -> str:
         """How much of the public internet the ranges reach, in words (see `describe_reach`)."""
         return describe_reach(version, self._public[version])
+
+
+def may_reach_internet(parts: Iterable[Ranges], version: int) -> bool:
+    """False when the parts together are smaller than the budget whatever they overlap (a cheap first answer)."""
+    return sum(part.size(version) for part in parts) >= internet_budget(version)
 
 
 def internet_budget(version: int) -> int:
@@ -216,13 +237,15 @@ def openings(entries: Sequence[Listed]) -> list[Opening]:
     """Where `entries` reach the internet: each entry that does alone, and, in a family where none does alone,
     all the entries with public addresses when their union does."""
     found: list[Opening] = []
+    if not any(may_reach_internet((entry.ranges for entry in entries), version) for version in VERSIONS):
+        return found
+    together = Ranges.union(entry.ranges for entry in entries)
     for version in VERSIONS:
+        if not together.reaches_internet(version):
+            continue  # no entry reaches it alone either: each is part of the union
         alone = [e for e in entries if e.ranges.reaches_internet(version)]
         found += [Opening(version, (entry,), entry.ranges.reach(version), alone=True) for entry in alone]
-        if alone:
-            continue
-        together = Ranges.union(entry.ranges for entry in entries)
-        if together.reaches_internet(version):
+        if not alone:
             parts = tuple(e for e in entries if e.ranges.public_addresses(version))
             found.append(Opening(version, parts, together.reach(version), alone=False))
     return found

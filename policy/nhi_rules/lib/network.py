@@ -2,9 +2,9 @@
 ingress rules of one resource open together.
 
 `ingress_rules` yields one reader per rule: a rule whose protocol or ports are unknown is set aside without
-hiding the others. CIDRs are read only when a check asks for them (`Ingress.cidrs`), and an unknown CIDR is kept
-apart from the known ones, so that a check decides whether it matters: the VPC's CIDR output beside 0.0.0.0/0
-hides nothing, and an unknown CIDR on a port nobody asked about is never read.
+hiding the others. CIDRs are read when a check asks for them (`Ingress.cidrs`), and an unknown CIDR is kept apart
+from the known ones, so that the check decides whether it matters: the VPC's CIDR output beside 0.0.0.0/0 hides
+nothing, and an unknown CIDR on a port no check reaches leaves the verdict as it is.
 
 Whether CIDRs reach "the internet" is `nhi_rules.lib.addresses`' question (the union of the ranges, compared
 with the forbidden set), asked over every rule of the resource that reaches the port, so that the internet split
@@ -20,7 +20,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from nhi_rules.lib.addresses import VERSIONS, Listed, Opening, Ranges, listed, name_paths, openings
+from nhi_rules.lib.addresses import VERSIONS, Listed, Opening, Ranges, listed, may_reach_internet, name_paths, openings
 from nhi_rules.lib.props import as_int, as_str, get, is_list, maps
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -149,9 +149,8 @@ class Exposure:
     unknown: list[UnknownValueError]
 
 
-def port_exposure(rules: Sequence[Ingress], port: int) -> Exposure:
-    """The openings of `port` to the internet over every rule that reaches it."""
-    reaching = [rule for rule in rules if rule.covers(port)]
+def port_exposure(reaching: Sequence[Ingress]) -> Exposure:
+    """What the rules that reach a port open to the internet together."""
     found = openings([entry for rule in reaching for entry in rule.cidrs.entries])
     return Exposure(found, [] if found else [error for rule in reaching for error in rule.cidrs.unknown])
 
@@ -218,7 +217,11 @@ def all_ports_together(rules: Sequence[Ingress], versions: Sequence[int] = VERSI
     `versions` (the caller leaves out a family in which one rule does it alone)."""
     found: list[AllPorts] = []
     unknown: list[UnknownValueError] = []
+    everything = [entry.ranges for rule in rules for entry in rule.cidrs.entries]
+    undecided = any(rule.cidrs.unknown for rule in rules)
     for version in versions:
+        if not (undecided or may_reach_internet(everything, version)):
+            continue  # not even all the rules' ranges together reach it: no port can be open to it
         protocols: list[str] = []
         entries: dict[str, Listed] = {}
         narrowest: Ranges | None = None
