@@ -120,7 +120,7 @@ def checkov(manifests: Path) -> dict[str, tuple[str, set[str]]]:
     report = report[0] if isinstance(report, list) else report
     failed: dict[str, tuple[str, set[str]]] = {}
     for check in report.get("results", {}).get("failed_checks", []):
-        name, objects = failed.setdefault(check["check_id"], (check["check_name"], set()))
+        _, objects = failed.setdefault(check["check_id"], (check["check_name"], set()))
         objects.add(check["resource"])
     return failed
 

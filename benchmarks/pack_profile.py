@@ -3,7 +3,7 @@ preflight sends over gRPC (Analyze per resource, AnalyzeStack once), with no ser
 numbers are the pack's own cost. Prints per-resource cost, the slowest rules, and cProfile's top entries.
 
     .venv/bin/python benchmarks/pack_profile.py [--stack prod | --stack-file F] [--repeat 3] [--top 15]
-    NHI_POLICY_SHARED_PROPERTIES=0 NHI_POLICY_DISPATCH=0 NHI_POLICY_GC=0 .venv/bin/python benchmarks/pack_profile.py   # the SDK's own
+    NHI_POLICY_SDK_SEAM=0 NHI_POLICY_GC=0 .venv/bin/python benchmarks/pack_profile.py   # the SDK's own
 """
 
 from __future__ import annotations
@@ -15,19 +15,22 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policy"))  # the pack's import root, as Pulumi runs it
+
+from pulumi_policy import EnforcementLevel
+from table import print_table
+
+from nhi.preflight.analyzer import _Analysis
+from nhi.preflight.capture import capture_program
+from nhi.preflight.program import load_program, stack_config
+from nhi_rules import sdk_seam
+from nhi_rules.lib import collection
+from nhi_rules.registry import POLICIES
+from nhi_rules.sdk_seam import servicer
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "policy"), str(Path(__file__).resolve().parent)]
-
-from pulumi_policy import EnforcementLevel  # noqa: E402
-from pulumi_policy import policy as sdk  # noqa: E402
-from table import print_table  # noqa: E402
-
-from nhi.preflight.analyzer import _Analysis  # noqa: E402
-from nhi.preflight.capture import capture_program  # noqa: E402
-from nhi.preflight.program import load_program, stack_config  # noqa: E402
-from nhi_rules.lib import collection, dispatch, shared_properties  # noqa: E402
-from nhi_rules.registry import POLICIES  # noqa: E402
 
 
 def main() -> int:
@@ -40,34 +43,36 @@ def main() -> int:
     args = parser.parse_args()
 
     tuned = collection.tune()  # as policy/__main__.py does
-    active = shared_properties.install()
-    dispatching = dispatch.install()
+    shortcuts = sdk_seam.install()
     program = load_program(REPO)
     config = stack_config(program, None if args.stack_file else args.stack, args.stack_file)
     capture = capture_program(program, config)
-    servicer = sdk._PolicyAnalyzerServicer("nhi-platform", "0.0.1", POLICIES, EnforcementLevel.MANDATORY)
-    analysis = _Analysis(None, capture, REPO / "policy")  # type: ignore[arg-type]
+    analyzer = servicer.new_servicer("nhi-platform", POLICIES, EnforcementLevel.MANDATORY)
+    analysis = _Analysis(None, capture, REPO / "policy")
     requests = [analysis.analyze_request(r) for r in capture.resources]
     stack_request = analysis.stack_request()
 
     # Time each rule on its own, as the SDK calls it (validate with converted properties).
     per_rule: dict[str, float] = defaultdict(float)
-    originals = {p.name: p.validate for p in POLICIES}
-    for policy in POLICIES:
+    policies: list[Any] = list(POLICIES)
+    originals = {p.name: p.validate for p in policies}
+    for policy in policies:
 
-        def timed(validate_args, report, _name=policy.name, _inner=originals[policy.name]):  # type: ignore[no-untyped-def]
+        def timed(
+            validate_args: Any, report: Any, _name: str = policy.name, _inner: Any = originals[policy.name]
+        ) -> Any:
             started = time.perf_counter()
             try:
                 return _inner(validate_args, report)
             finally:
                 per_rule[_name] += time.perf_counter() - started
 
-        policy.validate = timed  # type: ignore[method-assign]
+        policy.validate = timed
 
     def analyze_all() -> None:
         for request in requests:
-            servicer.Analyze(request, None)
-        servicer.AnalyzeStack(stack_request, None)
+            analyzer.Analyze(request, None)
+        analyzer.AnalyzeStack(stack_request, None)
 
     analyze_all()  # warm: lazy databases load on first use
     collection.freeze_loaded()  # as the pack's warm-up does once its data has loaded
@@ -76,12 +81,13 @@ def main() -> int:
     for _ in range(args.repeat):
         analyze_all()
     seconds = (time.perf_counter() - started) / args.repeat
-    for policy in POLICIES:
-        policy.validate = originals[policy.name]  # type: ignore[method-assign]
+    for policy in policies:
+        policy.validate = originals[policy.name]
 
+    active = ", ".join(s.shortcut for s in shortcuts if s.active) or "none"
     print(
-        f"{len(capture.resources)} resources, {len(POLICIES)} policies, shared properties "
-        f"{'on' if active else 'off'}, dispatch {'on' if dispatching else 'off'}, gc tuning {'on' if tuned else 'off'}: {seconds:.3f} s per analysis, "
+        f"{len(capture.resources)} resources, {len(policies)} policies, SDK shortcuts: {active}; "
+        f"gc tuning {'on' if tuned else 'off'}: {seconds:.3f} s per analysis, "
         f"{1000 * seconds / len(capture.resources):.3f} ms per resource\n"
     )
     slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:10]

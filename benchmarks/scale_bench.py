@@ -84,7 +84,8 @@ def checkov(directory: Path, extra: tuple[str, ...]) -> float | None:
 
 def _median_checkov(directory: Path, extra: tuple[str, ...], runs: int) -> float | None:
     seconds = [checkov(directory, extra) for _ in range(runs)]
-    return None if None in seconds else statistics.median(seconds)  # type: ignore[type-var]
+    measured = [s for s in seconds if s is not None]
+    return statistics.median(measured) if len(measured) == len(seconds) else None
 
 
 def _ratio(command: float, checkov_seconds: float | None) -> str:

@@ -2,13 +2,12 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from nhi_rules.lib import collection, dispatch, shared_properties, warmup
+from nhi_rules import sdk_seam
+from nhi_rules.lib import collection, warmup
 from nhi_rules.registry import POLICIES
 
 collection.tune()  # one preview's worth of calls: fewer full collections of a heap that barely changes
-
-shared_properties.install()  # convert each resource's properties once per call, not once per policy
-dispatch.install()  # run only the policies that judge a resource's type
+sdk_seam.install()  # the SDK's analyzer, with less work per resource where its version was tested
 warmup.start()  # the IAM database and secret detectors load while the engine still runs the program
 
 PolicyPack(

@@ -4,6 +4,7 @@ resource, AnalyzeStack once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import grpc
 import yaml
@@ -82,7 +83,7 @@ class PackProcess:
             raise PreflightError(f"{self.directory} is not a policy pack: no PulumiPolicy.yaml or __main__.py in it.")
         self.environment = environment
         self.startup_timeout = startup_timeout
-        self.stderr = tempfile.TemporaryFile()
+        self.stderr = _scratch_file()
         self.process: subprocess.Popen[bytes] | None = None
         self.channel: grpc.Channel | None = None
         self.target = ""
@@ -123,8 +124,9 @@ class PackProcess:
 
     def _read_port(self) -> int:
         assert self.process is not None and self.process.stdout is not None
+        stdout = self.process.stdout
         line: list[bytes] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(self.startup_timeout)
         if reader.is_alive():
@@ -144,8 +146,9 @@ class PackProcess:
 
     def call_failure(self, what: str, code: str, details: str) -> PreflightError:
         """A call that failed: said as the pack's death when the pack has exited."""
-        crashed = self.process is not None and _exited(self.process)
-        status = f"exited with status {self.process.returncode}" if crashed else "failed"  # type: ignore[union-attr]
+        process = self.process
+        crashed = process is not None and _exited(process)
+        status = f"exited with status {process.returncode}" if process is not None and crashed else "failed"
         return self.failure(f"{status} during {what}: {code}: {details}")
 
     def stop(self) -> None:
@@ -159,6 +162,11 @@ class PackProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _scratch_file() -> IO[bytes]:
+    """An anonymous file for a child process's error output, kept as long as its owner (read on failure)."""
+    return tempfile.TemporaryFile()
 
 
 def error_output(stderr: Any, lines: int = 12) -> str:
@@ -258,7 +266,10 @@ class _Analysis:
 
     def stack_request(self, capture: Capture | None = None) -> analyzer_pb2.AnalyzeStackRequest:
         request = analyzer_pb2.AnalyzeStackRequest()
-        for resource in (capture or self.capture).resources:  # type: ignore[union-attr]
+        source = capture or self.capture
+        if source is None:
+            raise ValueError("a stack request needs a capture")
+        for resource in source.resources:
             entry = request.resources.add(
                 type=resource.type,
                 urn=resource.urn,
@@ -320,7 +331,8 @@ class StartedPack:
                 analyzer_pb2.ConfigureAnalyzerRequest(
                     policyConfig={
                         name: analyzer_pb2.PolicyConfig(
-                            enforcementLevel=entry.level, properties=_struct(entry.properties)
+                            enforcementLevel=analyzer_pb2.EnforcementLevel.ValueType(entry.level),
+                            properties=_struct(entry.properties),
                         )
                         for name, entry in self.policy_config.items()
                     }
@@ -359,7 +371,7 @@ class PackStream:
         self.analysis = _Analysis(pack.stub, None, pack.process.directory)
         self.submitted: list[CapturedResource] = []
         self._lock = threading.Lock()
-        self._relay_error = tempfile.TemporaryFile()
+        self._relay_error = _scratch_file()
         self.relay = subprocess.Popen(
             [sys.executable, str(RELAY_SCRIPT), pack.process.target, ANALYZE_METHOD, str(CALL_TIMEOUT_SECONDS)],
             stdin=subprocess.PIPE,
@@ -367,7 +379,9 @@ class PackStream:
             stderr=self._relay_error,
             bufsize=RELAY_BUFFER_BYTES,
         )
-        _widen_pipe(self.relay.stdin)
+        assert self.relay.stdin is not None and self.relay.stdout is not None  # both are pipes
+        self._to_relay, self._from_relay = self.relay.stdin, self.relay.stdout
+        _widen_pipe(self._to_relay)
         self._broken: OSError | None = None
 
     def submit(self, resource: CapturedResource) -> None:
@@ -377,7 +391,7 @@ class PackStream:
             if self._broken is not None:
                 return
             try:
-                relay.write_frame(self.relay.stdin, payload)  # type: ignore[arg-type]
+                relay.write_frame(self._to_relay, payload)
             except OSError as error:  # the relay is gone: reported by finish(), not from the program's thread
                 self._broken = error
                 return
@@ -422,13 +436,13 @@ class PackStream:
             broken = self._broken
             if broken is None:
                 try:
-                    relay.write_frame(self.relay.stdin, relay.END)  # type: ignore[arg-type]
-                    self.relay.stdin.close()  # type: ignore[union-attr]
+                    relay.write_frame(self._to_relay, relay.END)
+                    self._to_relay.close()
                 except OSError as error:
                     broken = error
         answers: list[bytes] = []
         while broken is None and len(answers) < len(self.submitted):
-            frame = relay.read_frame(self.relay.stdout)  # type: ignore[arg-type]
+            frame = relay.read_frame(self._from_relay)
             if frame is None:
                 break
             answers.append(frame)
@@ -456,12 +470,9 @@ class PackStream:
         if self.relay.poll() is None:
             self.relay.kill()
         self.relay.wait()
-        for stream in (self.relay.stdin, self.relay.stdout):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
+        for stream in (self._to_relay, self._from_relay):
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _exited(process: subprocess.Popen[bytes], grace: float = 2.0) -> bool:

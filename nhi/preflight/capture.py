@@ -29,7 +29,7 @@ from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import settings as sdk_settings
 from pulumi.runtime.stack import run_in_stack
 
-from . import linear_wait, source_positions, wire
+from . import sdk_seam, wire
 from .errors import PreflightError
 from .mocks import CloudContext, PreflightMocks, stable_uuid
 from .program import Program, StackConfig
@@ -220,7 +220,6 @@ def capture_program(
     config: StackConfig,
     *,
     unknowns: bool = False,
-    sdk_wait: bool = False,
     on_resource: Callable[[CapturedResource], None] | None = None,
 ) -> Capture:
     """Run `program` with `config` under mocks and return what it registered. `on_resource` receives each
@@ -232,6 +231,9 @@ def capture_program(
     logger = logging.getLogger(f"nhi.preflight.program.{id(monitor)}")
     logger.propagate = False
     logger.addHandler(collector)
+
+    def run_main() -> None:
+        runpy.run_path(str(program.main), run_name="__main__")
 
     def run() -> None:
         sdk_settings.configure(
@@ -252,14 +254,13 @@ def capture_program(
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program.main), run_name="__main__")))
+            loop.run_until_complete(run_in_stack(run_main))
         finally:
             _close_loop(loop)
             monitor.close_thread_loops()
 
-    waiting = contextlib.nullcontext() if sdk_wait else linear_wait.installed()
     failure: PreflightError | None = None
-    with _program_environment(program), waiting, source_positions.installed(), _fewer_collections():
+    with _program_environment(program), sdk_seam.installed(), _fewer_collections():
         try:
             contextvars.copy_context().run(run)
         except pulumi.RunError as error:
@@ -294,17 +295,18 @@ def capture_program(
     )
 
 
-# Whether a run's garbage is finalised as soon as it ends. A process that exits without interpreter teardown
-# once its reports are written (the `nhi` command) never meets that garbage again, and collecting a large
-# heap costs (measured: 0.45 s at 2,236 resources, 2.2 s at 8,701); it freezes the heap instead, so that
-# the collections of what follows do not scan it either.
-_finalise_run_garbage = True
+class _ThisProcess:
+    """Whether a run's garbage is finalised as soon as it ends. A process that exits without interpreter
+    teardown once its reports are written (the `nhi` command) never meets that garbage again, and collecting a
+    large heap costs (measured: 0.45 s at 2,236 resources, 2.2 s at 8,701); it freezes the heap instead, so
+    that the collections of what follows do not scan it either."""
+
+    finalise_run_garbage = True
 
 
 def process_exits_after_run() -> None:
     """Tell the capture that this process exits without teardown after its runs: skip the final collection."""
-    global _finalise_run_garbage  # noqa: PLW0603 a property of the whole process
-    _finalise_run_garbage = False
+    _ThisProcess.finalise_run_garbage = False
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -322,7 +324,7 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-        if _finalise_run_garbage:
+        if _ThisProcess.finalise_run_garbage:
             gc.collect()  # finalise the run's garbage now, while nothing else is running
         else:
             gc.freeze()  # later collections (building the packs' requests, the report) need not scan the run's heap

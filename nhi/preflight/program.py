@@ -13,7 +13,7 @@ import yaml
 from .errors import PreflightError
 
 # An encrypted config value cannot be decrypted offline; the program sees this stand-in, marked secret.
-SECRET_STAND_IN = "preflight-secret-stand-in"
+ENCRYPTED_STAND_IN = "preflight-secret-stand-in"
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,9 @@ def load_yaml(text: str) -> Any:
     """YAML as yaml.safe_load reads it, parsed by libyaml when PyYAML was built with it (a 2,000-resource
     stack file: 0.14 s in pure Python). A document libyaml refuses is read again by the pure-Python parser,
     so errors keep its messages (line, column, what was expected)."""
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    if hasattr(yaml, "CSafeLoader"):
         try:
-            return yaml.load(text, Loader=fast)  # noqa: S506 CSafeLoader is the safe loader, in C
+            return yaml.load(text, Loader=yaml.CSafeLoader)
         except yaml.YAMLError:
             pass
     return yaml.safe_load(text)
@@ -141,7 +140,7 @@ def stack_config(program: Program, stack: str | None = None, stack_file: Path | 
     for key, value in (raw or {}).items():
         full = _full_key(program.project, str(key))
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full] = SECRET_STAND_IN
+            values[full] = ENCRYPTED_STAND_IN
             secret_keys.append(full)
         else:
             values[full] = _as_config_string(value)

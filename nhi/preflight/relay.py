@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import struct
 import sys
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import grpc
 
@@ -30,7 +30,7 @@ ANALYZE, END = b"A", b"E"
 RESPONSE, FAILED = b"R", b"F"
 
 
-def read_frame(stream: BinaryIO) -> bytes | None:
+def read_frame(stream: IO[bytes]) -> bytes | None:
     """The next frame's payload, or None at the end of the stream."""
     header = stream.read(LENGTH.size)
     if len(header) < LENGTH.size:
@@ -42,7 +42,7 @@ def read_frame(stream: BinaryIO) -> bytes | None:
     return payload
 
 
-def write_frame(stream: BinaryIO, payload: bytes) -> None:
+def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(LENGTH.pack(len(payload)))
     stream.write(payload)
 
@@ -54,7 +54,7 @@ def _answer(call: Any) -> bytes:
         return FAILED + f"{error.code().name}\n{error.details() or ''}".encode()
 
 
-def relay(target: str, method: str, timeout: float, requests: BinaryIO, answers: BinaryIO) -> int:
+def relay(target: str, method: str, timeout: float, requests: IO[bytes], answers: IO[bytes]) -> int:
     with grpc.insecure_channel(target) as channel:
         # No serialisers: the bytes the preflight wrote go out as they are, and answers come back as bytes.
         call = channel.unary_unary(method, request_serializer=None, response_deserializer=None)

@@ -211,11 +211,11 @@ def to_table(verdict: Verdict, strict: bool) -> str:
     if grouped:
         lines += ["", "Violations, by policy:"]
         order = {"mandatory": 0, "remediate": 0, "advisory": 1}
-        for (level, pack, policy, severity), items in sorted(
+        for (level, pack_name, policy, severity), violations in sorted(
             grouped.items(), key=lambda kv: (order.get(kv[0][0], 2), kv[0][2])
         ):
-            lines.append(f"  [{level}] {pack}/{policy} ({severity}): {len(items)}")
-            for d in items:
+            lines.append(f"  [{level}] {pack_name}/{policy} ({severity}): {len(violations)}")
+            for d in violations:
                 message = d.message.split("\n", 1)[-1].strip().replace("\n", " ")
                 lines.append(f"    - {_short(d.urn)}: {message}")
     if verdict.not_run:
@@ -223,8 +223,8 @@ def to_table(verdict: Verdict, strict: bool) -> str:
         by_policy: dict[tuple[str, str], list[NotRun]] = defaultdict(list)
         for n in verdict.not_run:
             by_policy[(n.pack, n.policy)].append(n)
-        for (pack, policy), items in sorted(by_policy.items()):
-            lines.append(f"  {pack}/{policy}: {len(items)} resource(s), e.g. {_short(items[0].urn)}")
+        for (pack_name, policy), not_run in sorted(by_policy.items()):
+            lines.append(f"  {pack_name}/{policy}: {len(not_run)} resource(s), e.g. {_short(not_run[0].urn)}")
     warnings = (
         capture.warnings
         + [f"no mock answer for invoke {t} (returned empty)" for t in capture.unanswered_calls]

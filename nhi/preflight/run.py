@@ -86,7 +86,10 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     # Packs start while the program runs and analyze each resource as it is registered, as the engine
     # starts analyzers beside the language host and hands them every step.
     with ThreadPoolExecutor(max_workers=max(1, len(options.packs))) as pool:
-        starting = [pool.submit(start, directory, pack_config) for directory, pack_config in zip(packs, pack_configs)]
+        starting = [
+            pool.submit(start, directory, pack_config)
+            for directory, pack_config in zip(packs, pack_configs, strict=True)
+        ]
         try:
             # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
             with contextlib.redirect_stdout(sys.stderr):

@@ -10,7 +10,7 @@ from typing import Any
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRETS_SIG = "1b47061264138c4ac30d75fd1eb44270"  # marks a secret value
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 REDACTED = "[secret]"
@@ -37,7 +37,7 @@ def lower_references(value: Any) -> Any:
     if signature == OUTPUT_SIG:
         inner = lower_references(value["value"]) if "value" in value else UNKNOWN
         if value.get("secret"):
-            return {SIG_KEY: SECRET_SIG, "value": inner}
+            return {SIG_KEY: SECRETS_SIG, "value": inner}
         return inner
     return {key: lower_references(item) for key, item in value.items()}
 
@@ -47,7 +47,7 @@ def for_display(value: Any) -> Any:
     if isinstance(value, list):
         return [for_display(item) for item in value]
     if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
+        if value.get(SIG_KEY) == SECRETS_SIG:
             return REDACTED
         return {key: for_display(item) for key, item in value.items()}
     if isinstance(value, float) and value.is_integer():
@@ -60,7 +60,7 @@ def reveal(value: Any) -> Any:
     if isinstance(value, list):
         return [reveal(item) for item in value]
     if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
+        if value.get(SIG_KEY) == SECRETS_SIG:
             return reveal(value.get("value"))
         return {key: reveal(item) for key, item in value.items()}
     if isinstance(value, float) and value.is_integer():

@@ -28,7 +28,6 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from nhi_rules.cases import OPS, edited, encode  # the case format lives in the pack, beside the case files
@@ -48,6 +47,24 @@ def urn(resource_type: str, name: str) -> str:
 
 def options() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+class NotApplicable(Exception):
+    """What `args.not_applicable(reason)` raises under this harness (the SDK's own exception is private)."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _ResourceArgs(ResourceValidationArgs):
+    def not_applicable(self, reason: str | None = None) -> None:
+        raise NotApplicable(reason)
+
+
+class _StackArgs(StackValidationArgs):
+    def not_applicable(self, reason: str | None = None) -> None:
+        raise NotApplicable(reason)
 
 
 @dataclass
@@ -71,14 +88,14 @@ def run_resource(
     policy: Any, resource_type: str, props: Any, config: dict | None = None, name: str = "subject"
 ) -> Verdict:
     verdict = Verdict()
-    args = ResourceValidationArgs(
+    args = _ResourceArgs(
         resource_type, unknown_checking_proxy(props), urn(resource_type, name), name, options(), None, config, {}
     )
     try:
         policy.validate(args, lambda message, u=None: verdict.violations.append((message, u)))
     except UnknownValueError:
         verdict.unknown = True
-    except _NotApplicableError as error:
+    except NotApplicable as error:
         verdict.not_applicable = error.reason or ""
     return verdict
 
@@ -113,12 +130,12 @@ def build_stack(resources: list[dict]) -> list[PolicyResource]:
 
 def run_stack(policy: Any, resources: list[PolicyResource], config: dict | None = None) -> Verdict:
     verdict = Verdict()
-    args = StackValidationArgs(resources, config, {})
+    args = _StackArgs(resources, config, {})
     try:
         policy.validate(args, lambda message, u=None: verdict.violations.append((message, u)))
     except UnknownValueError:
         verdict.unknown = True
-    except _NotApplicableError as error:
+    except NotApplicable as error:
         verdict.not_applicable = error.reason or ""
     return verdict
 

@@ -36,7 +36,7 @@ def test_requests_built_from_the_registration_bytes_equal_those_built_from_the_v
     fast, slow = _Analysis(None, capture, REPO / "policy"), _Analysis(None, capture, REPO / "policy")
     plain = [replace(r, wire_inputs=None, wire_outputs=None) for r in capture.resources]
     assert any(r.wire_inputs is not None for r in capture.resources)
-    for resource, without_bytes in zip(capture.resources, plain):
+    for resource, without_bytes in zip(capture.resources, plain, strict=True):
         assert fast.analyze_request(resource) == slow.analyze_request(without_bytes), resource.urn
     assert fast.stack_request() == slow.stack_request(replace(capture, resources=plain))
 
@@ -115,7 +115,7 @@ def test_a_relay_that_dies_is_reported_not_hung_on() -> None:
         stream.relay.wait()
         for resource in capture.resources:
             stream.submit(resource)
-        with pytest.raises(PreflightError, match="relay carrying Analyze calls to policy pack .* stopped before"):
+        with pytest.raises(PreflightError, match=r"relay carrying Analyze calls to policy pack .* stopped before"):
             stream.finish(capture)
     finally:
         pack.stop()
