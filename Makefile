@@ -19,7 +19,7 @@ $(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
 preflight: install
 	$(PY) -m nhi preflight --stack $(STACK) --policy-pack-config policy/config/$(STACK).json
 
-test: install graphviz
+test: install graphviz lint
 	$(PY) -m pytest -q
 
 # Every generated page of docs/ (settings reference, rule pages and index, access levels, the dev inventory and its

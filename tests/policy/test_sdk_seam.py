@@ -79,7 +79,7 @@ def test_with_the_shortcuts_every_answer_is_the_sdks_own(which: str) -> None:
 
 @pytest.mark.parametrize(
     "environment",
-    [{gate.SWITCH: "0"}, {gate.PRETEND_VERSION: "99.0.0"}],
+    [{gate.PACK.switch: "0"}, {gate.PACK.pretend_version: "99.0.0"}],
     ids=["switched-off", "untested-sdk-version"],
 )
 def test_the_sdk_is_left_as_it_is(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,13 +113,15 @@ def test_a_shortcut_missing_one_name_changes_nothing_of_the_sdk(monkeypatch: pyt
     assert changed == {"servicer._configure_runtime_settings", "servicer.Analyze"}
 
 
-@pytest.mark.parametrize(("environment", "state"), [({}, "active"), ({gate.PRETEND_VERSION: "99.0.0"}, "inactive")])
+@pytest.mark.parametrize(
+    ("environment", "state"), [({}, "active"), ({gate.PACK.pretend_version: "99.0.0"}, "inactive")]
+)
 def test_the_pack_process_says_which_shortcuts_it_runs_when_asked(environment: dict[str, str], state: str) -> None:
     import os
 
-    pack = PackProcess(PACK, {**os.environ, gate.DEBUG: "1", **environment}, startup_timeout=30)
+    pack = PackProcess(PACK, {**os.environ, gate.PACK.debug: "1", **environment}, startup_timeout=30)
     pack.start()
     pack.stop()
     said = error_output(pack.stderr)
     for shortcut in sdk_seam.SHORTCUTS:
-        assert f"{gate.PREFIX}: {shortcut.name}: {state} (" in said
+        assert f"{gate.PACK.prefix}: {shortcut.name}: {state} (" in said

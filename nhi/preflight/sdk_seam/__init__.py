@@ -29,7 +29,7 @@ import contextlib
 from collections.abc import Iterator
 
 from . import linear_wait, source_positions
-from .gate import State, apply
+from .gate import PREFLIGHT, State
 
 SHORTCUTS = (linear_wait.SHORTCUT, source_positions.SHORTCUT)
 
@@ -38,7 +38,7 @@ SHORTCUTS = (linear_wait.SHORTCUT, source_positions.SHORTCUT)
 def installed() -> Iterator[list[State]]:
     """Apply the shortcuts that pass the gate while a program runs under the preflight, then put the SDK's own
     back."""
-    states, undos = apply(SHORTCUTS)
+    states, undos = PREFLIGHT.apply(SHORTCUTS)
     try:
         yield states
     finally:

@@ -32,7 +32,7 @@ import contextlib
 from collections.abc import Iterator
 
 from . import configure_once, dispatch, shared_conversions, stack_once
-from .gate import State, apply
+from .gate import PACK, State
 
 # In this order: the dispatch wraps the Analyze that shares conversions.
 SHORTCUTS = (shared_conversions.SHORTCUT, configure_once.SHORTCUT, stack_once.SHORTCUT, dispatch.SHORTCUT)
@@ -40,14 +40,14 @@ SHORTCUTS = (shared_conversions.SHORTCUT, configure_once.SHORTCUT, stack_once.SH
 
 def install() -> list[State]:
     """Apply the shortcuts that pass the gate, for the rest of the process (the pack's entry point)."""
-    states, _ = apply(SHORTCUTS)
+    states, _ = PACK.apply(SHORTCUTS)
     return states
 
 
 @contextlib.contextmanager
 def installed() -> Iterator[list[State]]:
     """The same, with the SDK's own put back afterwards (for tests and profiles in one process)."""
-    states, undos = apply(SHORTCUTS)
+    states, undos = PACK.apply(SHORTCUTS)
     try:
         yield states
     finally:

@@ -1,9 +1,9 @@
 """The gate every shortcut passes: the seam switched on, an SDK version the shortcut was tested with, and every
 private name it needs still there. Otherwise the SDK keeps its own behaviour: nothing raises, it is only slower.
 
-This module is the same on both sides of the project but for PREFIX (the pack's `nhi_rules/sdk_seam` and the
-preflight's `nhi/preflight/sdk_seam`): each side stands alone, since the pack runs without `nhi/` and the
-preflight runs any pack. tests/nhi/preflight/test_sdk_seam.py keeps the two copies alike."""
+Both seams pass their shortcuts through a `Gate` defined here, each with its own switches: the pack's (`PACK`,
+in this package) and the preflight's (`nhi/preflight/sdk_seam`, which imports this module: the repository's
+packages are installed together, while the pack itself never imports `nhi/`)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
-
-PREFIX = "NHI_POLICY_SDK_SEAM"
-SWITCH = PREFIX
-"""Set to 0: no shortcut is applied, the SDK's own behaviour everywhere."""
-DEBUG = f"{PREFIX}_DEBUG"
-"""Set to 1: one line per shortcut on stderr, saying whether it is active and why."""
-PRETEND_VERSION = f"{PREFIX}_PRETEND_VERSION"
-"""For tests: every SDK distribution reports this version (one the shortcuts were not tested with)."""
 
 Undo = Callable[[], None]
 
@@ -47,45 +39,71 @@ class State:
         return f"{self.shortcut}: {'active' if self.active else 'inactive'} ({self.reason})"
 
 
-def sdk_version(distribution: str) -> str | None:
-    """The installed version of an SDK distribution: the one place the shortcuts' versions are read."""
-    pretend = os.environ.get(PRETEND_VERSION)
-    if pretend:
-        return pretend
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return None
+@dataclass(frozen=True)
+class Gate:
+    """One side's gate; its environment variables are all named from its prefix."""
+
+    prefix: str
+
+    @property
+    def switch(self) -> str:
+        """Set to 0: no shortcut is applied, the SDK's own behaviour everywhere."""
+        return self.prefix
+
+    @property
+    def debug(self) -> str:
+        """Set to 1: one line per shortcut on stderr, saying whether it is active and why."""
+        return f"{self.prefix}_DEBUG"
+
+    @property
+    def pretend_version(self) -> str:
+        """For tests: every SDK distribution reports this version (one the shortcuts were not tested with)."""
+        return f"{self.prefix}_PRETEND_VERSION"
+
+    def sdk_version(self, distribution: str) -> str | None:
+        """The installed version of an SDK distribution: the one place the shortcuts' versions are read."""
+        pretend = os.environ.get(self.pretend_version)
+        if pretend:
+            return pretend
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            return None
+
+    def apply(self, shortcuts: Iterable[Shortcut]) -> tuple[list[State], list[Undo]]:
+        """Apply every shortcut that passes the gate; the undos are in the order to call them (last applied
+        first)."""
+        states: list[State] = []
+        undos: list[Undo] = []
+        for shortcut in shortcuts:
+            state, undo = self._apply(shortcut)
+            states.append(state)
+            if undo is not None:
+                undos.insert(0, undo)
+        if os.environ.get(self.debug) == "1":
+            for state in states:
+                print(f"{self.prefix}: {state}", file=sys.stderr)
+        return states, undos
+
+    def _apply(self, shortcut: Shortcut) -> tuple[State, Undo | None]:
+        if os.environ.get(self.switch) == "0":
+            return State(shortcut.name, False, f"{self.switch}=0: the SDK's own"), None
+        versions = {distribution: self.sdk_version(distribution) for distribution in shortcut.tested}
+        for distribution, version in versions.items():
+            if version not in shortcut.tested[distribution]:
+                tested = ", ".join(shortcut.tested[distribution])
+                reason = f"{distribution} {version}, tested with {tested}: the SDK's own"
+                return State(shortcut.name, False, reason), None
+        try:
+            undo = shortcut.apply()
+        except Exception as error:  # a private name moved or changed: the SDK's own behaviour, never a failure
+            reason = f"the SDK changed ({type(error).__name__}: {error}): the SDK's own"
+            return State(shortcut.name, False, reason), None
+        return State(shortcut.name, True, ", ".join(f"{d} {v}" for d, v in versions.items())), undo
 
 
-def apply(shortcuts: Iterable[Shortcut]) -> tuple[list[State], list[Undo]]:
-    """Apply every shortcut that passes the gate; the undos are in the order to call them (last applied first)."""
-    states: list[State] = []
-    undos: list[Undo] = []
-    for shortcut in shortcuts:
-        state, undo = _apply(shortcut)
-        states.append(state)
-        if undo is not None:
-            undos.insert(0, undo)
-    if os.environ.get(DEBUG) == "1":
-        for state in states:
-            print(f"{PREFIX}: {state}", file=sys.stderr)
-    return states, undos
-
-
-def _apply(shortcut: Shortcut) -> tuple[State, Undo | None]:
-    if os.environ.get(SWITCH) == "0":
-        return State(shortcut.name, False, f"{SWITCH}=0: the SDK's own"), None
-    versions = {distribution: sdk_version(distribution) for distribution in shortcut.tested}
-    for distribution, version in versions.items():
-        if version not in shortcut.tested[distribution]:
-            tested = ", ".join(shortcut.tested[distribution])
-            return State(shortcut.name, False, f"{distribution} {version}, tested with {tested}: the SDK's own"), None
-    try:
-        undo = shortcut.apply()
-    except Exception as error:  # a private name moved or changed: the SDK's own behaviour, never a failure
-        return State(shortcut.name, False, f"the SDK changed ({type(error).__name__}: {error}): the SDK's own"), None
-    return State(shortcut.name, True, ", ".join(f"{d} {v}" for d, v in versions.items())), undo
+PACK = Gate("NHI_POLICY_SDK_SEAM")
+"""The pack's gate."""
 
 
 def require(target: Any, *names: str) -> None:

@@ -44,7 +44,7 @@ def test_a_capture_is_the_same_with_the_shortcuts_off(monkeypatch: pytest.Monkey
     with sdk_seam.installed() as states:
         assert all(s.active for s in states), states
     fast = _capture(REPO, "prod")
-    monkeypatch.setenv(gate.SWITCH, "0")
+    monkeypatch.setenv(gate.PREFLIGHT.switch, "0")
     assert len(fast.resources) > 250
     assert _recorded(fast) == _recorded(_capture(REPO, "prod"))
 
@@ -53,7 +53,7 @@ def test_a_capture_is_the_same_with_the_shortcuts_off(monkeypatch: pytest.Monkey
 def test_a_failing_output_fails_the_run_with_the_shortcuts_on_and_off(
     switch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(gate.SWITCH, switch)
+    monkeypatch.setenv(gate.PREFLIGHT.switch, switch)
     (tmp_path / "Pulumi.yaml").write_text("name: fails-late\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text(
@@ -79,7 +79,7 @@ def test_every_registration_gets_the_stack_trace_the_sdk_would_give(
         compared.append((ours(), theirs()))
         return compared[-1][1]
 
-    monkeypatch.setenv(gate.SWITCH, "0")  # the SDK's own function stays in place, and calls both
+    monkeypatch.setenv(gate.PREFLIGHT.switch, "0")  # the SDK's own function stays in place, and calls both
     monkeypatch.setattr(importlib.import_module(source_positions.SDK_MODULE), source_positions.SDK_FUNCTION, both)
     capture = _capture(directory, stack)
     assert len(compared) >= len(capture.resources) - 1  # every registration but the stack's own
@@ -91,7 +91,9 @@ def test_every_registration_gets_the_stack_trace_the_sdk_would_give(
 
 
 @pytest.mark.parametrize(
-    "environment", [{gate.SWITCH: "0"}, {gate.PRETEND_VERSION: "99.0.0"}], ids=["switched-off", "untested-sdk"]
+    "environment",
+    [{gate.PREFLIGHT.switch: "0"}, {gate.PREFLIGHT.pretend_version: "99.0.0"}],
+    ids=["switched-off", "untested-sdk"],
 )
 def test_the_sdk_is_left_as_it_is(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in environment.items():
@@ -127,9 +129,9 @@ def test_a_private_name_gone_leaves_the_sdk_as_it_is(monkeypatch: pytest.MonkeyP
 def test_the_preflight_says_which_shortcuts_it_runs_when_asked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(gate.DEBUG, "1")
-    monkeypatch.setenv(gate.PRETEND_VERSION, "99.0.0")
+    monkeypatch.setenv(gate.PREFLIGHT.debug, "1")
+    monkeypatch.setenv(gate.PREFLIGHT.pretend_version, "99.0.0")
     _capture(OPEN_WORLD, "test")
     said = capsys.readouterr().err
     for shortcut in sdk_seam.SHORTCUTS:
-        assert f"{gate.PREFIX}: {shortcut.name}: inactive (pulumi 99.0.0, tested with 3.272.0" in said
+        assert f"{gate.PREFLIGHT.prefix}: {shortcut.name}: inactive (pulumi 99.0.0, tested with 3.272.0" in said

@@ -1,12 +1,15 @@
 """The SDKs' private names are spelled only inside the two seams (the pack's `policy/nhi_rules/sdk_seam` and the
 preflight's `nhi/preflight/sdk_seam`), so an SDK upgrade touches those two packages and nothing else; and the
-two seams pass their shortcuts through the same gate."""
+two seams pass their shortcuts through one gate."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+
+from nhi.preflight.sdk_seam import gate as preflight_gate
+from nhi_rules.sdk_seam import gate as pack_gate
 
 REPO = Path(__file__).resolve().parents[3]
 SEAMS = (REPO / "policy" / "nhi_rules" / "sdk_seam", REPO / "nhi" / "preflight" / "sdk_seam")
@@ -65,10 +68,9 @@ def test_the_patterns_find_what_they_are_for() -> None:
         assert any(re.search(pattern, line) for pattern in PRIVATE_USES.values()), line
 
 
-def test_both_seams_pass_their_shortcuts_through_the_same_gate() -> None:
-    """Each side keeps its own copy of the gate (the pack runs without `nhi/`); they differ only in PREFIX."""
-    pack, preflight = ((seam / "gate.py").read_text(encoding="utf-8") for seam in SEAMS)
-    prefix = re.compile(r'^PREFIX = "\w+"$', re.MULTILINE)
-    assert prefix.findall(pack) == ['PREFIX = "NHI_POLICY_SDK_SEAM"']
-    assert prefix.findall(preflight) == ['PREFIX = "NHI_PREFLIGHT_SDK_SEAM"']
-    assert prefix.sub("", pack) == prefix.sub("", preflight)
+def test_both_seams_pass_their_shortcuts_through_one_gate_with_their_own_switches() -> None:
+    """One definition of the gate; each side names its own environment variables."""
+    assert type(preflight_gate.PREFLIGHT) is pack_gate.Gate
+    assert pack_gate.PACK.switch == "NHI_POLICY_SDK_SEAM"
+    assert preflight_gate.PREFLIGHT.switch == "NHI_PREFLIGHT_SDK_SEAM"
+    assert preflight_gate.PREFLIGHT.pretend_version == "NHI_PREFLIGHT_SDK_SEAM_PRETEND_VERSION"

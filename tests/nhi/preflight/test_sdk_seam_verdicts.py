@@ -27,8 +27,8 @@ CASES = {
 }
 MODES: dict[str, dict[str, str]] = {
     "on": {},
-    "off": {pack_gate.SWITCH: "0", preflight_gate.SWITCH: "0", collection.SWITCH: "0"},
-    "untested-sdk": {pack_gate.PRETEND_VERSION: "99.0.0", preflight_gate.PRETEND_VERSION: "99.0.0"},
+    "off": {pack_gate.PACK.switch: "0", preflight_gate.PREFLIGHT.switch: "0", collection.SWITCH: "0"},
+    "untested-sdk": {pack_gate.PACK.pretend_version: "99.0.0", preflight_gate.PREFLIGHT.pretend_version: "99.0.0"},
 }
 TIMINGS = ("seconds", "programSeconds", "packSeconds", "peakMemoryMiB")
 
