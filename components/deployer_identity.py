@@ -891,16 +891,16 @@ class DeployerIdentityArgs:
             problems.append(f"org must be a GitHub owner name (no wildcard), got {self.org!r}")
         if not is_github_repository(self.repository):
             problems.append(f"repository must be a GitHub repository name (no wildcard), got {self.repository!r}")
-        if not ACCOUNT_RE.match(self.account_id):
+        if not ACCOUNT_RE.fullmatch(self.account_id):
             problems.append(f"account_id must be 12 digits, got {self.account_id!r}")
-        if not REGION_RE.match(self.region):
+        if not REGION_RE.fullmatch(self.region):
             problems.append(f"region must be an AWS region such as eu-west-1, got {self.region!r}")
         if not self.cluster_name or any(ch in self.cluster_name for ch in "*?/"):
             problems.append(f"cluster_name must be the cluster's name (no wildcard), got {self.cluster_name!r}")
         for arn in self.cluster_admin_role_arns:
-            if not ROLE_ARN_RE.match(arn) or "*" in arn:
+            if not ROLE_ARN_RE.fullmatch(arn) or "*" in arn:
                 problems.append(f"cluster_admin_role_arns must hold role ARNs, got {arn!r}")
-        if self.role_boundary_arn is not None and not POLICY_ARN_RE.match(self.role_boundary_arn):
+        if self.role_boundary_arn is not None and not POLICY_ARN_RE.fullmatch(self.role_boundary_arn):
             problems.append(f"role_boundary_arn must be a customer-managed policy ARN, got {self.role_boundary_arn!r}")
         if problems:
             raise ValueError("DeployerIdentityArgs: " + "; ".join(problems))

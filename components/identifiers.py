@@ -19,11 +19,11 @@ GITHUB_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
 def is_github_owner(value: str) -> bool:
-    return len(value) <= 39 and bool(GITHUB_OWNER_RE.match(value))
+    return len(value) <= 39 and bool(GITHUB_OWNER_RE.fullmatch(value))
 
 
 def is_github_repository(value: str) -> bool:
-    return bool(GITHUB_REPOSITORY_RE.match(value)) and value not in (".", "..")
+    return bool(GITHUB_REPOSITORY_RE.fullmatch(value)) and value not in (".", "..")
 
 
 def partition_of(region: str) -> str:

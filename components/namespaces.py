@@ -38,7 +38,7 @@ class NamespacesArgs:
 
     def __post_init__(self) -> None:
         problems = [f"{n!r} is reserved" for n in self.names if n in RESERVED_NAMESPACES]
-        problems += [f"{n!r} is not a DNS label" for n in self.names if not DNS_LABEL_RE.match(n)]
+        problems += [f"{n!r} is not a DNS label" for n in self.names if not DNS_LABEL_RE.fullmatch(n)]
         if len(set(self.names)) != len(self.names):
             problems.append(f"names repeat: {list(self.names)}")
         if any(key.startswith(f"{PSA_PREFIX}/") for key in self.labels):

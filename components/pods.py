@@ -20,8 +20,11 @@ from pydantic import AfterValidator, model_validator
 
 from .values import Value
 
-DIGEST_REF_RE = re.compile(r"^(?P<repository>(?P<registry>[a-z0-9.-]+(?::[0-9]+)?)/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
-"""An image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>: the only form of image reference accepted."""
+DIGEST_REF_RE = re.compile(
+    r"^(?P<repository>(?P<registry>[a-z0-9.-]+(?::[0-9]+)?)/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}\Z"
+)
+"""An image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>: the only form of image reference accepted.
+Ends in `\\Z`, not `$`, which would accept a trailing newline."""
 # Kubernetes quantities, in the forms this platform accepts (no exponents, no decimal SI suffixes for memory).
 CPU_RE = re.compile(r"^(?P<milli>[1-9][0-9]*)m$|^(?P<cores>[0-9]+(\.[0-9]{1,3})?)$")
 MEMORY_RE = re.compile(r"^(?P<amount>[1-9][0-9]*)(?P<unit>Ki|Mi|Gi)$")

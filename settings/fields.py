@@ -17,6 +17,7 @@ from components.identifiers import (
     is_github_repository,
 )
 from components.pods import DIGEST_REF_RE
+from nhi_rules.lib.addresses import LIMIT, Ranges, internet_reach
 
 # Bottlerocket releases are published as <semver>-<8 hex commit>; EKS takes them as `releaseVersion`.
 BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}$")
@@ -28,7 +29,7 @@ MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
 
 def _dns_label(value: str) -> str:
     """A DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters."""
-    if not DNS_LABEL_RE.match(value):
+    if not DNS_LABEL_RE.fullmatch(value):
         raise ValueError(
             "expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
             f"at most 63 characters), got {value!r}"
@@ -49,7 +50,7 @@ def _public_cidr(value: str) -> str:
     """A CIDR of /16 or narrower (IPv6 /48); never `/0` or wide halves of the internet."""
     value = _cidr(value)
     network = ipaddress.ip_network(value)
-    if network.prefixlen == 0:
+    if Ranges.of([value]).is_whole_internet(network.version):
         raise ValueError(
             f"the API endpoint is never open to the whole internet: {value!r} is refused; "
             "list the CIDRs of your offices or CI runners, or leave the list empty for a private endpoint"
@@ -62,6 +63,20 @@ def _public_cidr(value: str) -> str:
             "list the ranges of your offices or CI runners"
         )
     return value
+
+
+def internet_problem(cidrs: list[str], advice: str) -> None:
+    """Refuse CIDRs that reach the internet together (nhi_rules.lib.addresses, the pack's own measure): pieces
+    that are each narrow enough can still add up to it."""
+    reach = internet_reach(cidrs)
+    if reach is not None:
+        raise ValueError(f"together these ranges reach {reach}, the internet in pieces ({LIMIT}): {advice}")
+
+
+def _public_cidrs(values: list[str]) -> list[str]:
+    """Together fewer public addresses than a /8 (IPv6 /32): 256 /16s are a /8 too."""
+    internet_problem(values, "list the ranges of your offices or CI runners")
+    return values
 
 
 def _vpc_cidr(value: str) -> str:
@@ -77,7 +92,7 @@ def _vpc_cidr(value: str) -> str:
 
 def _role_arn(value: str) -> str:
     """An IAM role ARN such as `arn:aws:iam::111122223333:role/platform-admins`."""
-    if not ROLE_ARN_RE.match(value):
+    if not ROLE_ARN_RE.fullmatch(value):
         raise ValueError(
             f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}"
         )
@@ -86,7 +101,7 @@ def _role_arn(value: str) -> str:
 
 def _policy_arn(value: str) -> str:
     """A customer-managed IAM policy ARN such as `arn:aws:iam::111122223333:policy/workload-boundary`."""
-    if not POLICY_ARN_RE.match(value):
+    if not POLICY_ARN_RE.fullmatch(value):
         raise ValueError(
             f"expected a customer-managed IAM policy ARN such as "
             f"arn:aws:iam::111122223333:policy/workload-boundary, got {value!r}"
@@ -115,7 +130,7 @@ def _github_repository(value: str) -> str:
 
 def _bottlerocket_release(value: str) -> str:
     """A pinned Bottlerocket release, version-commit, such as `1.41.0-2b4c1d53`."""
-    if not BOTTLEROCKET_RELEASE_RE.match(value):
+    if not BOTTLEROCKET_RELEASE_RE.fullmatch(value):
         raise ValueError(
             f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got {value!r}"
         )
@@ -124,14 +139,14 @@ def _bottlerocket_release(value: str) -> str:
 
 def _addon_version(value: str) -> str:
     """A pinned EKS add-on version such as `v1.20.4-eksbuild.1`."""
-    if not ADDON_VERSION_RE.match(value):
+    if not ADDON_VERSION_RE.fullmatch(value):
         raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
     return value
 
 
 def _image_digest(value: str) -> str:
     """An image pinned by digest: `REGISTRY/REPOSITORY@sha256:<64 hex>` (tags are refused)."""
-    if not DIGEST_REF_RE.match(value):
+    if not DIGEST_REF_RE.fullmatch(value):
         raise ValueError(
             "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
             f"got {value!r} (tags are mutable and are refused)"
@@ -141,7 +156,7 @@ def _image_digest(value: str) -> str:
 
 def _registry_host(value: str) -> str:
     """A registry host such as `111122223333.dkr.ecr.eu-west-1.amazonaws.com`."""
-    if not REGISTRY_HOST_RE.match(value):
+    if not REGISTRY_HOST_RE.fullmatch(value):
         raise ValueError(
             f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}"
         )
@@ -151,6 +166,7 @@ def _registry_host(value: str) -> str:
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 PublicCidr = Annotated[str, AfterValidator(_public_cidr)]
+PublicCidrs = Annotated[list[PublicCidr], AfterValidator(_public_cidrs)]
 VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 RoleArn = Annotated[str, AfterValidator(_role_arn)]
 PolicyArn = Annotated[str, AfterValidator(_policy_arn)]

@@ -13,9 +13,8 @@ return each component's own Args, so `__main__.py` only wires. The enums and val
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -43,6 +42,7 @@ from components.rollout import Slot
 from components.values import Value
 from components.workload import WorkloadArgs
 from components.workloads import WorkloadsArgs
+from nhi_rules.lib.addresses import LIMIT, VERSIONS, Ranges
 
 from .fields import (
     AddonVersion,
@@ -54,10 +54,11 @@ from .fields import (
     ImageDigest,
     PolicyArn,
     Port,
-    PublicCidr,
+    PublicCidrs,
     RegistryHost,
     RoleArn,
     VpcCidr,
+    internet_problem,
 )
 
 PROJECT = "nhi-platform"
@@ -188,10 +189,11 @@ class ClusterSettings(_Model):
     vpc_cidr: VpcCidr
     """Private IPv4 range of the VPC, /16 to /20: room for one large private subnet per AZ (pod IPs come from the VPC
     with the VPC CNI) and small public subnets for the NAT gateways."""
-    public_endpoint_cidrs: list[PublicCidr] = []
-    """Ranges the public API endpoint is open to, each /16 or narrower (IPv6 /48). Default: empty, the API endpoint is
-    private only (`endpointPublicAccess: false`, `endpointPrivateAccess: true`). A listed range turns the public
-    endpoint on for that range only. `0.0.0.0/0`, `::/0` and any range wider than /16 (e.g. two /1 halves) are
+    public_endpoint_cidrs: PublicCidrs = []
+    """Ranges the public API endpoint is open to, each /16 or narrower (IPv6 /48), together fewer public addresses
+    than a /8 (IPv6 /32). Default: empty, the API endpoint is private only (`endpointPublicAccess: false`,
+    `endpointPrivateAccess: true`). A listed range turns the public endpoint on for that range only. `0.0.0.0/0`,
+    `::/0`, any range wider than /16 (e.g. two /1 halves) and ranges that add up to the internet (256 /16s) are
     refused, and so are ranges inside the VPC (the VPC uses the private endpoint). There is no separate on/off key."""
     admin_role_arns: Annotated[list[RoleArn], Field(min_length=1)]
     """IAM roles given cluster-admin, at least one, role names unique: each gets an EKS access entry with
@@ -266,11 +268,29 @@ class AccessGrant(_Model):
 
 
 def _check_peer(workload: str | None, cidr: str | None, *, key: str, direction: str) -> None:
-    """A flow names exactly one peer: a workload or an address range, never the whole internet."""
+    """A flow names exactly one peer: a workload or an address range, never the internet."""
     if (workload is None) == (cidr is None):
         raise ValueError(f"expected exactly one of '{key}' (a workload) or 'cidr' (an address range), with 'port'")
-    if cidr is not None and ipaddress.ip_network(cidr).prefixlen == 0:
-        raise ValueError(f"{direction} the whole internet ({cidr}) is refused: name the range you need")
+    if cidr is None:
+        return
+    reached = Ranges.of([cidr])
+    for version in VERSIONS:
+        if reached.is_whole_internet(version):
+            raise ValueError(f"{direction} the whole internet ({cidr}) is refused: name the range you need")
+        if reached.reaches_internet(version):
+            raise ValueError(
+                f"{direction} {cidr} is refused: it reaches {reached.reach(version)}, the internet ({LIMIT}); "
+                "name the range you need"
+            )
+
+
+Flow = TypeVar("Flow", "IngressFlow", "EgressFlow")
+
+
+def _flows_not_the_internet(flows: list[Flow]) -> list[Flow]:
+    """The `cidr` flows together reach fewer public addresses than a /8 (IPv6 /32)."""
+    internet_problem([flow.cidr for flow in flows if flow.cidr is not None], "name the ranges you need")
+    return flows
 
 
 class IngressFlow(_Model):
@@ -331,9 +351,9 @@ class WorkloadSettings(_Model):
     access: list[AccessGrant] = []
     """AWS permissions of the workload's role, each a service and level of the access catalog on named resources.
     Default: none (the role exists with no permissions)."""
-    ingress: list[IngressFlow] = []
+    ingress: Annotated[list[IngressFlow], AfterValidator(_flows_not_the_internet)] = []
     """Inbound flows; the other end declares the matching egress. Default: none (nothing may connect)."""
-    egress: list[EgressFlow] = []
+    egress: Annotated[list[EgressFlow], AfterValidator(_flows_not_the_internet)] = []
     """Outbound flows (DNS is always allowed); the other end declares the matching ingress. Default: none."""
     kubernetes_api_access: bool = False
     """Mount a service-account token (only for workloads that call the Kubernetes API; the API endpoint

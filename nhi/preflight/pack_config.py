@@ -114,7 +114,13 @@ def _schema(policy: Any) -> dict[str, Any] | None:
     if not policy.HasField("configSchema"):
         return None
     schema = json_format.MessageToDict(policy.configSchema)
-    return {"type": "object", "properties": schema.get("properties", {}), "required": schema.get("required", [])}
+    # Stricter than the engine, which passes a misspelt key through (a schema cannot carry additionalProperties).
+    return {
+        "type": "object",
+        "properties": schema.get("properties", {}),
+        "required": schema.get("required", []),
+        "additionalProperties": False,
+    }
 
 
 def _schema_defaults(policy: Any) -> dict[str, Any]:

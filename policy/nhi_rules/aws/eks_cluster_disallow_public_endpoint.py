@@ -1,4 +1,6 @@
-"""The EKS API endpoint is private, or public only to listed CIDRs that are not the whole internet."""
+"""The EKS API endpoint is private, or public only to listed CIDRs that do not reach the internet: neither
+0.0.0.0/0 or ::/0 nor the internet in pieces (0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1, a public /8's worth of
+smaller ranges); nhi_rules.lib.addresses compares the union of the ranges with the forbidden set."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
+from nhi_rules.lib.addresses import LIMIT, listed, openings
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.network import is_world
-from nhi_rules.lib.props import as_bool, get, strings
+from nhi_rules.lib.props import as_bool, get, items
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "eks-cluster-disallow-public-endpoint"
@@ -26,8 +28,12 @@ MSG_PUBLIC_UNRESTRICTED = (
     "which EKS treats as 0.0.0.0/0: set endpointPublicAccess=false or list your CIDRs"
 )
 MSG_PUBLIC_WORLD = (
-    "vpcConfig.publicAccessCidrs[{index}] is {cidr!r}, the whole internet: "
+    "{path} is {cidr!r}, which reaches {reach}: "
     "remove it and list office or CI runner CIDRs, or set endpointPublicAccess=false"
+)
+MSG_PUBLIC_WORLD_TOGETHER = (
+    "{paths} together reach {reach}, the internet in pieces ({limit}): "
+    "list only office or CI runner CIDRs, or set endpointPublicAccess=false"
 )
 MSG_PRIVATE_OFF = (
     "vpcConfig.endpointPrivateAccess is not true: set vpcConfig.endpointPrivateAccess=true "
@@ -38,7 +44,10 @@ CONFIG = {
     "allowPublicCidrs": {
         "type": "boolean",
         "default": False,
-        "description": "Allow a public endpoint restricted to explicit CIDRs (never 0.0.0.0/0 or ::/0).",
+        "description": (
+            "Allow a public endpoint restricted to explicit CIDRs (never 0.0.0.0/0, ::/0 or ranges that add up to "
+            "the internet)."
+        ),
     },
 }
 
@@ -49,14 +58,20 @@ def check(subject: Subject) -> Iterator[str]:
     if public is None:
         yield MSG_PUBLIC_DEFAULT
     elif public:
-        cidrs = strings(get(vpc, "publicAccessCidrs"))
+        entries = [
+            listed(f"vpcConfig.publicAccessCidrs[{index}]", cidr)
+            for index, cidr in items(get(vpc, "publicAccessCidrs"))
+            if isinstance(cidr, str)
+        ]
         if not subject.config["allowPublicCidrs"]:
             yield MSG_PUBLIC_FORBIDDEN
-        elif not cidrs:
+        elif not entries:
             yield MSG_PUBLIC_UNRESTRICTED
-        for index, cidr in enumerate(cidrs):
-            if is_world(cidr):
-                yield MSG_PUBLIC_WORLD.format(index=index, cidr=cidr)
+        for opening in openings(entries):
+            if opening.alone:
+                yield MSG_PUBLIC_WORLD.format(path=opening.paths, cidr=opening.entries[0].text, reach=opening.reach)
+            else:
+                yield MSG_PUBLIC_WORLD_TOGETHER.format(paths=opening.paths, reach=opening.reach, limit=LIMIT)
     if as_bool(get(vpc, "endpointPrivateAccess")) is not True:
         yield MSG_PRIVATE_OFF
 
@@ -71,7 +86,8 @@ POLICY = resource_rule(
     tags=["aws", "eks", "network", "cis-eks:5.4.1", "cis-eks:5.4.2", "eks-bp:network"],
     remediation_steps=(
         "Set vpcConfig.endpointPrivateAccess=true and vpcConfig.endpointPublicAccess=false; if a "
-        "public endpoint is unavoidable, list the exact CIDRs in vpcConfig.publicAccessCidrs."
+        "public endpoint is unavoidable, list the exact CIDRs in vpcConfig.publicAccessCidrs (together fewer public "
+        "addresses than a /8)."
     ),
     config=CONFIG,
 )

@@ -1,4 +1,7 @@
-"""NetworkPolicies allow named peers, never everyone (empty rules, empty peers, 0.0.0.0/0, ::/0)."""
+"""NetworkPolicies allow named peers, never everyone: no empty rules or peers, and no ipBlocks that reach the
+internet, whether 0.0.0.0/0, ::/0 or the internet in pieces (0.0.0.0/1 + 128.0.0.0/1, ::/1 + 8000::/1, a public
+/8's worth of smaller blocks), added up over the rules of one direction with their `except` ranges taken out
+(nhi_rules.lib.addresses: the union of the ranges, compared with the forbidden set)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
+from nhi_rules.lib.addresses import LIMIT, Listed, listed, openings
 from nhi_rules.lib.frameworks import cis_eks
 from nhi_rules.lib.k8s import NETWORK_POLICY
-from nhi_rules.lib.network import is_world
-from nhi_rules.lib.props import as_str, get, is_map, items
+from nhi_rules.lib.props import as_str, get, is_map, items, strings
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-networkpolicy-disallow-allow-all"
@@ -23,7 +26,11 @@ MSG_NO_PEERS = (
 )
 MSG_EMPTY_PEER = "spec.{direction}[{index}].{peers}[{peer}] is an empty peer that matches everything: name the peer"
 MSG_WORLD = (
-    "spec.{direction}[{index}].{peers}[{peer}].ipBlock.cidr is {cidr!r}: allow specific CIDRs "
+    "{path}.cidr is {cidr!r}, which reaches {reach}: allow specific CIDRs "
+    "(egress to AWS APIs goes through VPC endpoints)"
+)
+MSG_WORLD_TOGETHER = (
+    "{paths} together allow {reach} ({direction}), the internet in pieces ({limit}): allow specific CIDRs "
     "(egress to AWS APIs goes through VPC endpoints)"
 )
 
@@ -31,23 +38,33 @@ MSG_WORLD = (
 def check(subject: Subject) -> Iterator[str]:
     spec = get(subject.props, "spec")
     for direction, peers, kind in (("ingress", "from", "incoming"), ("egress", "to", "outgoing")):
+        blocks: list[Listed] = []
         for index, rule in items(get(spec, direction)):
             if not is_map(rule):
                 continue
             if len(list(iter(rule))) == 0:
                 yield MSG_EMPTY_RULE.format(direction=direction, index=index, kind=kind, peers=peers)
                 continue
-            listed = get(rule, peers)
-            if listed is None or (not list(items(listed))):
+            listed_peers = get(rule, peers)
+            if listed_peers is None or (not list(items(listed_peers))):
                 yield MSG_NO_PEERS.format(direction=direction, index=index, peers=peers)
                 continue
-            for peer_index, peer in items(listed):
+            for peer_index, peer in items(listed_peers):
                 if not is_map(peer) or len(list(iter(peer))) == 0:
                     yield MSG_EMPTY_PEER.format(direction=direction, index=index, peers=peers, peer=peer_index)
                     continue
                 cidr = as_str(get(peer, "ipBlock", "cidr"))
-                if cidr and is_world(cidr):
-                    yield MSG_WORLD.format(direction=direction, index=index, peers=peers, peer=peer_index, cidr=cidr)
+                if cidr:
+                    path = f"spec.{direction}[{index}].{peers}[{peer_index}].ipBlock"
+                    blocks.append(listed(path, cidr, strings(get(peer, "ipBlock", "except"))))
+        # Each rule allows its peers: the blocks of all the rules of a direction add up.
+        for opening in openings(blocks):
+            if opening.alone:
+                yield MSG_WORLD.format(path=opening.paths, cidr=opening.entries[0].text, reach=opening.reach)
+            else:
+                yield MSG_WORLD_TOGETHER.format(
+                    paths=opening.paths, reach=opening.reach, direction=direction, limit=LIMIT
+                )
 
 
 POLICY = resource_rule(

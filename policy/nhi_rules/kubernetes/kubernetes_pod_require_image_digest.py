@@ -13,7 +13,8 @@ from nhi_rules.lib.props import as_str, get
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-pod-require-image-digest"
-DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
+# The whole reference, no whitespace anywhere (Kubernetes refuses it, and `$` would let a trailing newline pass).
+PINNED_RE = re.compile(r"\S+@sha256:[0-9a-f]{64}")
 
 MSG_NOT_PINNED = "{path}.image {image!r} is not pinned: use REGISTRY/REPOSITORY@sha256:<64 hex digest>"
 MSG_NO_IMAGE = "{path}.image is not set: set an image pinned by digest"
@@ -32,7 +33,7 @@ def _judge(container: Container) -> Iterator[str]:
     image = as_str(get(container.value, "image"))
     if image is None:
         yield MSG_NO_IMAGE.format(path=container.path)
-    elif not DIGEST_RE.search(image.strip()):
+    elif not PINNED_RE.fullmatch(image):
         yield MSG_NOT_PINNED.format(path=container.path, image=image)
 
 

@@ -1,4 +1,5 @@
-"""Services of type LoadBalancer are internal (public entry goes through a reviewed edge, not a Service)."""
+"""Services of type LoadBalancer are internal (public entry goes through a reviewed edge, not a Service), and
+their source ranges do not reach the internet, whole or in pieces (nhi_rules.lib.addresses)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
+from nhi_rules.lib.addresses import LIMIT, listed, openings
 from nhi_rules.lib.frameworks import eks_bp
 from nhi_rules.lib.k8s import SERVICE
-from nhi_rules.lib.network import is_world
-from nhi_rules.lib.props import as_str, get, str_map, strings
+from nhi_rules.lib.props import as_str, get, items, str_map
 from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-service-require-internal-loadbalancer"
@@ -20,7 +21,10 @@ MSG_PUBLIC_LB = (
     f"spec.type is LoadBalancer without metadata.annotations[{SCHEME}]='internal': add the annotation "
     "(AWS Load Balancer Controller) so the load balancer gets no public address"
 )
-MSG_WORLD_SOURCE = "spec.loadBalancerSourceRanges[{index}] is {cidr!r}: list the client CIDRs instead"
+MSG_WORLD_SOURCE = "{path} is {cidr!r}, which reaches {reach}: list the client CIDRs instead"
+MSG_WORLD_SOURCES_TOGETHER = (
+    "{paths} together reach {reach}, the internet in pieces ({limit}): list the client CIDRs instead"
+)
 
 
 def check(subject: Subject) -> Iterator[str]:
@@ -33,9 +37,16 @@ def check(subject: Subject) -> Iterator[str]:
     )
     if not internal:
         yield MSG_PUBLIC_LB
-    for index, cidr in enumerate(strings(get(subject.props, "spec", "loadBalancerSourceRanges"))):
-        if is_world(cidr):
-            yield MSG_WORLD_SOURCE.format(index=index, cidr=cidr)
+    ranges = [
+        listed(f"spec.loadBalancerSourceRanges[{index}]", cidr)
+        for index, cidr in items(get(subject.props, "spec", "loadBalancerSourceRanges"))
+        if isinstance(cidr, str)
+    ]
+    for opening in openings(ranges):
+        if opening.alone:
+            yield MSG_WORLD_SOURCE.format(path=opening.paths, cidr=opening.entries[0].text, reach=opening.reach)
+        else:
+            yield MSG_WORLD_SOURCES_TOGETHER.format(paths=opening.paths, reach=opening.reach, limit=LIMIT)
 
 
 POLICY = resource_rule(

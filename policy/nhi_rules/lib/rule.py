@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -25,9 +25,9 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from nhi_rules.lib.exemptions import find_exemption
-from nhi_rules.lib.props import is_list
 
 P = ParamSpec("P")
+T = TypeVar("T")
 
 ALLOW_EXEMPTIONS = "allowExemptions"
 _EXEMPTION_SCHEMA = {
@@ -38,6 +38,14 @@ _EXEMPTION_SCHEMA = {
 CONFIG_INVALID = (
     "pack config `{rule}.{key}` is invalid ({problem}); the default {default!r} was used: fix the config file"
 )
+CONFIG_UNKNOWN = (
+    "pack config `{rule}.{key}` is not a setting of this rule (its settings: {known}), so it changes nothing: "
+    "fix its spelling in the config file"
+)
+# Why the pack checks unknown settings itself: a policy's config schema reaches the engine as `properties` and
+# `required` only (pulumi_policy's PolicyConfigSchema and the Analyzer protocol carry nothing else, and the engine
+# validates `{type: object, properties, required}`), so `additionalProperties: false` cannot travel and
+# `pulumi preview --policy-pack-config` passes a misspelt key through. `nhi preflight` refuses it before the run.
 
 
 @dataclass(frozen=True)
@@ -67,20 +75,14 @@ class Subject:
         except UnknownValueError as error:
             self.set_aside.append(error)
 
-    def known_strings(self, value: Any) -> list[str]:
-        """The known string elements of a list (or a lone string); unknown elements are set aside."""
-        if isinstance(value, str):
-            return [value]
-        found: list[str] = []
-        for index in range(len(value)) if is_list(value) else ():
-            try:
-                element = value[index]
-            except UnknownValueError as error:
-                self.set_aside.append(error)
-                continue
-            if isinstance(element, str):
-                found.append(element)
-        return found
+    def known(self, read: Callable[[], T]) -> T | None:
+        """`read()`, or None when it meets an unknown value, which is set aside as in `apart` (for a part whose
+        value is needed, not only its messages: an ingress rule read before its CIDRs are compared with others)."""
+        try:
+            return read()
+        except UnknownValueError as error:
+            self.set_aside.append(error)
+            return None
 
 
 ResourceCheck = Callable[[Subject], Iterable[str]]
@@ -122,10 +124,13 @@ def _normalise(value: Any, schema: Mapping[str, Any]) -> Any:
 
 
 def effective_config(rule: str, schema: Mapping[str, Mapping[str, Any]], raw: Any) -> tuple[dict[str, Any], list[str]]:
-    """Defaults from the schema overlaid with valid configured values; problems as messages."""
+    """Defaults from the schema overlaid with valid configured values; problems (invalid values, settings the
+    rule does not have) as messages."""
     config = {key: prop.get("default") for key, prop in schema.items()}
     problems: list[str] = []
     if isinstance(raw, Mapping):
+        known = ", ".join(schema)
+        problems += [CONFIG_UNKNOWN.format(rule=rule, key=key, known=known) for key in raw if key not in schema]
         for key, prop in schema.items():
             if key in raw:
                 value = _normalise(raw[key], prop)
