@@ -80,3 +80,22 @@ def test_a_refused_port_is_reported_once_not_again_by_every_flow_that_names_it()
     assert {str(p) for p in error.value.problems} == {
         f"{W}[{index}].port: expected a valid integer, got '2:14:40'" for index in range(len(config[W]))
     }
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2", "il-central-1"])
+def test_an_aws_region_name_is_accepted(region: str) -> None:
+    config = stack_file_config("dev")
+    config["aws:region"] = region
+    config["nhi-platform:allowedRegistries"] = ["111122223333.dkr.ecr.eu-west-1.amazonaws.com"]  # the images' own
+    assert parse_config(config).region == region
+
+
+@pytest.mark.parametrize("region", ["mars", "eu-west", "EU-WEST-1", "eu-west-1\n", "eu_west_1", "eu-west-12", ""])
+def test_anything_else_as_the_region_is_refused_at_its_key(region: str) -> None:
+    config = stack_file_config("dev")
+    config["aws:region"] = region
+    with pytest.raises(SettingsError) as error:
+        parse_config(config)
+    assert f"aws:region: expected an AWS region name such as eu-west-1 or us-gov-west-1, got {region!r}" in {
+        str(p) for p in error.value.problems
+    }
