@@ -82,7 +82,10 @@ def test_a_refused_port_is_reported_once_not_again_by_every_flow_that_names_it()
     }
 
 
-@pytest.mark.parametrize("region", ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2", "il-central-1"])
+@pytest.mark.parametrize(
+    "region",
+    ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2", "il-central-1", "us-iso-east-1", "us-isob-east-1"],
+)
 def test_an_aws_region_name_is_accepted(region: str) -> None:
     config = stack_file_config("dev")
     config["aws:region"] = region
