@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nhi.error_handler import EXIT_ACCESS_WIDENS, EXIT_OK
 
-from .arguments import add_debug_argument, add_output_argument, add_program_arguments, write_report
+from .arguments import add_debug_argument, add_output_argument, add_program_arguments, check_output, write_report
 
 SUMMARY = "what a stack change does to identities and access, for a pull request"
 DESCRIPTION = (
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from nhi.access_diff import report
     from nhi.access_diff.run import DiffOptions, run_access_diff
 
+    check_output(args.output)  # before both sides run
     diff = run_access_diff(DiffOptions(args.program, args.stack, args.stack_file, args.against, args.against_file))
     write_report(report.to_json(diff) if args.format == "json" else report.to_markdown(diff), args.output)
     return EXIT_ACCESS_WIDENS if diff.widens else EXIT_OK
