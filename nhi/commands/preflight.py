@@ -10,6 +10,7 @@ from nhi.preflight import report
 from nhi.preflight.errors import PreflightError
 from nhi.preflight.manifests import write_manifests
 from nhi.preflight.run import REPO_ROOT, PreflightOptions, run_preflight
+from nhi.preflight.time_limit import DEFAULT_PROGRAM_TIMEOUT
 
 from .arguments import (
     add_debug_argument,
@@ -65,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a pack may take to start and print its port (default 30)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_PROGRAM_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long the program may run before the preflight stops it (default {DEFAULT_PROGRAM_TIMEOUT:g})",
+    )
     add_debug_argument(parser)
 
 
@@ -98,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         pack_configs=_pack_configs(args),
         unknowns=args.unknowns,
         startup_timeout=args.pack_timeout,
+        program_timeout=args.timeout,
     )
     verdict = run_preflight(options)
     if args.manifests:

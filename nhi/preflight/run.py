@@ -28,6 +28,8 @@ class PreflightOptions:
     pack_configs: tuple[Path, ...] = field(default_factory=tuple)
     unknowns: bool = False
     startup_timeout: float = 30.0
+    program_timeout: float | None = None
+    """Seconds the program may run (None: no limit)."""
 
 
 def _pair_configs(options: PreflightOptions) -> list[PolicyPackConfig | None]:
@@ -92,7 +94,13 @@ def run_preflight(options: PreflightOptions) -> Verdict:
         try:
             # The program's own output goes to stderr, so that JSON and SARIF on stdout stay parseable.
             with program_output.to_stderr():
-                capture = capture_program(program, config, unknowns=options.unknowns, on_resource=fanout.publish)
+                capture = capture_program(
+                    program,
+                    config,
+                    unknowns=options.unknowns,
+                    on_resource=fanout.publish,
+                    timeout=options.program_timeout,
+                )
             program_seconds = time.perf_counter() - started
             ready = [future.result() for future in starting]
             analyzed = time.perf_counter()
