@@ -78,12 +78,16 @@ def write_manifests(capture: Capture, directory: Path) -> list[Path]:
         if is_kubernetes_object(resource):
             body = manifest(resource)
             planned.append((directory / manifest_file_name(resource, body), body))
-    directory.mkdir(parents=True, exist_ok=True)
-    root = directory.resolve()
-    written = []
-    for path, body in planned:
-        if not path.resolve().is_relative_to(root):
-            raise PreflightError(f"--manifests: {path} leads outside {directory}; it was not written.")
-        path.write_text(yaml.safe_dump(body, sort_keys=False))
-        written.append(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        root = directory.resolve()
+        written = []
+        for path, body in planned:
+            if not path.resolve().is_relative_to(root):
+                raise PreflightError(f"--manifests: {path} leads outside {directory}; it was not written.")
+            path.write_text(yaml.safe_dump(body, sort_keys=False))
+            written.append(path)
+    except OSError as error:
+        where = error.filename or directory
+        raise PreflightError(f"--manifests {directory}: cannot write {where}: {error.strerror or error}.") from None
     return written

@@ -85,3 +85,21 @@ def test_a_report_that_cannot_be_written_leaves_the_old_file(
     assert f"--output {output} could not be written: No space left on device" in err
     assert output.read_text() == "an older report\n"
     assert sorted(os.listdir(tmp_path)) == ["report.json"]
+
+
+def test_a_pack_config_that_is_a_directory_exits_2_naming_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "--policy-pack-config", str(tmp_path))
+    assert code == 2
+    assert f"Policy pack config {tmp_path} cannot be read: Is a directory." in err
+
+
+def test_manifests_that_cannot_be_written_exit_2_naming_the_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine\n")
+    code, _, err = run(capsys, "--manifests", str(a_file / "manifests"))  # a directory inside a file
+    assert code == 2
+    assert f"--manifests {a_file / 'manifests'}: cannot write" in err and "Traceback" not in err
