@@ -9,7 +9,8 @@ import re
 DNS_LABEL_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 """A Kubernetes name of one DNS label (namespaces, workloads, node groups, the cluster)."""
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+# A region: geography, an optional partition marker (GovCloud, the isolated ISO regions), a direction, a digit.
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
 POLICY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[\w+=,.@/-]{1,512}$")
 # GitHub's own rules: an owner is 1-39 letters, digits or single inner hyphens; a repository 1-100 letters, digits,

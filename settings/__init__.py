@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 # The enums and value types of stack files belong to the components that take them; settings re-exports them.
@@ -18,7 +17,7 @@ from components.pods import ComputeResources, HealthChecks, ProbeKind
 from components.rollout import Slot
 
 from .crosscheck import cross_check
-from .errors import UNKNOWN_KEY, Problem, SettingsError, describe_pydantic_error, join_path
+from .errors import UNKNOWN_KEY, Problem, SettingsError, StackFileError, describe_pydantic_error, join_path
 from .model import (
     ALLOWED_ACCOUNT_IDS,
     ALLOWED_REGISTRIES,
@@ -40,6 +39,7 @@ from .model import (
     StackSettings,
     WorkloadSettings,
 )
+from .stack_yaml import load_stack_file
 
 __all__ = [
     "PROJECT",
@@ -60,6 +60,7 @@ __all__ = [
     "RolloutGate",
     "SettingsError",
     "Slot",
+    "StackFileError",
     "StackSettings",
     "WorkloadSettings",
     "load_settings",
@@ -127,17 +128,13 @@ def load_settings() -> StackSettings:
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
-    """The `config:` mapping of a stack file, as YAML values. Raises SettingsError naming the file."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError([Problem(str(path), "stack file not found")], str(path)) from None
-    except yaml.YAMLError as error:
-        raise SettingsError([Problem(str(path), f"not valid YAML: {error}")], str(path)) from None
+    """The `config:` mapping of a stack file, read in the stack-file YAML dialect (settings.stack_yaml). Raises
+    SettingsError (a StackFileError when the file cannot be read as that dialect) naming the file."""
+    document = load_stack_file(path)
     if document is None:
         document = {}
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
-        raise SettingsError([Problem(f"{path}: config", "expected a mapping of config keys")], str(path))
+        raise StackFileError(str(path), "expected a mapping with a `config:` mapping of keys", key="config")
     return dict(document.get("config") or {})
 
 

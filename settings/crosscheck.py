@@ -56,7 +56,7 @@ def unique_workload_names(config: dict[str, Any]) -> Iterator[Problem]:
 def namespaces_not_reserved(config: dict[str, Any]) -> Iterator[Problem]:
     for index, workload in _workloads(config):
         namespace = workload.get("namespace")
-        if namespace in RESERVED_NAMESPACES:
+        if isinstance(namespace, str) and namespace in RESERVED_NAMESPACES:
             yield Problem(
                 f"{WORKLOADS}[{index}].namespace",
                 f"expected an application namespace, got reserved namespace {namespace!r}",
@@ -72,24 +72,20 @@ def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
         for flow_index, flow in _dicts(workload.get("ingress")):
             path = f"{WORKLOADS}[{index}].ingress[{flow_index}]"
             source = flow.get("from")
+            # A missing or invalid port is pydantic's to report; the flow's ports are checked once both are valid.
+            port, own_port = _port(flow.get("port")), _port(workload.get("port"))
             if isinstance(source, str) and source not in by_name:
                 yield Problem(
                     f"{path}.from", f"expected the name of a workload in this stack ({known}), got {source!r}"
                 )
-            elif isinstance(source, str) and not _declares_egress(by_name[source], me, flow.get("port")):
+            elif isinstance(source, str) and port is not None and not _declares_egress(by_name[source], me, port):
                 yield Problem(
                     path,
-                    f"{source!r} must declare the matching egress {{to: {me}, port: {flow.get('port')}}}"
+                    f"{source!r} must declare the matching egress {{to: {me}, port: {port}}}"
                     " (both ends of a flow are declared)",
                 )
-            if (
-                flow.get("port") is not None
-                and workload.get("port") is not None
-                and flow.get("port") != workload.get("port")
-            ):
-                yield Problem(
-                    f"{path}.port", f"expected {me!r}'s own port {workload.get('port')}, got {flow.get('port')!r}"
-                )
+            if port is not None and own_port is not None and port != own_port:
+                yield Problem(f"{path}.port", f"expected {me!r}'s own port {own_port}, got {port!r}")
         for flow_index, flow in _dicts(workload.get("egress")):
             path = f"{WORKLOADS}[{index}].egress[{flow_index}]"
             target = flow.get("to")
@@ -98,15 +94,22 @@ def flows_name_known_workloads(config: dict[str, Any]) -> Iterator[Problem]:
             if target not in by_name:
                 yield Problem(f"{path}.to", f"expected the name of a workload in this stack ({known}), got {target!r}")
                 continue
-            target_port = by_name[target].get("port")
-            if flow.get("port") != target_port:
-                yield Problem(f"{path}.port", f"expected {target!r}'s port {target_port}, got {flow.get('port')!r}")
-            elif not _declares_ingress(by_name[target], me, flow.get("port")):
+            port, target_port = _port(flow.get("port")), _port(by_name[target].get("port"))
+            if port is None or target_port is None:
+                continue  # pydantic reports a missing or invalid port
+            if port != target_port:
+                yield Problem(f"{path}.port", f"expected {target!r}'s port {target_port}, got {port!r}")
+            elif not _declares_ingress(by_name[target], me, port):
                 yield Problem(
                     path,
-                    f"{target!r} must declare the matching ingress {{from: {me}, port: {flow.get('port')}}}"
+                    f"{target!r} must declare the matching ingress {{from: {me}, port: {port}}}"
                     " (both ends of a flow are declared)",
                 )
+
+
+def _port(value: Any) -> int | None:
+    """A port as settings accept it (an integer, not a boolean), else None: pydantic reports the value."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _declares_egress(workload: dict[str, Any], target: Any, port: Any) -> bool:
@@ -227,10 +230,11 @@ def rollout_transition(before: Mapping[str, Any], after: Mapping[str, Any]) -> l
     One rule: the slot that is live after the change keeps the image it had. Otherwise either the live slot
     is patched in place (a release onto the live slot) or traffic moves to an image whose gate has not run
     (a release and a promote in one step: the gate would test the preview Service while it flips away)."""
-    previous = {w.get("name"): w.get("rollout") for _, w in _dicts(before.get(WORKLOADS))}
+    previous = {w["name"]: w.get("rollout") for _, w in _dicts(before.get(WORKLOADS)) if isinstance(w.get("name"), str)}
     problems = []
     for index, workload in _workloads(dict(after)):
-        old, new = previous.get(workload.get("name")), workload.get("rollout")
+        name = workload.get("name")
+        old, new = previous.get(name) if isinstance(name, str) else None, workload.get("rollout")
         if not (isinstance(old, dict) and isinstance(new, dict)):
             continue  # a new workload: nothing is live yet
         live = new.get("active")
@@ -249,7 +253,7 @@ def node_group_sizes(config: dict[str, Any]) -> Iterator[Problem]:
     if not isinstance(cluster, dict):
         return
     groups = _dicts(cluster.get("nodeGroups"))
-    names = Counter(g.get("name") for _, g in groups)
+    names = Counter(g.get("name") for _, g in groups if isinstance(g.get("name"), str))
     for index, group in groups:
         path = f"{CLUSTER}.nodeGroups[{index}]"
         sizes = [
@@ -281,7 +285,8 @@ def endpoint_cidrs_are_not_the_vpc(config: dict[str, Any]) -> Iterator[Problem]:
         vpc = ipaddress.ip_network(cluster["vpcCidr"])
     except ValueError:
         return
-    for index, cidr in enumerate(cluster.get("publicEndpointCidrs") or []):
+    cidrs = cluster.get("publicEndpointCidrs")
+    for index, cidr in enumerate(cidrs if isinstance(cidrs, list) else []):
         try:
             network = ipaddress.ip_network(cidr)
         except (TypeError, ValueError):
@@ -299,7 +304,8 @@ def node_group_single_architecture(config: dict[str, Any]) -> Iterator[Problem]:
     if not isinstance(cluster, dict):
         return
     for index, group in _dicts(cluster.get("nodeGroups")):
-        types = [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
+        listed = group.get("instanceTypes")
+        types = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
         kinds = {instance_architecture(t).value for t in types}
         if len(kinds) > 1:
             yield Problem(

@@ -27,12 +27,36 @@ class Problem:
 class SettingsError(pulumi.RunError):
     """Raised before any resource is registered. A RunError, so `pulumi up` prints it without a traceback."""
 
-    def __init__(self, problems: Sequence[Problem], source: str = "stack configuration") -> None:
+    def __init__(
+        self, problems: Sequence[Problem], source: str = "stack configuration", *, summary: str | None = None
+    ) -> None:
         self.problems = tuple(problems)
         self.source = source
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         count = len(self.problems)
-        super().__init__(f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+        super().__init__(summary or f"{source} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+
+
+class StackFileError(SettingsError):
+    """A stack file that cannot be read (missing, unreadable, not UTF-8, too large) or is not in the stack-file YAML
+    dialect (settings.stack_yaml): one line naming the file, and the line, column and key path where known."""
+
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        where = source if line is None else f"{source}, line {line}" + (f", column {column}" if column else "")
+        if key:
+            where += f" ({key})"
+        super().__init__([Problem(where, message)], source, summary=f"{where}: {message}")
+        self.line = line
+        self.key = key
+        self.message = message
 
 
 def join_path(location: Iterable[Any]) -> str:

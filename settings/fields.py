@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field
 from components.identifiers import (
     DNS_LABEL_RE,
     POLICY_ARN_RE,
+    REGION_RE,
     ROLE_ARN_RE,
     is_github_owner,
     is_github_repository,
@@ -163,6 +164,13 @@ def _registry_host(value: str) -> str:
     return value
 
 
+def _region(value: str) -> str:
+    """An AWS region name such as `eu-west-1` or `us-gov-west-1`."""
+    if not REGION_RE.fullmatch(value):
+        raise ValueError(f"expected an AWS region name such as eu-west-1 or us-gov-west-1, got {value!r}")
+    return value
+
+
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 PublicCidr = Annotated[str, AfterValidator(_public_cidr)]
@@ -176,4 +184,5 @@ GitHubRepository = Annotated[str, AfterValidator(_github_repository)]
 AddonVersion = Annotated[str, AfterValidator(_addon_version)]
 ImageDigest = Annotated[str, AfterValidator(_image_digest)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
+Region = Annotated[str, AfterValidator(_region)]
 Port = Annotated[int, Field(ge=1, le=65535)]

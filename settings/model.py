@@ -55,6 +55,7 @@ from .fields import (
     PolicyArn,
     Port,
     PublicCidrs,
+    Region,
     RegistryHost,
     RoleArn,
     VpcCidr,
@@ -406,7 +407,7 @@ class StackSettings(_Model):
     # Keys of other namespaces pass through; an unknown `nhi-platform:` key is reported by `settings.parse_config`.
     model_config = ConfigDict(extra="ignore")
 
-    region: Annotated[str, Field(alias=REGION)]
+    region: Annotated[Region, Field(alias=REGION)]
     """The AWS region of the stack."""
     allowed_account_ids: Annotated[list[str], Field(alias=ALLOWED_ACCOUNT_IDS, min_length=1, max_length=1)]
     """The stack's account, as a list of one 12-digit string: the AWS provider refuses credentials of any other."""

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nhi.error_handler import EXIT_OK
 from nhi.preflight.report import dumps
+
+if TYPE_CHECKING:
+    from nhi.rollout.moves import Move
+    from nhi.rollout.stackfile import StackFile
 
 SUMMARY = "blue-green moves as stack-file edits: release, promote, rollback; and status"
 DESCRIPTION = (
     "Edit a stack file for the common blue-green moves, keeping its comments and formatting, and "
     "print what the next `pulumi up` will do. The edited file is validated by the settings before "
-    "it is written. Exit 0: done (or nothing to change); 2: refused or bad usage, file unchanged."
+    "it is written, one edit at a time (docs/releases.md). Exit 0: done (or nothing to change); 2: refused or "
+    "bad usage, file unchanged."
 )
 
 
@@ -45,22 +51,36 @@ def run(args: argparse.Namespace) -> int:
     # Imported when the command runs: they bring this platform's components and settings, which
     # `nhi preflight` of another program has no use for.
     from nhi.rollout import moves
-    from nhi.rollout.stackfile import StackFile, resolve_stack_file, write_atomically
+    from nhi.rollout.file_edit import exclusive_edit, replace_file
+    from nhi.rollout.stackfile import StackFile, resolve_stack_file
 
-    file = StackFile.read(resolve_stack_file(args.stack, args.stack_file))
+    path = resolve_stack_file(args.stack, args.stack_file)
     if args.move == "status":
-        statuses = moves.status(file, args.workload)
+        statuses = moves.status(StackFile.read(path), args.workload)
         as_json = args.format == "json"
-        print(dumps(moves.status_json(file.path, statuses)) if as_json else moves.status_table(file.path, statuses))
+        print(dumps(moves.status_json(path, statuses)) if as_json else moves.status_table(path, statuses))
         return EXIT_OK
-    if args.move == "release":
-        result = moves.release(file, args.workload, args.image, args.slot)
+    if args.dry_run:
+        result = _move(StackFile.read(path), args)
     else:
-        result = (moves.promote if args.move == "promote" else moves.rollback)(file, args.workload)
+        # Read, checked and written under the edit lock: the move applies to the file as the last edit left it,
+        # and the next edit waits for this one (nhi.rollout.file_edit).
+        with exclusive_edit(path) as target:
+            file = StackFile.read(path, at=target)
+            result = _move(file, args)
+            if not isinstance(result, str):
+                replace_file(path, target, file.encoded(result.text))
     if isinstance(result, str):  # nothing to change
         print(result)
         return EXIT_OK
-    if not args.dry_run:
-        write_atomically(result.path, result.text)  # atomically: a failed write leaves the file as it was
     print(result.describe(written=not args.dry_run))
     return EXIT_OK
+
+
+def _move(file: StackFile, args: argparse.Namespace) -> Move | str:
+    """The move `args` asks for, on `file`: what to write, or a message when there is nothing to change."""
+    from nhi.rollout import moves
+
+    if args.move == "release":
+        return moves.release(file, args.workload, args.image, args.slot)
+    return (moves.promote if args.move == "promote" else moves.rollback)(file, args.workload)

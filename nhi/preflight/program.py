@@ -89,25 +89,13 @@ def _full_key(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def load_yaml(text: str) -> Any:
-    """YAML as yaml.safe_load reads it, parsed by libyaml when PyYAML was built with it (a 2,000-resource
-    stack file: 0.14 s in pure Python). A document libyaml refuses is read again by the pure-Python parser,
-    so errors keep its messages (line, column, what was expected)."""
-    if hasattr(yaml, "CSafeLoader"):
-        try:
-            return yaml.load(text, Loader=yaml.CSafeLoader)
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
-
-
 def stack_config(program: Program, stack: str | None = None, stack_file: Path | None = None) -> StackConfig:
     """Merge the project's config defaults with the stack file, as `pulumi preview` does."""
     if stack_file is None:
         if stack is None:
             raise PreflightError("Name a stack: --stack NAME (reads Pulumi.NAME.yaml) or --stack-file PATH.")
         stack_file = program.stack_file(stack)
-        if not stack_file.is_file():
+        if not stack_file.exists():
             available = sorted(
                 p.name[len("Pulumi.") : -len(".yaml")] for p in program.stack_config_dir.glob("Pulumi.*.yaml")
             )
@@ -115,14 +103,19 @@ def stack_config(program: Program, stack: str | None = None, stack_file: Path | 
                 f"No stack file for stack {stack!r}: {stack_file} does not exist "
                 f"(stacks here: {', '.join(available) or 'none'})."
             )
-    elif not stack_file.is_file():
+    elif not stack_file.exists():  # anything else it is (a directory, unreadable) is said when it is read
         raise PreflightError(f"Stack file {stack_file} does not exist.")
     if stack is None:
         stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
+    # The stack-file dialect (settings.stack_yaml): read as the Pulumi CLI reads it, or refused naming file and line.
+    # Imported here: it brings this platform's settings package, which a preflight that fails earlier has no use for.
+    from settings.errors import StackFileError
+    from settings.stack_yaml import load_stack_file
+
     try:
-        document = load_yaml(stack_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise PreflightError(f"{stack_file} is not valid YAML: {error}") from None
+        document = load_stack_file(stack_file) or {}
+    except StackFileError as error:
+        raise PreflightError(str(error)) from None
     raw = document.get("config") if isinstance(document, dict) else None
     if raw is not None and not isinstance(raw, dict):
         raise PreflightError(f"{stack_file}: 'config' must be a mapping of keys to values.")

@@ -21,13 +21,9 @@ from settings.crosscheck import WORKLOADS
 from settings.model import DIGEST_REF_RE
 
 from .errors import RolloutRefused
+from .image_ref import NOT_A_DIGEST, digest_reference
 from .stackfile import StackFile, ValueEdit
 
-NOT_A_DIGEST = (
-    "--image {image!r} is not pinned by digest: give REGISTRY/REPOSITORY@sha256:<64 hex>. A tag can "
-    "be moved to another image after the gate has passed; `aws ecr describe-images` or `docker buildx "
-    "imagetools inspect` prints the digest"
-)
 REGISTRY_NOT_ALLOWED = (
     "--image comes from {registry!r}, which {path} does not allow (allowed registries: "
     "{allowed}): push or mirror the image into an allowed registry"
@@ -152,9 +148,7 @@ def release(file: StackFile, workload_name: str, image: str, slot: str | None = 
     idle slot already runs `image`."""
     target = parse_slot(slot) if slot is not None else None
     stack = file.settings()
-    new = DIGEST_REF_RE.match(image)
-    if new is None:
-        raise RolloutRefused(NOT_A_DIGEST.format(image=image))
+    new = digest_reference(image)
     if new.group("registry") not in stack.registries:
         raise RolloutRefused(
             REGISTRY_NOT_ALLOWED.format(

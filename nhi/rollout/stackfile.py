@@ -1,24 +1,21 @@
-"""A stack file, read twice: by ruamel.yaml's round-trip loader, for where each value sits in the text, and by
-the safe loader, for the plain config that `settings` validates.
+"""A stack file, read twice: in the stack-file YAML dialect (settings.stack_yaml), for the plain config that
+`settings` validates, and by ruamel.yaml's round-trip loader, for where each value sits in the text.
 
 An edit replaces one scalar's token in the original text at the line and column ruamel reports, keeping its
-quoting. Everything else (comments, blank lines, quoting, flow-style mappings and the way long ones are
-wrapped) stays byte for byte: ruamel's own emitter keeps comments and flow style but re-wraps long flow
-mappings, which would turn a one-line release into a diff of unrelated lines. The edited text is parsed
-again and must equal the original config with exactly the intended values changed, and pass `settings`,
-before anything is written; the write replaces the file atomically (a temporary file, then a rename).
+quoting. Everything else (comments, blank lines, quoting, line endings, a byte order mark, flow-style mappings
+and the way long ones are wrapped) stays byte for byte: ruamel's own emitter keeps comments and flow style but
+re-wraps long flow mappings, which would turn a one-line release into a diff of unrelated lines. The edited
+text is read again in the dialect and must equal the original config with exactly the intended values changed,
+and pass `settings`, before anything is written (nhi.rollout.file_edit writes it).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RuamelError
 
@@ -28,7 +25,8 @@ from nhi.preflight.program import load_program
 from nhi.preflight.run import REPO_ROOT
 from settings import StackSettings
 from settings.crosscheck import rollout_transition
-from settings.errors import Problem, join_path
+from settings.errors import Problem, StackFileError, join_path
+from settings.stack_yaml import UTF8_BOM, decode_stack_bytes, parse_stack_text, read_stack_bytes
 
 from .errors import RolloutRefused
 
@@ -51,7 +49,7 @@ def describe(problems: Sequence[Problem]) -> str:
 def resolve_stack_file(stack: str | None, stack_file: Path | None, program: Path = REPO_ROOT) -> Path:
     """`--stack NAME` (Pulumi.NAME.yaml in the project's stackConfigDir, as `pulumi` reads it) or `--stack-file`."""
     if stack_file is not None:
-        if not stack_file.is_file():
+        if not stack_file.exists():  # anything else it is (a directory, unreadable) is said when it is read
             raise RolloutRefused(f"Stack file {stack_file} does not exist.")
         return stack_file
     try:
@@ -59,7 +57,7 @@ def resolve_stack_file(stack: str | None, stack_file: Path | None, program: Path
     except PreflightError as error:
         raise RolloutRefused(error.message) from None
     path = project.stack_file(stack or "")
-    if not path.is_file():
+    if not path.exists():
         available = sorted(
             p.name[len("Pulumi.") : -len(".yaml")] for p in project.stack_config_dir.glob("Pulumi.*.yaml")
         )
@@ -83,6 +81,13 @@ class ValueEdit:
         return join_path(self.path[1:])
 
 
+def _parse(text: str, path: Path) -> Any:
+    try:
+        return parse_stack_text(text, str(path))
+    except StackFileError as error:
+        raise RolloutRefused(str(error)) from None
+
+
 def _round_trip() -> YAML:
     loader = YAML(typ="rt")
     loader.preserve_quotes = True
@@ -92,21 +97,33 @@ def _round_trip() -> YAML:
 class StackFile:
     """The text of a stack file, its round-trip document (positions) and its plain `config:` mapping."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str, *, byte_order_mark: bool = False) -> None:
         self.path = path
         self.text = text
-        try:
-            self.document = _round_trip().load(text)
-            plain = yaml.safe_load(text)
-        except (RuamelError, yaml.YAMLError) as error:
-            raise RolloutRefused(f"{path} is not valid YAML: {error}") from None
+        self.byte_order_mark = byte_order_mark
+        plain = _parse(text, path)
         if not isinstance(plain, dict) or not isinstance(plain.get("config"), dict):
             raise RolloutRefused(f"{path}: expected a stack file with a `config:` mapping.")
         self.config: dict[str, Any] = plain["config"]
+        try:
+            self.document = _round_trip().load(text)
+        except RuamelError as error:  # the dialect accepted it, so only a form ruamel reads differently
+            raise RolloutRefused(f"{path} is not valid YAML: {' '.join(str(error).split())}") from None
 
     @classmethod
-    def read(cls, path: Path) -> StackFile:
-        return cls(path, path.read_text(encoding="utf-8"))
+    def read(cls, path: Path, *, at: Path | None = None) -> StackFile:
+        """The stack file `path` (read at `at`, its resolved target, when given); refused when it cannot be read
+        or is not in the stack-file dialect."""
+        try:
+            data = read_stack_bytes(at or path, source=str(path))
+            text = decode_stack_bytes(data, str(path))
+        except StackFileError as error:
+            raise RolloutRefused(str(error)) from None
+        return cls(path, text, byte_order_mark=data.startswith(UTF8_BOM))
+
+    def encoded(self, text: str) -> bytes:
+        """`text` (this file edited) as the bytes to write: UTF-8, with the byte order mark if the file had one."""
+        return (UTF8_BOM if self.byte_order_mark else b"") + text.encode("utf-8")
 
     def settings(self) -> StackSettings:
         """The validated settings of the file as it is; refused if it is not valid."""
@@ -144,40 +161,23 @@ class StackFile:
         """The edited text and its settings, after proving that it changes exactly `edits`, that settings
         accept it, and that the move is allowed (the live slot keeps its image). Nothing is written."""
         text = self.edited_text(edits)
-        after = StackFile(self.path, text)
-        expected = yaml.safe_load(self.text)
+        expected = _parse(self.text, self.path)
         for edit in edits:
             target = expected
             for part in edit.path[:-1]:
                 target = target[part]
             target[edit.path[-1]] = edit.new
-        if yaml.safe_load(text) != expected:  # never expected: the token replacement is checked above
+        after = _parse(text, self.path)
+        if after != expected:  # never expected: the token replacement is checked above
             raise RolloutRefused(NOT_IN_PLACE.format(key=", ".join(e.key for e in edits), path=self.path))
         problems: list[Problem] = []
         parsed: StackSettings | None = None
         try:
-            parsed = settings.parse_config(after.config, str(self.path))
+            parsed = settings.parse_config(after["config"], str(self.path))
         except settings.SettingsError as error:
             problems += error.problems
-        problems += rollout_transition(self.config, after.config)
+        problems += rollout_transition(self.config, after["config"])
         if problems:
             raise RolloutRefused(NOT_VALID_AFTER.format(path=self.path, problems=describe(problems)))
         assert parsed is not None
         return text, parsed
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace the file in one rename: a reader (or a crash) sees the old file or the new one, never half."""
-    directory = path.resolve().parent
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

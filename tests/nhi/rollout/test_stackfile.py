@@ -1,18 +1,16 @@
 """Stack-file edits in place: one scalar changes, every other byte stays (comments, quotes, flow-style
-mappings and their line wrapping), the result is checked by settings before anything is written, and the
-write is atomic."""
+mappings and their line wrapping, line endings), and the result is checked by settings before anything is
+written (test_file_edit: how it is written)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nhi.rollout.errors import RolloutRefused
-from nhi.rollout.stackfile import NOT_IN_PLACE, NOT_VALID_AFTER, StackFile, ValueEdit, write_atomically
+from nhi.rollout.stackfile import NOT_IN_PLACE, NOT_VALID_AFTER, StackFile, ValueEdit
 from settings.crosscheck import RELEASE_ONTO_LIVE
 from tests.conftest import REPO, STACKS
 
@@ -100,21 +98,3 @@ def test_an_edit_that_breaks_the_settings_or_the_transition_rule_is_refused(tmp_
     assert onto_live.value.message == NOT_VALID_AFTER.format(
         path=file.path, problems=f"{W}[{index}].rollout.blue: " + RELEASE_ONTO_LIVE.format(slot="blue", idle="green")
     )
-
-
-def test_the_write_is_atomic_and_keeps_the_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "Pulumi.dev.yaml"
-    shutil.copy(REPO / "stacks" / "Pulumi.dev.yaml", path)
-    os.chmod(path, 0o640)
-    write_atomically(path, "config: {}\n")
-    assert path.read_text() == "config: {}\n" and (path.stat().st_mode & 0o777) == 0o640
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["Pulumi.dev.yaml"]
-
-    def fail(*_: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
-        write_atomically(path, "config: {broken\n")
-    assert path.read_text() == "config: {}\n"  # the old file, whole
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["Pulumi.dev.yaml"]  # no temporary left behind
