@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nhi.preflight.errors import PreflightError
 from nhi.preflight.run import REPO_ROOT
+from nhi.preflight.time_limit import DEFAULT_PROGRAM_TIMEOUT
 
 
 def add_program_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +27,16 @@ def add_program_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_output_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of standard output")
+
+
+def add_timeout_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_PROGRAM_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long the program may run before it is stopped (default {DEFAULT_PROGRAM_TIMEOUT:g})",
+    )
 
 
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:

@@ -10,12 +10,12 @@ from nhi.preflight import report
 from nhi.preflight.errors import PreflightError
 from nhi.preflight.manifests import write_manifests
 from nhi.preflight.run import REPO_ROOT, PreflightOptions, run_preflight
-from nhi.preflight.time_limit import DEFAULT_PROGRAM_TIMEOUT
 
 from .arguments import (
     add_debug_argument,
     add_output_argument,
     add_program_arguments,
+    add_timeout_argument,
     check_output,
     seconds,
     write_report,
@@ -66,13 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a pack may take to start and print its port (default 30)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=seconds,
-        default=DEFAULT_PROGRAM_TIMEOUT,
-        metavar="SECONDS",
-        help=f"how long the program may run before the preflight stops it (default {DEFAULT_PROGRAM_TIMEOUT:g})",
-    )
+    add_timeout_argument(parser)
     add_debug_argument(parser)
 
 
