@@ -21,7 +21,6 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi import _types
 
 Path = tuple[str | int, ...]
 DELETE = object()
@@ -68,7 +67,7 @@ def _replaced(value: Any, key: str | int, new: Any) -> Any:
         items = list(value)
         items[key] = new  # type: ignore[index]
         return items
-    if isinstance(value, dict) and not _types.is_input_type(type(value)):
+    if isinstance(value, dict):  # a plain mapping; the SDK's *Args input types are classes, not dicts
         result = dict(value)
         if new is DELETE:
             result.pop(key, None)
