@@ -15,6 +15,8 @@ def capture_config(program: Program, config: StackConfig, timeout: float | None 
         return capture_program(program, config, timeout=timeout)
 
 
-def capture_stack(program_dir: Path, stack: str | None = None, stack_file: Path | None = None) -> Capture:
+def capture_stack(
+    program_dir: Path, stack: str | None = None, stack_file: Path | None = None, timeout: float | None = None
+) -> Capture:
     program = load_program(program_dir)
-    return capture_config(program, stack_config(program, stack, stack_file))
+    return capture_config(program, stack_config(program, stack, stack_file), timeout)
