@@ -22,6 +22,8 @@ class DiffOptions:
     stack_file: Path | None = None
     against_ref: str | None = None
     against_file: Path | None = None
+    timeout: float | None = None
+    """Seconds each side's run of the program may take (None: no limit)."""
 
 
 def run_access_diff(options: DiffOptions) -> AccessDiff:
@@ -43,7 +45,7 @@ def run_access_diff(options: DiffOptions) -> AccessDiff:
             before = f"`{options.against_file}`"
         # The same stack name on both sides, so that names derived from it compare equal.
         old_config = stack_config(program, new_config.name, old_file)
-        old = build(capture_config(program, old_config))
-    new = build(capture_config(program, new_config))
+        old = build(capture_config(program, old_config, options.timeout))
+    new = build(capture_config(program, new_config, options.timeout))
     after = "the working tree" if options.against_ref is not None else f"`{new_config.source}`"
     return compare(old, new, before, after)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from nhi.error_handler import EXIT_ACCESS_WIDENS, EXIT_OK
 
-from .arguments import add_debug_argument, add_output_argument, add_program_arguments, write_report
+from .arguments import (
+    add_debug_argument,
+    add_output_argument,
+    add_program_arguments,
+    add_timeout_argument,
+    check_output,
+    write_report,
+)
 
 SUMMARY = "what a stack change does to identities and access, for a pull request"
 DESCRIPTION = (
@@ -27,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     against.add_argument("--against-file", type=Path, metavar="PATH", help="the stack file before the change")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     add_output_argument(parser)
+    add_timeout_argument(parser)
     add_debug_argument(parser)
 
 
@@ -35,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from nhi.access_diff import report
     from nhi.access_diff.run import DiffOptions, run_access_diff
 
-    diff = run_access_diff(DiffOptions(args.program, args.stack, args.stack_file, args.against, args.against_file))
+    check_output(args.output)  # before both sides run
+    options = DiffOptions(args.program, args.stack, args.stack_file, args.against, args.against_file, args.timeout)
+    diff = run_access_diff(options)
     write_report(report.to_json(diff) if args.format == "json" else report.to_markdown(diff), args.output)
     return EXIT_ACCESS_WIDENS if diff.widens else EXIT_OK

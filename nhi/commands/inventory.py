@@ -8,7 +8,13 @@ from pathlib import Path
 
 from nhi.error_handler import EXIT_OK
 
-from .arguments import add_debug_argument, add_output_argument, add_program_arguments, write_report
+from .arguments import (
+    add_debug_argument,
+    add_output_argument,
+    add_program_arguments,
+    add_timeout_argument,
+    write_report,
+)
 
 SUMMARY = "every non-human identity of a stack: who can assume it, what it can do and reach"
 DESCRIPTION = (
@@ -35,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="draw workloads, flows, identities and AWS resources to FILE.svg|.png|.pdf (Graphviz's "
         "dot) or FILE.dot (the source)",
     )
+    add_timeout_argument(parser)
     add_debug_argument(parser)
 
 
@@ -46,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.graph:
         graph.check_target(args.graph)  # a bad file name or a missing Graphviz fails before the program runs
-    found = build(capture_stack(args.program, args.stack, args.stack_file))
+    found = build(capture_stack(args.program, args.stack, args.stack_file, args.timeout))
     if args.graph:
         graph.render(found, args.graph)
         print(f"Wrote the inventory graph to {args.graph}", file=sys.stderr)

@@ -7,10 +7,19 @@ import sys
 from pathlib import Path
 
 from nhi.preflight import report
+from nhi.preflight.errors import PreflightError
 from nhi.preflight.manifests import write_manifests
 from nhi.preflight.run import REPO_ROOT, PreflightOptions, run_preflight
 
-from .arguments import add_debug_argument, add_output_argument, add_program_arguments, write_report
+from .arguments import (
+    add_debug_argument,
+    add_output_argument,
+    add_program_arguments,
+    add_timeout_argument,
+    check_output,
+    seconds,
+    write_report,
+)
 
 SUMMARY = "offline preview: the plan and the policy verdict of a stack, with no cloud account"
 DESCRIPTION = (
@@ -52,11 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--pack-timeout",
-        type=float,
+        type=seconds,
         default=30.0,
         metavar="SECONDS",
         help="how long a pack may take to start and print its port (default 30)",
     )
+    add_timeout_argument(parser)
     add_debug_argument(parser)
 
 
@@ -73,7 +83,15 @@ def _pack_configs(args: argparse.Namespace) -> tuple[Path, ...]:
     return tuple(args.pack_configs)
 
 
+def _check_manifests(directory: Path | None) -> None:
+    if directory is not None and directory.exists() and not directory.is_dir():
+        raise PreflightError(f"--manifests {directory} is a file: name a directory to write the manifests into.")
+
+
 def run(args: argparse.Namespace) -> int:
+    # Refused before the program runs: a bad destination should not cost a whole preflight.
+    check_output(args.output)
+    _check_manifests(args.manifests)
     options = PreflightOptions(
         program=args.program,
         stack=args.stack,
@@ -82,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         pack_configs=_pack_configs(args),
         unknowns=args.unknowns,
         startup_timeout=args.pack_timeout,
+        program_timeout=args.timeout,
     )
     verdict = run_preflight(options)
     if args.manifests:

@@ -23,6 +23,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from . import relay
 from .capture import Capture, CapturedResource
 from .errors import PreflightError
+from .lifetime import ending_with_this_process
 from .pack_config import PolicyPackConfig, level_name, resolve_policy_config
 from .program import StackConfig
 
@@ -106,7 +107,7 @@ class PackProcess:
 
     def start(self) -> analyzer_pb2_grpc.AnalyzerStub:
         self.process = subprocess.Popen(
-            [self.python(), "-u", "__main__.py"],
+            ending_with_this_process([self.python(), "-u", "__main__.py"]),
             cwd=self.directory,
             env=self.environment,
             stdin=subprocess.DEVNULL,
@@ -373,7 +374,9 @@ class PackStream:
         self._lock = threading.Lock()
         self._relay_error = _scratch_file()
         self.relay = subprocess.Popen(
-            [sys.executable, str(RELAY_SCRIPT), pack.process.target, ANALYZE_METHOD, str(CALL_TIMEOUT_SECONDS)],
+            ending_with_this_process(
+                [sys.executable, str(RELAY_SCRIPT), pack.process.target, ANALYZE_METHOD, str(CALL_TIMEOUT_SECONDS)]
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._relay_error,

@@ -33,6 +33,7 @@ from . import sdk_seam, wire
 from .errors import PreflightError
 from .mocks import CloudContext, PreflightMocks, stable_uuid
 from .program import Program, StackConfig
+from .time_limit import ProgramTimedOut, progress, time_limit
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -221,9 +222,11 @@ def capture_program(
     *,
     unknowns: bool = False,
     on_resource: Callable[[CapturedResource], None] | None = None,
+    timeout: float | None = None,
 ) -> Capture:
     """Run `program` with `config` under mocks and return what it registered. `on_resource` receives each
-    resource as it is registered (from the SDK's worker threads). Raises PreflightError."""
+    resource as it is registered (from the SDK's worker threads); `timeout` limits the run (in seconds, from
+    the main thread only). Raises PreflightError."""
     started = time.perf_counter()
     mocks = PreflightMocks(cloud_context(config), unknowns)
     monitor = RecordingMonitor(mocks, DefaultProviders(program.project, config), on_resource)
@@ -262,7 +265,10 @@ def capture_program(
     failure: PreflightError | None = None
     with _program_environment(program), sdk_seam.installed(), _fewer_collections():
         try:
-            contextvars.copy_context().run(run)
+            with time_limit(timeout), progress(lambda: len(monitor.records)):
+                contextvars.copy_context().run(run)
+        except ProgramTimedOut as error:
+            failure = PreflightError(_timed_out(error, program, monitor.records), traceback.format_exc())
         except pulumi.RunError as error:
             failure = PreflightError(
                 f"The program stopped before registering its resources:\n{error}", traceback.format_exc()
@@ -380,6 +386,17 @@ class _program_environment:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(root) and not module_file.startswith(installed):
                 del sys.modules[name]
+
+
+def _timed_out(error: ProgramTimedOut, program: Program, records: list[CapturedResource]) -> str:
+    """What the program was doing when its time ran out: where, and how far it had come."""
+    where = _program_frame(error, program.directory) or " (waiting in the event loop: an output that never resolves?)"
+    last = f", the last {records[-1].type}::{records[-1].name}" if records else ""
+    return (
+        f"The program did not finish within {error.seconds:g} s (--timeout){where}: {len(records)} "
+        f"resource{'s' if len(records) != 1 else ''} registered so far{last}. A loop, a sleep or an output "
+        "that never resolves keeps it running; give it longer with --timeout SECONDS."
+    )
 
 
 def _program_frame(error: BaseException, directory: Path) -> str:

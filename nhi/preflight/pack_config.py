@@ -39,6 +39,10 @@ def load_pack_config(path: Path) -> PolicyPackConfig:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PreflightError(f"Policy pack config {path} does not exist.") from None
+    except UnicodeDecodeError as error:
+        raise PreflightError(f"Policy pack config {path} is not UTF-8 text: {error.reason}.") from None
+    except OSError as error:  # a directory, no permission
+        raise PreflightError(f"Policy pack config {path} cannot be read: {error.strerror or error}.") from None
     except json.JSONDecodeError as error:
         raise PreflightError(f"Policy pack config {path} is not valid JSON: {error}.") from None
     if not isinstance(entries, dict):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import program_output
 from .analyzer import PackStream, StartedPack
 from .capture import CapturedResource, capture_program
 from .errors import PreflightError
@@ -29,6 +28,8 @@ class PreflightOptions:
     pack_configs: tuple[Path, ...] = field(default_factory=tuple)
     unknowns: bool = False
     startup_timeout: float = 30.0
+    program_timeout: float | None = None
+    """Seconds the program may run (None: no limit)."""
 
 
 def _pair_configs(options: PreflightOptions) -> list[PolicyPackConfig | None]:
@@ -91,9 +92,15 @@ def run_preflight(options: PreflightOptions) -> Verdict:
             for directory, pack_config in zip(packs, pack_configs, strict=True)
         ]
         try:
-            # The program's own prints go to stderr, so that JSON and SARIF on stdout stay parseable.
-            with contextlib.redirect_stdout(sys.stderr):
-                capture = capture_program(program, config, unknowns=options.unknowns, on_resource=fanout.publish)
+            # The program's own output goes to stderr, so that JSON and SARIF on stdout stay parseable.
+            with program_output.to_stderr():
+                capture = capture_program(
+                    program,
+                    config,
+                    unknowns=options.unknowns,
+                    on_resource=fanout.publish,
+                    timeout=options.program_timeout,
+                )
             program_seconds = time.perf_counter() - started
             ready = [future.result() for future in starting]
             analyzed = time.perf_counter()

@@ -144,7 +144,7 @@ def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(
     code = main(["inventory", "--program", str(TIDY), "--stack", "test", "--output", str(target)])
     err = capsys.readouterr().err
     assert code == EXIT_ERROR
-    assert err == f"nhi inventory: [Errno 2] No such file or directory: '{target}'\n"
+    assert err == f"nhi inventory: --output {target}: the directory {target.parent} does not exist.\n"
 
 
 @pytest.mark.parametrize(("reader_stays", "expected"), [(True, 3), (False, EXIT_BROKEN_PIPE)])
