@@ -82,6 +82,8 @@ EXPECTED_RULES = frozenset(
 # Rules a transformation cannot trip: it can only change resources prod creates, and prod creates none of these
 # types (or its config does not ask for the property).
 NOT_INJECTABLE = {
+    "ec2-securitygroup-limit-combined-ingress": "prod creates no SecurityGroupRule or SecurityGroupIngressRule "
+    "resources (its groups' ingress is inline, judged whole by the resource rules), and a breakage edits one resource",
     "iam-user-disallow-static-credentials": "prod creates no IAM users, access keys or login profiles",
     "iam-role-require-permissions-boundary": "prod's pack config does not require a boundary (prod sets none)",
     "kubernetes-role-disallow-escalation-verbs": "prod creates no Roles or ClusterRoles",
