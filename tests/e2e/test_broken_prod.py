@@ -85,6 +85,8 @@ NOT_INJECTABLE = {
     "ec2-securitygroup-limit-combined-ingress": "prod creates no SecurityGroupRule or SecurityGroupIngressRule "
     "resources (its groups' ingress is inline, judged whole by the resource rules), and a breakage edits one resource",
     "iam-user-disallow-static-credentials": "prod creates no IAM users, access keys or login profiles",
+    "kubernetes-networkpolicy-limit-combined-peers": "prod's NetworkPolicy ipBlocks are private, so no public "
+    "piece is there for an edited policy to add up with, and a breakage edits one resource",
     "iam-role-require-permissions-boundary": "prod's pack config does not require a boundary (prod sets none)",
     "kubernetes-role-disallow-escalation-verbs": "prod creates no Roles or ClusterRoles",
     "kubernetes-role-disallow-wildcards": "prod creates no Roles or ClusterRoles",
