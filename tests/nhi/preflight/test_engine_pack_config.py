@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .engine_corpus import CORPUS, PROBE, REMEDIATE, analyzed, preflight, probed
+from .engine_corpus import CORPUS, PROBE, REMEDIATE, analyzed, preflight
 
 
 def _config(tmp_path: Path, name: str, content: dict) -> Path:
@@ -27,7 +27,7 @@ def test_an_unknown_policy_with_a_level_and_properties_without_a_schema_are_acce
     )
     log = tmp_path / "probe.jsonl"
     monkeypatch.setenv("ENGINE_PROBE_LOG", str(log))
-    code, out, err = preflight(
+    code, _, err = preflight(
         capsys,
         "--program",
         str(CORPUS / "engine_queue_pipeline"),
@@ -77,6 +77,7 @@ def test_our_environment_config_is_not_applied_to_another_program(
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
         (program / name).write_text((CORPUS / "engine_tagged_storage" / name).read_text())
     code, out, err = preflight(capsys, "--program", str(program), "--stack", "dev", "--format", "json")
+    assert code == 0, err
     assert "Policy pack config:" not in err
     levels = {p["name"]: p["enforcementLevel"] for p in json.loads(out)["policies"]}
     assert levels["cloudwatch-loggroup-require-retention"] == "mandatory"

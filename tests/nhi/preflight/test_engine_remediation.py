@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .engine_corpus import PROBE, REMEDIATE, analyzed, probed
+from .engine_corpus import CORPUS, PROBE, REMEDIATE, analyzed, preflight, probed
 
 
 def test_a_remediated_resource_is_analyzed_fixed_and_blocks_nothing(
@@ -37,7 +37,6 @@ def test_a_remediated_resource_is_analyzed_fixed_and_blocks_nothing(
 def test_remediations_are_listed_in_the_table(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from .engine_corpus import CORPUS, preflight
 
     monkeypatch.delenv("ENGINE_PROBE_LOG", raising=False)
     code, out, _ = preflight(

@@ -28,7 +28,7 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 ANALYZE_SECONDS = 0.02
 
 _lock = threading.Lock()
-_in_flight = 0
+_in_flight = [0]  # Analyze calls running now
 
 
 def _write(entry: dict[str, Any]) -> None:
@@ -47,10 +47,9 @@ def _plain(value: Any) -> Any:
 
 
 def record_analyze(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    global _in_flight
     with _lock:
-        _in_flight += 1
-        at_once = _in_flight
+        _in_flight[0] += 1
+        at_once = _in_flight[0]
     time.sleep(ANALYZE_SECONDS)
     timeouts = args.opts.custom_timeouts
     _write(
@@ -71,13 +70,13 @@ def record_analyze(args: ResourceValidationArgs, report: ReportViolation) -> Non
         }
     )
     with _lock:
-        _in_flight -= 1
+        _in_flight[0] -= 1
 
 
 def _known(props: Any) -> dict[str, Any]:
     """The properties whose values are known (an unknown one would stop the policy)."""
     known = {}
-    for key in props.keys():
+    for key in props:
         try:
             known[key] = _plain(props[key])
         except UnknownValueError:
