@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import program_output
 from .analyzer import PackStream, Remediation, StartedPack
-from .capture import CapturedResource, capture_program
+from .capture import Capture, CapturedResource, capture_program
+from .capture_child import capture_in
 from .errors import PreflightError
+from .interpreter import is_this_interpreter, program_python
 from .pack_config import PolicyPackConfig, load_pack_config
-from .program import load_program, stack_config, stack_tags
+from .program import Program, load_program, stack_config, stack_tags
 from .remediation import add_to_result, remediate, with_remediated_inputs
 from .report import Verdict
 
@@ -82,6 +86,7 @@ def run_preflight(options: PreflightOptions) -> Verdict:
     program = load_program(options.program)
     config = stack_config(program, options.stack, options.stack_file)
     tags = stack_tags(program, config)
+    capture_with = _capture_for(program)
     fanout = Fanout()
     streams: list[PackStream] = []
 
@@ -111,7 +116,7 @@ def run_preflight(options: PreflightOptions) -> Verdict:
         try:
             # The program's own output goes to stderr, so that JSON and SARIF on stdout stay parseable.
             with program_output.to_stderr():
-                capture = capture_program(
+                capture = capture_with(
                     program,
                     config,
                     unknowns=options.unknowns,
@@ -142,6 +147,14 @@ def run_preflight(options: PreflightOptions) -> Verdict:
                 _stop_when_started(future)
     finished = time.perf_counter()
     return Verdict(capture, results, program_seconds, finished - analyzed, finished - started, config.source)
+
+
+def _capture_for(program: Program) -> Callable[..., Capture]:
+    """The capture in this interpreter, or in the program's own virtualenv when it names another one."""
+    python = program_python(program)
+    if python is None or is_this_interpreter(python):
+        return capture_program
+    return functools.partial(capture_in, python)
 
 
 def _stop_when_started(future: Future[StartedPack]) -> None:
