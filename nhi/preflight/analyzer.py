@@ -502,7 +502,7 @@ class PackStream:
             for resource, answer in zip(self.submitted, self._answers(), strict=True):
                 # The engine attributes a resource's findings to that resource (analyze_snapshot.go,
                 # analyzeResource: OnPolicyViolation(r.URN, d)).
-                _collect(result, self._analyze_response(resource, answer), lambda _urn, own=resource.urn: own)
+                _collect(result, self._analyze_response(resource, answer), _always(resource.urn))
             stack = _call("AnalyzeStack", pack.process, pack.stub.AnalyzeStack, self.analysis.stack_request(capture))
             _collect(result, stack, _stack_finding_urn(capture))
         finally:
@@ -601,6 +601,10 @@ def _configure_stack(
     except grpc.RpcError as error:
         if error.code() != grpc.StatusCode.UNIMPLEMENTED:  # older packs do not have it, as with the engine
             raise
+
+
+def _always(urn: str) -> Callable[[str], str]:
+    return lambda _diagnostic_urn: urn
 
 
 def _stack_finding_urn(capture: Capture) -> Callable[[str], str]:

@@ -98,8 +98,8 @@ def resolve_policy_config(
         _validate(policy, properties, pack_config, directory)
         resolved[policy.name] = ResolvedPolicyConfig(level, properties)
     for key in sorted(set(file_entries) - names - {"all"}):  # sent on, as the engine sends them
-        level, properties = _split(file_entries[key], key)
-        resolved[key] = ResolvedPolicyConfig(level if level is not None else 0, properties)
+        extra_level, extra_properties = _split(file_entries[key], key)  # a level: refused above without one
+        resolved[key] = ResolvedPolicyConfig(extra_level if extra_level is not None else 0, extra_properties)
     return resolved
 
 

@@ -130,8 +130,7 @@ def run_preflight(options: PreflightOptions) -> Verdict:
             if not streaming.result():
                 remediated = remediate(fanout.records, ready, remediations)
                 capture = with_remediated_inputs(capture, remediated)
-                for pack in ready:
-                    streams.append(pack.stream())
+                streams.extend(started.stream() for started in ready)
                 for record in remediated:
                     for stream in streams:
                         stream.submit(record)

@@ -36,7 +36,7 @@ def _program_with_its_own_virtualenv(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_the_program_runs_in_its_own_virtualenv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    program, venv = _program_with_its_own_virtualenv(tmp_path)
+    program, _ = _program_with_its_own_virtualenv(tmp_path)
     code, out, err = preflight(
         capsys,
         "--program",
