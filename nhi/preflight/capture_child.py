@@ -32,6 +32,7 @@ from .program import Program, StackConfig, load_program
 
 RECORDS_FD_VARIABLE = "NHI_PREFLIGHT_RECORDS_FD"
 STANDARD_ERROR_FD = 2
+WATCHDOG_GRACE_SECONDS = 30.0
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # The preflight's package and the pack's shared gate (nhi_rules.sdk_seam.gate), importable in the child.
 CHILD_PATH = (PACKAGE_ROOT, PACKAGE_ROOT / "policy")
@@ -77,14 +78,24 @@ def capture_in(
     finally:
         os.close(write_end)
     assert child.stdin is not None  # a pipe
-    with os.fdopen(read_end, "rb") as frames:
-        try:
-            child.stdin.write(_request(program, config, unknowns, timeout))
-            child.stdin.close()
-        except OSError:
-            pass  # the child is gone: said below, with its status
-        outcome = _read_outcome(frames, on_resource)
-    status = child.wait()
+    # The child stops its own program at `timeout` (time_limit); this stops a child that cannot.
+    watchdog = threading.Timer(timeout + WATCHDOG_GRACE_SECONDS, child.kill) if timeout is not None else None
+    if watchdog is not None:
+        watchdog.start()
+    try:
+        with os.fdopen(read_end, "rb") as frames:
+            try:
+                child.stdin.write(_request(program, config, unknowns, timeout))
+                child.stdin.close()
+            except OSError:
+                pass  # the child is gone: said below, with its status
+            outcome = _read_outcome(frames, on_resource)
+        status = child.wait()
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+    if outcome is None and watchdog is not None and watchdog.finished.is_set() and status < 0:
+        raise PreflightError(f"The program did not finish within {timeout:g} s (--timeout) in {python}.")
     if outcome is None:
         raise PreflightError(
             f"The program's interpreter {python} exited with status {status} before the capture finished "

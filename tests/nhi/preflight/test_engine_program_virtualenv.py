@@ -86,3 +86,15 @@ def test_a_named_virtualenv_that_does_not_exist_exits_2(capsys: pytest.CaptureFi
     assert code == 2 and out == ""
     assert f"The 'virtualenv' option in Pulumi.yaml is set to 'venv', but '{program / 'venv'}' doesn't exist" in err
     assert "Traceback" not in err
+
+
+def test_a_failing_program_in_its_virtualenv_says_where_in_one_paragraph(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    program, _ = _program_with_its_own_virtualenv(tmp_path)
+    main = program / "__main__.py"
+    main.write_text(main.read_text() + 'raise ValueError("no queue name for the archive stage")\n')
+    code, out, err = preflight(capsys, "--program", str(program), "--stack", "dev")
+    assert code == 2 and out == ""
+    assert "The program failed at __main__.py:10: ValueError: no queue name for the archive stage" in err
+    assert "Traceback" not in err
