@@ -71,9 +71,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _pack_configs(args: argparse.Namespace) -> tuple[Path, ...]:
-    """The configs given, or with this repository's pack and `--stack NAME`, that environment's own."""
+    """The configs given, or with this repository's pack, its own program and `--stack NAME`, that
+    environment's own. Another program's stack names mean nothing to our environments: it gets the pack's
+    own levels, as `pulumi preview --policy-pack policy` gives it."""
     environment_config = REPO_ROOT / "policy" / "config" / f"{args.stack}.json"
-    if not args.pack_configs and not args.packs and args.stack and environment_config.is_file():
+    own_program = args.program.resolve() == REPO_ROOT.resolve()
+    if not args.pack_configs and not args.packs and own_program and args.stack and environment_config.is_file():
         # Our pack judges each environment with its own config, as `make preflight` and CI do.
         print(
             f"Policy pack config: {environment_config.relative_to(REPO_ROOT)} (the {args.stack} environment's)",

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -21,14 +23,15 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from . import relay
-from .capture import Capture, CapturedResource
+from .capture import STACK_TYPE, Capture, CapturedResource
 from .errors import PreflightError
 from .lifetime import ending_with_this_process
-from .pack_config import PolicyPackConfig, level_name, resolve_policy_config
+from .pack_config import LEVEL_REMEDIATE, PolicyPackConfig, level_name, resolve_policy_config
 from .program import StackConfig
 
 # The SDK's message when a policy touched an unknown value (pulumi_policy's UnknownValueError path).
 CANNOT_RUN_PREFIX = "can't run policy"
+CANNOT_RUN_PREFIX_REMEDIATION = "can't run remediation"  # the same, from Remediate
 SEVERITIES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 CALL_TIMEOUT_SECONDS = 120.0
 
@@ -62,6 +65,26 @@ class NotRun:
     reason: str
 
 
+@dataclass(frozen=True)
+class PropertyChange:
+    property: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A remediate-level policy that changed a resource's inputs before analysis (or, with `diagnostic`, could
+    not: the engine shows that as an advisory violation)."""
+
+    pack: str
+    policy: str
+    urn: str
+    description: str
+    changes: tuple[PropertyChange, ...] = ()
+    diagnostic: str = ""
+
+
 @dataclass
 class PackResult:
     name: str
@@ -73,6 +96,7 @@ class PackResult:
     start_seconds: float = 0.0
     analyze_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)
 
 
 class PackProcess:
@@ -216,7 +240,12 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    """The options as the engine marshals them (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go,
+    marshalResourceOptions): custom timeouts always present, in seconds; aliases as URNs. The engine sends the
+    alias URN under which it found the resource's old state; with no state offline, every alias the program
+    declares is sent, each resolved as the engine resolves it (capture.alias_urn)."""
     options = resource.options
+    timeouts = {key: duration_seconds(value, resource) for key, value in options.get("customTimeouts", {}).items()}
     return analyzer_pb2.AnalyzerResourceOptions(
         protect=bool(options.get("protect")),
         ignoreChanges=options.get("ignoreChanges", []),
@@ -224,11 +253,31 @@ def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions
         deleteBeforeReplaceDefined="deleteBeforeReplace" in options,
         additionalSecretOutputs=options.get("additionalSecretOutputs", []),
         aliases=[a for a in options.get("aliases", []) if a],
+        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(**timeouts),
         parent=resource.parent or "",
     )
 
 
-class _Analysis:
+# Go's time.ParseDuration, which the engine applies to each custom timeout (source_eval.go,
+# generateTimeoutInSeconds): a sequence of decimal numbers with units, optionally signed.
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(text: str, resource: CapturedResource) -> float:
+    sign, body = (-1.0, text[1:]) if text.startswith("-") else (1.0, text.removeprefix("+"))
+    if body == "0":
+        return 0.0
+    parts = _DURATION_PART.findall(body)
+    if not body or "".join(number + unit for number, unit in parts) != body:
+        raise PreflightError(
+            f"{resource.type}::{resource.name}: customTimeouts value {text!r} is not a duration "
+            "(the engine refuses it: unable to parse customTimeout Value); write it as Go does, e.g. 10m or 1h30m."
+        )
+    return sign * sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+
+
+class Analysis:
     """One pack's conversation with the engine's requests for one capture."""
 
     def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub | None, capture: Capture | None, directory: Path) -> None:
@@ -250,11 +299,13 @@ class _Analysis:
             if provider is None:
                 return None
             message = self._providers[urn] = analyzer_pb2.AnalyzerProviderResource(
-                type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
+                type=provider.type, urn=provider.urn, name=provider.name
             )
+            _set_properties(message.properties, provider.inputs, None)
         return message
 
-    def analyze_request(self, resource: CapturedResource) -> analyzer_pb2.AnalyzeRequest:
+    def analyze_request(self, resource: CapturedResource, internal_keys: bool = False) -> analyzer_pb2.AnalyzeRequest:
+        """An Analyze request, or with `internal_keys` the Remediate request (the same message)."""
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             urn=resource.urn,
@@ -262,7 +313,7 @@ class _Analysis:
             options=_options(resource),
             provider=self._provider(resource),
         )
-        _set_properties(request.properties, resource.inputs, resource.wire_inputs)
+        _set_properties(request.properties, resource.inputs, resource.wire_inputs, internal_keys)
         return request
 
     def stack_request(self, capture: Capture | None = None) -> analyzer_pb2.AnalyzeStackRequest:
@@ -279,23 +330,39 @@ class _Analysis:
                 provider=self._provider(resource),
                 parent=resource.parent or "",
                 dependencies=list(resource.dependencies),
+                # Properties with no dependencies are left out (analyzer_plugin.go, AnalyzeStack).
                 propertyDependencies={
                     key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
                     for key, urns in resource.property_dependencies.items()
+                    if urns
                 },
             )
             _set_properties(entry.properties, resource.outputs, resource.wire_outputs)
         return request
 
 
-def _set_properties(target: struct_pb2.Struct, values: dict[str, Any], wire_form: bytes | None) -> None:
+_Analysis = Analysis  # its former name, which tests and benchmarks import
+
+
+def _set_properties(
+    target: struct_pb2.Struct, values: dict[str, Any], wire_form: bytes | None, internal_keys: bool = False
+) -> None:
     """The properties as the program's registration carried them: its own bytes when it had no resource
-    references to lower (the same Struct, parsed in C), else built from the lowered values."""
+    references to lower (the same Struct, parsed in C), else built from the lowered values. Analyze,
+    AnalyzeStack and a provider's properties go without the engine's internal keys (a top-level key that
+    starts with `__`, such as a dynamic provider's `__provider`); Remediate gets them (analyzer_plugin.go:
+    MarshalOptions SkipInternalKeys true for the first three, false for Remediate)."""
     target.SetInParent()
     if wire_form is not None:
         target.MergeFromString(wire_form)
     else:
         target.update(values)
+    if not internal_keys:
+        for key in [key for key in target.fields if key.startswith(INTERNAL_KEY_PREFIX)]:
+            del target.fields[key]
+
+
+INTERNAL_KEY_PREFIX = "__"  # resource.PropertyKey.IsInternal in pulumi/pulumi sdk/go/common/resource
 
 
 def _call(what: str, pack: PackProcess, method: Any, request: Any = None) -> Any:
@@ -316,6 +383,7 @@ class StartedPack:
         config: StackConfig,
         pack_config: PolicyPackConfig | None,
         startup_timeout: float = 30.0,
+        tags: dict[str, str] | None = None,
     ) -> None:
         environment, self.warnings = pack_environment(project, config)
         self.process = PackProcess(directory, environment, startup_timeout)
@@ -339,11 +407,18 @@ class StartedPack:
                     }
                 ),
             )
-            _configure_stack(self.stub, project, config)
+            _configure_stack(self.stub, project, config, tags or {})
         except BaseException:
             self.process.stop()
             raise
         self.info = info
+
+    @property
+    def remediates(self) -> bool:
+        """Whether a policy of this pack runs at the remediate level: only those remediate (pulumi-policy's
+        Remediate skips every other level), so for other packs the engine's Remediate changes nothing."""
+        names = {policy.name for policy in self.info.policies}
+        return any(entry.level == LEVEL_REMEDIATE for name, entry in self.policy_config.items() if name in names)
 
     def stream(self) -> PackStream:
         """Analyze resources as they are registered, as the engine hands each step to analyzers."""
@@ -369,7 +444,7 @@ class PackStream:
 
     def __init__(self, pack: StartedPack) -> None:
         self.pack = pack
-        self.analysis = _Analysis(pack.stub, None, pack.process.directory)
+        self.analysis = Analysis(pack.stub, None, pack.process.directory)
         self.submitted: list[CapturedResource] = []
         self._lock = threading.Lock()
         self._relay_error = _scratch_file()
@@ -425,9 +500,11 @@ class PackStream:
         )
         try:
             for resource, answer in zip(self.submitted, self._answers(), strict=True):
-                _collect(result, self._analyze_response(resource, answer), default_urn=resource.urn)
+                # The engine attributes a resource's findings to that resource (analyze_snapshot.go,
+                # analyzeResource: OnPolicyViolation(r.URN, d)).
+                _collect(result, self._analyze_response(resource, answer), _always(resource.urn))
             stack = _call("AnalyzeStack", pack.process, pack.stub.AnalyzeStack, self.analysis.stack_request(capture))
-            _collect(result, stack, default_urn="")
+            _collect(result, stack, _stack_finding_urn(capture))
         finally:
             self.cancel()
         result.analyze_seconds = time.perf_counter() - finishing
@@ -504,7 +581,12 @@ def _widen_pipe(stream: Any) -> None:
         pass  # another system, or a lower limit: the default capacity is only slower
 
 
-def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config: StackConfig) -> None:
+def _configure_stack(
+    stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config: StackConfig, tags: dict[str, str]
+) -> None:
+    """Stack, project, organization, tags, dry run and config, as the engine sends them before any analysis
+    (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go, NewPolicyAnalyzer; the tags are the target's,
+    pkg/engine/update.go)."""
     request = analyzer_pb2.AnalyzerStackConfigureRequest(
         stack=config.name,
         project=project,
@@ -512,6 +594,7 @@ def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config:
         dry_run=True,
         config=config.values,
         config_secret_keys=list(config.secret_keys),
+        tags=tags,
     )
     try:
         stub.ConfigureStack(request, timeout=CALL_TIMEOUT_SECONDS)
@@ -520,10 +603,25 @@ def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, project: str, config:
             raise
 
 
-def _collect(result: PackResult, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> None:
+def _always(urn: str) -> Callable[[str], str]:
+    return lambda _diagnostic_urn: urn
+
+
+def _stack_finding_urn(capture: Capture) -> Callable[[str], str]:
+    """A stack policy's finding belongs to the resource it names when that is in the stack, else to the root
+    stack (pulumi/pulumi pkg/resource/deploy/analyze_snapshot.go, resolveStackPolicyViolationURN)."""
+    urns = {resource.urn for resource in capture.resources}
+    root = next(
+        (r.urn for r in capture.resources if r.type == STACK_TYPE and r.parent is None),
+        f"urn:pulumi:{capture.stack}::{capture.project}::{STACK_TYPE}::{capture.project}-{capture.stack}",
+    )
+    return lambda urn: urn if urn in urns else root
+
+
+def _collect(result: PackResult, response: analyzer_pb2.AnalyzeResponse, urn_of: Callable[[str], str]) -> None:
     levels = {p.name: p.enforcement_level for p in result.policies}
     for diagnostic in response.diagnostics:
-        urn = diagnostic.urn or default_urn
+        urn = urn_of(diagnostic.urn)
         if diagnostic.message.startswith(CANNOT_RUN_PREFIX):
             result.not_run.append(NotRun(result.name, diagnostic.policyName, urn, diagnostic.message))
             continue

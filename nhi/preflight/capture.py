@@ -93,7 +93,12 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         listener: Callable[[CapturedResource], None] | None = None,
     ) -> None:
         super().__init__(mocks)
+        self.project = providers.project if providers else ""
+        self.stack = providers.config.name if providers else ""
         self.records: list[CapturedResource] = []
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+        """What components and the root stack registered as their outputs (`register_outputs`, the stack's
+        exports), by URN: their state's outputs, which AnalyzeStack is given."""
         self._lock = threading.Lock()
         self.providers = providers
         self.listener = listener
@@ -130,6 +135,15 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         finally:
             self._note_thread_loop()
 
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        # The engine sets a component's (and the root stack's) outputs to what it registers here
+        # (pulumi/pulumi pkg/resource/deploy/step_executor.go, ExecuteRegisterResourceOutputs), and
+        # AnalyzeStack is given each resource's outputs (step_generator.go, AnalyzeResources).
+        outputs = wire.lower_references(json_format.MessageToDict(request.outputs))
+        with self._lock:
+            self.registered_outputs[request.urn] = outputs
+        return super().RegisterResourceOutputs(request)
+
     def RegisterResource(self, request: Any) -> Any:
         try:
             return self._register(request)
@@ -159,7 +173,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                 },
                 inputs=inputs,
                 outputs=outputs,
-                options=_options(request),
+                options=_options(request, self.project, self.stack),
                 wire_inputs=None if wire.has_references(wire_inputs) else wire_inputs,
                 wire_outputs=None if wire.has_references(wire_outputs) else wire_outputs,
             )
@@ -180,7 +194,26 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             self.listener(record)
 
 
-def _options(request: Any) -> dict[str, Any]:
+def alias_urn(request: Any, alias: Any, project: str, stack: str) -> str:
+    """An alias as the URN the engine makes of it: a spec's empty fields default to the resource's own name,
+    type and parent and to this project and stack, and a parent that is the root stack counts as none
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go, collapseAliasToUrn; sdk/go/common/resource/alias.go,
+    CreateURN)."""
+    if alias.WhichOneof("alias") == "urn":
+        return str(alias.urn)
+    spec = alias.spec
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    if parent and parent.rsplit("::", 2)[-2].rsplit("$", 1)[-1] == STACK_TYPE:
+        parent = ""
+    name, type_token = spec.name or request.name, spec.type or request.type
+    if parent:
+        prefix = f"{parent.rsplit('::', 1)[0]}$"
+    else:
+        prefix = f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::"
+    return f"{prefix}{type_token}::{name}"
+
+
+def _options(request: Any, project: str, stack: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if request.protect:
         options["protect"] = True
@@ -193,7 +226,16 @@ def _options(request: Any) -> dict[str, Any]:
     # `aliasSpecs` is the SDK's "I send Alias messages" flag; the aliases are in `aliases` (messages) and
     # `aliasURNs` (plain URNs). pulumi-kubernetes gives every Deployment type aliases.
     if request.aliases or request.aliasURNs:
-        options["aliases"] = [a.urn or a.spec.name or a.spec.type for a in request.aliases] + list(request.aliasURNs)
+        options["aliases"] = [alias_urn(request, alias, project, stack) for alias in request.aliases] + list(
+            request.aliasURNs
+        )
+    timeouts = {
+        key: getattr(request.customTimeouts, key)
+        for key in ("create", "update", "delete", "read")
+        if getattr(request.customTimeouts, key)
+    }
+    if timeouts:
+        options["customTimeouts"] = timeouts  # Go durations, as the program wrote them ("10m", "1h30m")
     if request.replaceOnChanges:
         options["replaceOnChanges"] = list(request.replaceOnChanges)
     return options
@@ -289,7 +331,7 @@ def capture_program(
         _collect_quietly()
         raise failure
 
-    resources = _ordered(monitor.records)
+    resources = _ordered(_with_registered_outputs(monitor.records, monitor.registered_outputs))
     return Capture(
         program.project,
         config.name,
@@ -439,6 +481,16 @@ class DefaultProviders:
             )
             self.made[package] = provider
             return provider, True
+
+
+def _with_registered_outputs(
+    records: list[CapturedResource], registered: dict[str, dict[str, Any]]
+) -> list[CapturedResource]:
+    """Each component's and the root stack's outputs replaced by what it registered."""
+    return [
+        replace(record, outputs=registered[record.urn], wire_outputs=None) if record.urn in registered else record
+        for record in records
+    ]
 
 
 def _ordered(records: list[CapturedResource]) -> list[CapturedResource]:

@@ -15,6 +15,7 @@ from google.protobuf import json_format
 from .errors import PreflightError
 
 LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
+LEVEL_REMEDIATE = LEVELS["remediate"]
 _NAMES = {value: name for name, value in LEVELS.items()}
 
 
@@ -72,21 +73,17 @@ def _split(value: Any, where: str) -> tuple[int | None, dict[str, Any]]:
 def resolve_policy_config(
     info: Any, pack_config: PolicyPackConfig | None, directory: Path
 ) -> dict[str, ResolvedPolicyConfig]:
-    """Per-policy level and properties for the Configure call. Raises PreflightError on a config that names
-    a policy the pack does not have, or whose properties do not match the policy's schema."""
+    """Per-policy level and properties for the Configure call, as the engine reconciles them
+    (pulumi/pulumi pkg/resource/analyzer/config.go, ReconcilePolicyPackConfig). Raises PreflightError where the
+    engine refuses: a policy's properties that do not match its schema, a name the pack does not have that
+    carries no enforcement level."""
     names = {p.name for p in info.policies}
     initial = {
         key: json_format.MessageToDict(value, preserving_proto_field_name=True)
         for key, value in info.initialConfig.items()
     }
     file_entries = pack_config.entries if pack_config else {}
-    unknown = sorted(set(file_entries) - names - {"all"})
-    if unknown:
-        raise PreflightError(
-            f"Policy pack config {pack_config.path if pack_config else ''} names "
-            f"{', '.join(map(repr, unknown))}, which pack {info.name!r} does not have "
-            f"(its policies: {', '.join(sorted(names))})."
-        )
+    _check_unknown_names(file_entries, names, pack_config)
     resolved: dict[str, ResolvedPolicyConfig] = {}
     for policy in info.policies:
         level: int = policy.enforcementLevel
@@ -100,7 +97,26 @@ def resolve_policy_config(
                         properties.update(entry_properties)
         _validate(policy, properties, pack_config, directory)
         resolved[policy.name] = ResolvedPolicyConfig(level, properties)
+    for key in sorted(set(file_entries) - names - {"all"}):  # sent on, as the engine sends them
+        extra_level, extra_properties = _split(file_entries[key], key)  # a level: refused above without one
+        resolved[key] = ResolvedPolicyConfig(extra_level if extra_level is not None else 0, extra_properties)
     return resolved
+
+
+def _check_unknown_names(entries: dict[str, Any], names: set[str], pack_config: PolicyPackConfig | None) -> None:
+    """A name the pack does not have is accepted as the engine accepts it: `applyConfig` copies every entry
+    into the reconciled config (unknown names included) and the pack ignores what it does not know. Only an
+    entry the engine cannot send is refused: with no enforcement level it fails the engine's Configure
+    (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go: `invalid enforcement level ""`)."""
+    for key in sorted(set(entries) - names - {"all"}):
+        level, _ = _split(entries[key], key)
+        if level is None:
+            where = pack_config.path if pack_config else ""
+            raise PreflightError(
+                f"Policy pack config {where}: {key!r} is not a policy of this pack and has no enforcementLevel; "
+                '`pulumi preview` refuses it (invalid enforcement level ""). '
+                f"Its policies: {', '.join(sorted(names))}."
+            )
 
 
 def _initial_as_entries(initial: dict[str, Any]) -> dict[str, Any]:
@@ -139,11 +155,8 @@ def _schema_defaults(policy: Any) -> dict[str, Any]:
 def _validate(policy: Any, properties: dict[str, Any], pack_config: PolicyPackConfig | None, directory: Path) -> None:
     schema = _schema(policy)
     if schema is None:
-        if properties:
-            where = pack_config.path if pack_config else directory
-            raise PreflightError(
-                f"{where}: policy {policy.name!r} takes no configuration, got {', '.join(sorted(properties))}."
-            )
+        # The engine validates only policies with a schema (validatePolicyPackConfig: `if policy.ConfigSchema
+        # == nil { continue }`); the properties reach the pack, which reads them with `args.get_config()`.
         return
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(properties), key=lambda e: list(e.path))
     if errors:

@@ -23,6 +23,9 @@ class Program:
     main: Path
     stack_config_dir: Path
     project_config: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    runtime_options: dict[str, Any] = field(default_factory=dict)
+    """Pulumi.yaml's `runtime.options` (virtualenv, toolchain), as the language host reads them."""
 
     def stack_file(self, stack: str) -> Path:
         return self.stack_config_dir / f"Pulumi.{stack}.yaml"
@@ -74,7 +77,47 @@ def load_program(directory: Path) -> Program:
     project_config = document.get("config") or {}
     if not isinstance(project_config, dict):
         raise PreflightError(f"{project_file}: 'config' must be a mapping.")
-    return Program(directory, document["name"], main, config_dir, project_config)
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    if options is not None and not isinstance(options, dict):
+        raise PreflightError(f"{project_file}: 'runtime.options' must be a mapping.")
+    description = document.get("description")
+    return Program(
+        directory,
+        document["name"],
+        main,
+        config_dir,
+        project_config,
+        description if isinstance(description, str) else None,
+        dict(options or {}),
+    )
+
+
+# The tag the engine reads stack tags from in config (pulumi/pulumi sdk/go/common/apitype/core.go, PulumiTagsConfigKey).
+TAGS_CONFIG_KEY = "pulumi:tags"
+
+
+def stack_tags(program: Program, config: StackConfig) -> dict[str, str]:
+    """The stack's tags as the CLI computes them from the project and its config for ConfigureStack
+    (pulumi/pulumi pkg/backend/stack.go, GetEnvironmentTagsForCurrentStack): `pulumi:project`,
+    `pulumi:runtime`, `pulumi:description`, then each entry of the `pulumi:tags` config object. Tags kept
+    only in a backend (`pulumi stack tag set`) and the git metadata the CLI adds are not known offline."""
+    tags = {"pulumi:project": program.project, "pulumi:runtime": "python"}
+    if program.description is not None:
+        tags["pulumi:description"] = program.description
+    raw = config.values.get(TAGS_CONFIG_KEY)
+    if raw is None:
+        return tags
+    try:
+        configured = json.loads(raw)
+    except json.JSONDecodeError:
+        configured = None
+    if not isinstance(configured, dict):
+        raise PreflightError(f"{config.source}: {TAGS_CONFIG_KEY} must be an object of strings.")
+    for name, value in configured.items():
+        if not isinstance(value, str):
+            raise PreflightError(f"{config.source}: {TAGS_CONFIG_KEY}[{name}] must be a string.")
+        tags[name] = value
+    return tags
 
 
 def _as_config_string(value: Any) -> str:

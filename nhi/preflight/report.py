@@ -88,6 +88,18 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
             for d in verdict.diagnostics
         ],
         "notRun": [{"pack": n.pack, "policy": n.policy, "urn": n.urn, "reason": n.reason} for n in verdict.not_run],
+        # An extension of the contract (additive): what remediate-level policies changed before analysis.
+        "remediations": [
+            {
+                "pack": r.pack,
+                "policy": r.policy,
+                "urn": r.urn,
+                "description": r.description,
+                "changes": [{"property": c.property, "before": c.before, "after": c.after} for c in r.changes],
+            }
+            for pack in verdict.packs
+            for r in pack.remediations
+        ],
         "summary": {
             "resources": len(capture.resources),
             "mandatory": len(verdict.mandatory),
@@ -218,6 +230,12 @@ def to_table(verdict: Verdict, strict: bool) -> str:
             for d in violations:
                 message = d.message.split("\n", 1)[-1].strip().replace("\n", " ")
                 lines.append(f"    - {_short(d.urn)}: {message}")
+    remediations = [r for pack in verdict.packs for r in pack.remediations]
+    if remediations:
+        lines += ["", "Remediated before analysis (the inputs a deployment would send instead):"]
+        for r in remediations:
+            changed = ", ".join(c.property for c in r.changes) or "no property"
+            lines.append(f"  {r.pack}/{r.policy}: {_short(r.urn)}: changed {changed}")
     if verdict.not_run:
         lines += ["", "Could not run on unknown values (known only after deployment):"]
         by_policy: dict[tuple[str, str], list[NotRun]] = defaultdict(list)
