@@ -164,6 +164,8 @@ class PreflightMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         return self.lookups.answer(self.ctx, args.token, args.args), []
+
+
 # Types whose `name` output is the auto-generated physical name when the program gives none.
 _AUTO_NAMED = frozenset(
     {

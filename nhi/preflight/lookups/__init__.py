@@ -28,6 +28,8 @@ class AnswerKind(str, Enum):
 class Lookup:
     kind: AnswerKind
     answer: Callable[[CloudContext, dict[str, Any]], dict[str, Any]]
+    shown: tuple[str, ...] = ()
+    """The invented fields a table shows, so that a reader recognises them where the program used them."""
     applies: Callable[[dict[str, Any]], bool] = lambda args: True
     """Whether this answer fits these arguments (an SSM parameter is answered only when it names an image)."""
 
@@ -36,23 +38,28 @@ LOOKUPS: dict[str, Lookup] = {
     "aws:iam/getPolicyDocument:getPolicyDocument": Lookup(AnswerKind.COMPUTED, lambda _, args: policy_document(args)),
     "aws:index/getRegion:getRegion": Lookup(AnswerKind.COMPUTED, stand_ins.region),
     "aws:index/getPartition:getPartition": Lookup(AnswerKind.COMPUTED, stand_ins.partition),
-    "aws:index/getCallerIdentity:getCallerIdentity": Lookup(AnswerKind.STAND_IN, stand_ins.caller_identity),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": Lookup(AnswerKind.STAND_IN, stand_ins.availability_zones),
-    "aws:ec2/getAmi:getAmi": Lookup(AnswerKind.STAND_IN, stand_ins.ami),
-    "aws:ec2/getAmiIds:getAmiIds": Lookup(AnswerKind.STAND_IN, stand_ins.ami_ids),
+    "aws:index/getCallerIdentity:getCallerIdentity": Lookup(
+        AnswerKind.STAND_IN, stand_ins.caller_identity, ("accountId", "arn")
+    ),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": Lookup(
+        AnswerKind.STAND_IN, stand_ins.availability_zones, ("names",)
+    ),
+    "aws:ec2/getAmi:getAmi": Lookup(AnswerKind.STAND_IN, stand_ins.ami, ("id",)),
+    "aws:ec2/getAmiIds:getAmiIds": Lookup(AnswerKind.STAND_IN, stand_ins.ami_ids, ("ids",)),
     "aws:ssm/getParameter:getParameter": Lookup(
         AnswerKind.STAND_IN,
         stand_ins.image_parameter,
+        ("name", "value"),
         lambda args: stand_ins.is_public_image_parameter(str(args.get("name") or "")),
     ),
-    "aws:route53/getZone:getZone": Lookup(AnswerKind.STAND_IN, stand_ins.route53_zone),
-    "aws:ec2/getVpc:getVpc": Lookup(AnswerKind.STAND_IN, stand_ins.vpc),
-    "aws:ec2/getSubnets:getSubnets": Lookup(AnswerKind.STAND_IN, stand_ins.subnets),
-    "aws:ec2/getSubnet:getSubnet": Lookup(AnswerKind.STAND_IN, stand_ins.subnet),
+    "aws:route53/getZone:getZone": Lookup(AnswerKind.STAND_IN, stand_ins.route53_zone, ("zoneId", "name")),
+    "aws:ec2/getVpc:getVpc": Lookup(AnswerKind.STAND_IN, stand_ins.vpc, ("id", "cidrBlock")),
+    "aws:ec2/getSubnets:getSubnets": Lookup(AnswerKind.STAND_IN, stand_ins.subnets, ("ids",)),
+    "aws:ec2/getSubnet:getSubnet": Lookup(AnswerKind.STAND_IN, stand_ins.subnet, ("id", "vpcId")),
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": Lookup(
-        AnswerKind.STAND_IN, stand_ins.ecr_authorization_token
+        AnswerKind.STAND_IN, stand_ins.ecr_authorization_token, ("password", "proxyEndpoint")
     ),
-    "aws:eks/getClusterAuth:getClusterAuth": Lookup(AnswerKind.STAND_IN, stand_ins.eks_cluster_auth),
+    "aws:eks/getClusterAuth:getClusterAuth": Lookup(AnswerKind.STAND_IN, stand_ins.eks_cluster_auth, ("token",)),
 }
 
 # How many invented answers of one token a report shows (a loop of lookups should not flood it).
@@ -66,6 +73,14 @@ class LookupRecord:
     calls: int
     stand_ins: tuple[dict[str, Any], ...] = ()
     """The invented answers (the first SHOWN_STAND_INS distinct ones), so a reader can recognise them."""
+
+    def headline(self) -> str:
+        """The invented values a table shows: `id=ami-0000…; id=ami-0000…`."""
+        lookup = LOOKUPS.get(self.token)
+        fields = lookup.shown if lookup else ()
+        return "; ".join(
+            ", ".join(f"{key}={answer[key]}" for key in fields if key in answer) for answer in self.stand_ins
+        )
 
 
 class LookupLog:
@@ -101,7 +116,9 @@ class LookupLog:
     def records(self) -> list[LookupRecord]:
         with self._lock:
             return [
-                LookupRecord(token, kind, calls, tuple(self._invented.get(token, ())) if kind is AnswerKind.STAND_IN else ())
+                LookupRecord(
+                    token, kind, calls, tuple(self._invented.get(token, ())) if kind is AnswerKind.STAND_IN else ()
+                )
                 for (token, kind), calls in sorted(self._calls.items())
             ]
 

@@ -43,7 +43,9 @@ def _replace_variables(value: str | list[str], version: str) -> str | list[str]:
     items = [value] if isinstance(value, str) else value
     for item in items:
         if version == "2008-10-17" and "&{" in item:
-            raise PolicyDocumentError(f"found &{{ sequence in ({item}), which is not supported in document version 2008-10-17")
+            raise PolicyDocumentError(
+                f"found &{{ sequence in ({item}), which is not supported in document version 2008-10-17"
+            )
     replaced = [item.replace("&{", "${") for item in items]
     return replaced[0] if isinstance(value, str) else replaced
 
@@ -160,9 +162,21 @@ def _condition_values(values: Any) -> str | list[str]:
 
 def _ordered(document: dict[str, Any]) -> dict[str, Any]:
     """The field order of the provider's Go structs (Version, Id, Statement; Sid, Effect, Action, ...)."""
-    fields = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition")
+    fields = (
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Principal",
+        "NotPrincipal",
+        "Condition",
+    )
     out: dict[str, Any] = {key: document[key] for key in ("Version", "Id") if document.get(key)}
-    statements = [{key: s[key] for key in fields if s.get(key) not in (None, "", [], {})} for s in document.get("Statement") or []]
+    statements = [
+        {key: s[key] for key in fields if s.get(key) not in (None, "", [], {})} for s in document.get("Statement") or []
+    ]
     if statements:
         out["Statement"] = [_sorted_maps(s) for s in statements]
     return out

@@ -18,7 +18,7 @@ from typing import Any
 from ..cloud import CloudContext, stable_hex
 
 STAND_IN_HEX_MARK = "0000"
-STAND_IN_TOKEN = "preflight-stand-in-not-a-real-token"
+NOT_A_CREDENTIAL = "preflight-stand-in-not-a-real-token"
 STAND_IN_EXPIRY = "2099-01-01T00:00:00Z"
 STAND_IN_CIDR = "10.0.0.0/16"
 
@@ -77,7 +77,12 @@ def region(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
 
 def partition(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
     name, suffix = partition_of(ctx.region)
-    return {"partition": name, "dnsSuffix": suffix, "id": name, "reverseDnsPrefix": ".".join(reversed(suffix.split(".")))}
+    return {
+        "partition": name,
+        "dnsSuffix": suffix,
+        "id": name,
+        "reverseDnsPrefix": ".".join(reversed(suffix.split("."))),
+    }
 
 
 # Stand-ins: invented, marked.
@@ -186,7 +191,9 @@ def vpc(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
         "id": vpc_id,
         "arn": f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:vpc/{vpc_id}",
         "cidrBlock": cidr,
-        "cidrBlockAssociations": [{"associationId": stand_in_id("vpc-cidr-assoc", vpc_id), "cidrBlock": cidr, "state": "associated"}],
+        "cidrBlockAssociations": [
+            {"associationId": stand_in_id("vpc-cidr-assoc", vpc_id), "cidrBlock": cidr, "state": "associated"}
+        ],
         "default": bool(args.get("default", False)),
         "dhcpOptionsId": stand_in_id("dopt", vpc_id),
         "enableDnsHostnames": True,
@@ -240,12 +247,12 @@ def ecr_authorization_token(ctx: CloudContext, args: dict[str, Any]) -> dict[str
         "id": ctx.region,
         "registryId": registry,
         "userName": "AWS",
-        "password": STAND_IN_TOKEN,
-        "authorizationToken": base64.b64encode(f"AWS:{STAND_IN_TOKEN}".encode()).decode(),
+        "password": NOT_A_CREDENTIAL,
+        "authorizationToken": base64.b64encode(f"AWS:{NOT_A_CREDENTIAL}".encode()).decode(),
         "proxyEndpoint": f"https://{registry}.dkr.ecr.{ctx.region}.{suffix}",
         "expiresAt": STAND_IN_EXPIRY,
     }
 
 
 def eks_cluster_auth(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
-    return {**args, "id": str(args.get("name") or ""), "token": STAND_IN_TOKEN}
+    return {**args, "id": str(args.get("name") or ""), "token": NOT_A_CREDENTIAL}
