@@ -42,8 +42,10 @@ def preflight(capsys: pytest.CaptureFixture[str], program: Path, *args: str) -> 
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     path = tmp_path_factory.mktemp("lookups") / "report.json"
     code = main(
-        ["preflight", "--program", str(DATA_SOURCES), "--stack", "test", "--policy-pack", str(SIMPLE_PACK)]
-        + ["--format", "json", "--output", str(path)]
+        [
+            *("preflight", "--program", str(DATA_SOURCES), "--stack", "test", "--policy-pack", str(SIMPLE_PACK)),
+            *("--format", "json", "--output", str(path)),
+        ]
     )
     assert code == 0
     return json.loads(path.read_text())
@@ -108,7 +110,7 @@ def test_sarif_notes_each_stand_in_and_unanswered_lookup(capsys: pytest.CaptureF
 def test_a_program_that_fails_after_an_unanswered_lookup_names_it(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = preflight(capsys, FAILURE)
     assert code == 2
-    assert "The program failed at __main__.py:10" in err
+    assert "The program failed at __main__.py:11" in err
     assert "Lookups with no offline answer (the program got empty results from them):" in err
     assert "  aws:secretsmanager/getSecretVersion:getSecretVersion" in err.splitlines()
     assert "Traceback" not in err + out

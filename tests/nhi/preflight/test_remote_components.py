@@ -92,4 +92,6 @@ def test_a_component_without_a_version_says_the_engine_would_take_the_newest() -
     request = SimpleNamespace(remote=True, type="eks:index:Cluster", version="", pluginDownloadURL="")
     plugin = plugin_of(request)
     assert plugin == ComponentPlugin("eks", None, None)
-    assert plugin.reason() == "not constructed offline: needs plugin eks (newest installed: the program names no version)"
+    assert (
+        plugin.reason() == "not constructed offline: needs plugin eks (newest installed: the program names no version)"
+    )

@@ -15,7 +15,9 @@ ami = aws.ec2.get_ami(
     owners=["137112412989"],
     filters=[{"name": "name", "values": ["al2023-ami-2023.*-x86_64"]}],
 )
-eks_ami = aws.ssm.get_parameter(name="/aws/service/eks/optimized-ami/1.31/amazon-linux-2023/x86_64/standard/recommended/image_id")
+eks_ami = aws.ssm.get_parameter(
+    name="/aws/service/eks/optimized-ami/1.31/amazon-linux-2023/x86_64/standard/recommended/image_id"
+)
 zone = aws.route53.get_zone(name="example.com.", private_zone=False)
 registry = aws.ecr.get_authorization_token()
 

@@ -6,6 +6,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-settings = aws.secretsmanager.get_secret_version(secret_id="web/settings")
+SETTINGS = "web/settings"  # the secret's name, not a secret
+settings = aws.secretsmanager.get_secret_version(secret_id=SETTINGS)
 database = json.loads(settings.secret_string)  # None offline: no answer, so no string to parse
 pulumi.export("databaseHost", database["host"])

@@ -5,6 +5,7 @@ resolving them. Registered with the pulumi SDK directly, with a plugin download 
 send one."""
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import pulumi
 import pulumi_aws as aws
@@ -17,7 +18,7 @@ class Vpc(pulumi.ComponentResource):
     """Declared as pulumi_awsx's generated class declares it: typed getters over the resolved outputs."""
 
     # Python names on the object, camelCase on the wire, as generated SDKs translate them.
-    WIRE_NAMES = {
+    WIRE_NAMES: ClassVar[dict[str, str]] = {
         "cidr_block": "cidrBlock",
         "nat_gateways": "natGateways",
         "vpc_id": "vpcId",
@@ -64,7 +65,7 @@ class Vpc(pulumi.ComponentResource):
 vpc = Vpc("network", cidr_block="10.20.0.0/16", nat_strategy="Single")
 # The program indexes the component's outputs as a list, as awsx programs do.
 first_private = vpc.private_subnet_ids.apply(lambda ids: ids[0])
-gateways = vpc.nat_gateways.apply(lambda gateways: len(gateways))
+gateways = vpc.nat_gateways.apply(len)
 group = aws.ec2.SecurityGroup("app", vpc_id=vpc.vpc_id, description="app", ingress=[], egress=[])
 pulumi.export("firstPrivateSubnet", first_private)
 pulumi.export("natGateways", gateways)
