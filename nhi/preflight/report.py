@@ -340,11 +340,7 @@ def to_table(verdict: Verdict, strict: bool) -> str:
         for (pack_name, policy), not_run in sorted(by_policy.items()):
             lines.append(f"  {pack_name}/{policy}: {len(not_run)} resource(s), e.g. {_short(not_run[0].urn)}")
     lines += _gap_lines(verdict)
-    warnings = (
-        capture.warnings
-        + [f"no mock answer for invoke {t} (returned empty)" for t in capture.unanswered_calls]
-        + [w for pack in verdict.packs for w in pack.warnings]
-    )
+    warnings = capture.warnings + [w for pack in verdict.packs for w in pack.warnings]
     if warnings:
         lines += ["", "Warnings:"] + [f"  {w}" for w in warnings]
     lines.append("")
