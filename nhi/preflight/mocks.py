@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 
 from .cloud import CloudContext, stable_hex, stable_uuid
-from .lookups import LookupLog
+from .lookups import LookupLog, LookupRefused
 
 Outputs = dict[str, Any]
 __all__ = ["CloudContext", "PreflightMocks", "stable_hex", "stable_uuid"]
@@ -163,7 +163,11 @@ class PreflightMocks(pulumi.runtime.Mocks):
         return computed.get("id") or resource_id(args), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return self.lookups.answer(self.ctx, args.token, args.args), []
+        try:
+            return self.lookups.answer(self.ctx, args.token, args.args), []
+        except LookupRefused as refused:
+            # A failure the SDK raises in the program, as it does for a provider's CheckFailure.
+            return {}, [(refused.argument, refused.reason)]
 
 
 # Types whose `name` output is the auto-generated physical name when the program gives none.

@@ -83,6 +83,16 @@ class LookupRecord:
         )
 
 
+class LookupRefused(Exception):
+    """The provider would refuse these arguments: the SDK is told so as a failure of the invoke."""
+
+    def __init__(self, token: str, argument: str, reason: str) -> None:
+        super().__init__(f"{token}: {reason} ({argument})")
+        self.token = token
+        self.argument = argument
+        self.reason = reason
+
+
 class LookupLog:
     """Answers lookups and remembers each: the SDK calls from its worker threads, hence the lock."""
 
@@ -92,8 +102,7 @@ class LookupLog:
         self._invented: dict[str, list[dict[str, Any]]] = {}
 
     def answer(self, ctx: CloudContext, token: str, args: dict[str, Any]) -> dict[str, Any]:
-        """The offline answer to `token(args)`. A lookup the provider would refuse raises (the SDK reports it
-        as the program's failure, as the engine does)."""
+        """The offline answer to `token(args)`. Raises LookupRefused where the provider fails the lookup."""
         lookup = LOOKUPS.get(token)
         if lookup is None or not lookup.applies(args):
             self._note(token, AnswerKind.UNANSWERED, None)
@@ -101,7 +110,8 @@ class LookupLog:
         try:
             result = lookup.answer(ctx, args)
         except PolicyDocumentError as error:
-            raise ValueError(f"invoke of {token} failed: {error}") from None
+            self._note(token, lookup.kind, None)
+            raise LookupRefused(token, error.argument, str(error)) from None
         self._note(token, lookup.kind, result if lookup.kind is AnswerKind.STAND_IN else None)
         return result
 

@@ -24,7 +24,11 @@ _GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u202
 
 
 class PolicyDocumentError(ValueError):
-    """Arguments the provider refuses (it fails the lookup with this message)."""
+    """Arguments the provider refuses (it fails the lookup with this message); `argument` is the one at fault."""
+
+    def __init__(self, message: str, argument: str = "statements") -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 def _strings(values: Any) -> list[str]:
@@ -121,9 +125,9 @@ def _parsed(text: Any, what: str, index: int) -> dict[str, Any]:
     try:
         document = json.loads(str(text))
     except json.JSONDecodeError as error:
-        raise PolicyDocumentError(f"merging {what} document {index}: {error}") from None
+        raise PolicyDocumentError(f"merging {what} document {index}: {error}", f"{what}PolicyDocuments") from None
     if not isinstance(document, dict):
-        raise PolicyDocumentError(f"merging {what} document {index}: not a JSON object")
+        raise PolicyDocumentError(f"merging {what} document {index}: not a JSON object", f"{what}PolicyDocuments")
     statements = document.get("Statement")
     if isinstance(statements, dict):  # IAM allows a single statement object
         statements = [statements]
@@ -206,7 +210,7 @@ def policy_document(args: dict[str, Any]) -> dict[str, Any]:
     sourcePolicyDocuments, overridePolicyDocuments). Raises PolicyDocumentError where the provider fails."""
     version = str(args.get("version") or DEFAULT_VERSION)
     if version not in VERSIONS:
-        raise PolicyDocumentError(f"version must be one of {', '.join(VERSIONS)}, got {version!r}")
+        raise PolicyDocumentError(f"version must be one of {', '.join(VERSIONS)}, got {version!r}", "version")
     merged: dict[str, Any] = {}
     seen_sids: set[str] = set()
     for index, text in enumerate(args.get("sourcePolicyDocuments") or []):
@@ -218,7 +222,8 @@ def policy_document(args: dict[str, Any]) -> dict[str, Any]:
             if sid and sid in seen_sids:
                 raise PolicyDocumentError(
                     f"merging source document {index}: duplicate Sid ({sid}) in source_policy_documents "
-                    f"(statement {position}). Remove the Sid or ensure Sids are unique."
+                    f"(statement {position}). Remove the Sid or ensure Sids are unique.",
+                    "sourcePolicyDocuments",
                 )
             if sid:
                 seen_sids.add(sid)

@@ -8,7 +8,11 @@ import zlib
 
 import pytest
 
+from nhi.preflight.cloud import CloudContext
+from nhi.preflight.lookups import LookupLog, LookupRefused
 from nhi.preflight.lookups.policy_document import PolicyDocumentError, policy_document
+
+POLICY_DOCUMENT_LOOKUP = "aws:iam/getPolicyDocument:getPolicyDocument"
 
 
 def document(**args: object) -> dict:
@@ -109,3 +113,10 @@ def test_duplicate_sids_are_refused_as_the_provider_refuses_them() -> None:
     twice = json.dumps({"Statement": [{"Sid": "S", "Effect": "Allow", "Action": "a:A"}]})
     with pytest.raises(PolicyDocumentError, match=r"merging source document 1: duplicate Sid \(S\)"):
         policy_document({"sourcePolicyDocuments": [twice, twice]})
+
+
+def test_a_refused_document_fails_the_lookup_naming_the_argument() -> None:
+    with pytest.raises(LookupRefused) as refused:
+        LookupLog().answer(CloudContext(), POLICY_DOCUMENT_LOOKUP, {"version": "2010-01-01"})
+    assert (refused.value.token, refused.value.argument) == (POLICY_DOCUMENT_LOOKUP, "version")
+    assert refused.value.reason == "version must be one of 2008-10-17, 2012-10-17, got '2010-01-01'"

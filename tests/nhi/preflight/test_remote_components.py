@@ -13,6 +13,9 @@ import pytest
 
 from nhi.cli import main
 from nhi.preflight import wire
+from nhi.preflight.errors import PreflightError
+from nhi.preflight.failure_context import with_gaps
+from nhi.preflight.lookups import LookupLog
 from nhi.preflight.remote import ComponentPlugin, plugin_of
 from nhi.preflight.report import NOT_CONSTRUCTED_RULE
 
@@ -95,3 +98,13 @@ def test_a_component_without_a_version_says_the_engine_would_take_the_newest() -
     assert (
         plugin.reason() == "not constructed offline: needs plugin eks (newest installed: the program names no version)"
     )
+
+
+def test_a_failed_run_names_the_components_that_were_not_constructed() -> None:
+    failure = PreflightError("The program failed at __main__.py:9: TypeError: 'NoneType' object is not iterable", "tb")
+    explained = with_gaps(failure, LookupLog(), [("awsx:ec2:Vpc::main", ComponentPlugin("awsx", "3.11.0"))])
+    assert explained.message.splitlines()[1:] == [
+        "Multi-language components not constructed offline (their outputs are unknown):",
+        "  awsx:ec2:Vpc::main: not constructed offline: needs plugin awsx 3.11.0",
+    ]
+    assert explained.detail == "tb"  # the traceback stays for --debug
