@@ -14,7 +14,23 @@ class CloudContext:
 
     account: str = "123456789012"
     region: str = "us-east-1"
-    partition: str = "aws"
+
+    @property
+    def partition(self) -> str:
+        return partition_of(self.region)[0]
+
+    @property
+    def dns_suffix(self) -> str:
+        return partition_of(self.region)[1]
+
+
+def partition_of(region: str) -> tuple[str, str]:
+    """The partition and DNS suffix of a region (AWS's partitions: aws, aws-cn, aws-us-gov)."""
+    if region.startswith("cn-"):
+        return "aws-cn", "amazonaws.com.cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov", "amazonaws.com"
+    return "aws", "amazonaws.com"
 
 
 def stable_hex(seed: str, length: int) -> str:

@@ -86,9 +86,15 @@ def _conditions(blocks: list[dict[str, Any]], version: str) -> dict[str, dict[st
 
 def _statement(block: dict[str, Any], version: str) -> dict[str, Any]:
     statement: dict[str, Any] = {}
-    if block.get("sid"):
-        statement["Sid"] = str(block["sid"])
-    statement["Effect"] = str(block.get("effect") or "Allow")
+    sid, effect = str(block.get("sid") or ""), str(block.get("effect") or "Allow")
+    # The provider's schema: a Sid of letters and digits only, an Effect of Allow or Deny.
+    if not sid.isascii() or (sid and not sid.isalnum()):
+        raise PolicyDocumentError(f"sid {sid!r} must only include alphanumeric characters")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyDocumentError(f"effect must be Allow or Deny, got {effect!r}")
+    if sid:
+        statement["Sid"] = sid
+    statement["Effect"] = effect
     for key, field in (("actions", "Action"), ("notActions", "NotAction")):
         value = _set_of_strings(block.get(key))
         if value is not None:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..cloud import CloudContext, stable_hex
+from ..cloud import CloudContext, partition_of, stable_hex
 
 STAND_IN_HEX_MARK = "0000"
 NOT_A_CREDENTIAL = "preflight-stand-in-not-a-real-token"
@@ -59,15 +59,6 @@ def _direction_words(part: str) -> list[str]:
     return [part]
 
 
-def partition_of(region: str) -> tuple[str, str]:
-    """The partition and DNS suffix a region belongs to (AWS's partitions: aws, aws-cn, aws-us-gov)."""
-    if region.startswith("cn-"):
-        return "aws-cn", "amazonaws.com.cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov", "amazonaws.com"
-    return "aws", "amazonaws.com"
-
-
 # Computed from the stack's config: what the provider answers, not invented.
 def region(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
     name = str(args.get("region") or args.get("name") or ctx.region)
@@ -76,7 +67,7 @@ def region(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def partition(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    name, suffix = partition_of(ctx.region)
+    name, suffix = ctx.partition, ctx.dns_suffix
     return {
         "partition": name,
         "dnsSuffix": suffix,
@@ -241,7 +232,7 @@ def subnet(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
 
 def ecr_authorization_token(ctx: CloudContext, args: dict[str, Any]) -> dict[str, Any]:
     registry = str(args.get("registryId") or ctx.account)
-    suffix = partition_of(ctx.region)[1]
+    suffix = ctx.dns_suffix
     return {
         **args,
         "id": ctx.region,

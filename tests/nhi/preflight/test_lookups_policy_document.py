@@ -120,3 +120,10 @@ def test_a_refused_document_fails_the_lookup_naming_the_argument() -> None:
         LookupLog().answer(CloudContext(), POLICY_DOCUMENT_LOOKUP, {"version": "2010-01-01"})
     assert (refused.value.token, refused.value.argument) == (POLICY_DOCUMENT_LOOKUP, "version")
     assert refused.value.reason == "version must be one of 2008-10-17, 2012-10-17, got '2010-01-01'"
+
+
+def test_a_sid_of_other_characters_or_an_unknown_effect_is_refused() -> None:
+    with pytest.raises(PolicyDocumentError, match="must only include alphanumeric characters"):
+        policy_document({"statements": [{"sid": "read-logs", "actions": ["logs:GetLogEvents"]}]})
+    with pytest.raises(PolicyDocumentError, match="effect must be Allow or Deny, got 'allow'"):
+        policy_document({"statements": [{"effect": "allow", "actions": ["logs:GetLogEvents"]}]})

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from nhi.preflight.cloud import CloudContext
+from nhi.preflight.cloud import CloudContext, partition_of
 from nhi.preflight.lookups import AnswerKind, LookupLog
 from nhi.preflight.lookups.stand_ins import (
     NOT_A_CREDENTIAL,
     is_public_image_parameter,
-    partition_of,
     region_code,
 )
 
@@ -56,5 +55,11 @@ def test_region_and_partition_are_computed_from_the_stack() -> None:
         "usgw1",
     ]
     assert partition_of("cn-north-1") == ("aws-cn", "amazonaws.com.cn")
+    china = LookupLog().answer(CloudContext(region="cn-north-1"), "aws:index/getPartition:getPartition", {})
+    assert (china["partition"], china["dnsSuffix"], china["reverseDnsPrefix"]) == (
+        "aws-cn",
+        "amazonaws.com.cn",
+        "cn.com.amazonaws",
+    )
     zones = LookupLog().answer(CTX, "aws:index/getAvailabilityZones:getAvailabilityZones", {})
     assert zones["zoneIds"][0] == "euw1-az1" and zones["names"][0] == "eu-west-1a"
