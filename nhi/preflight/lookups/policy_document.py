@@ -9,7 +9,10 @@ The provider is the Terraform AWS provider's `aws_iam_policy_document` data sour
 - `source_policy_documents` are merged first (their Sids must be unique), then the statements, then the
   `override_policy_documents`, a statement with a Sid replacing an earlier one with the same Sid;
 - `json` is Go's `json.MarshalIndent(doc, "", "  ")`, `minifiedJson` Go's `json.Marshal(doc)`; both escape
-  `<`, `>`, `&`, U+2028 and U+2029 as Go does; `id` is the CRC-32 of `json` (the SDK's StringHashcode)."""
+  `<`, `>`, `&`, U+2028 and U+2029 as Go does; `id` is the CRC-32 of `json` (the SDK's StringHashcode).
+One approximation: principal and condition blocks are schema sets, which the provider visits in the order of
+their hashes; where two blocks share a principal type (or a condition test and variable) their identifiers
+(values) are joined here in the order given. The document means the same; only the order in the list differs."""
 
 from __future__ import annotations
 
