@@ -57,7 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_argument(parser)
     parser.add_argument("--manifests", type=Path, metavar="DIR", help="write each Kubernetes resource as YAML into DIR")
     parser.add_argument(
-        "--strict", action="store_true", help="also fail when a mandatory policy could not run on an unknown value"
+        "--strict",
+        action="store_true",
+        help="also fail when a mandatory policy could not run on an unknown value, or a multi-language "
+        "component (remote=True) could not be constructed offline, so nothing inside it was judged",
     )
     parser.add_argument(
         "--pack-timeout",

@@ -29,8 +29,10 @@ from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import settings as sdk_settings
 from pulumi.runtime.stack import run_in_stack
 
-from . import sdk_seam, wire
+from . import remote, sdk_seam, wire
 from .errors import PreflightError
+from .failure_context import with_gaps
+from .lookups import LookupRecord
 from .mocks import CloudContext, PreflightMocks, stable_uuid
 from .program import Program, StackConfig
 from .time_limit import ProgramTimedOut, progress, time_limit
@@ -59,6 +61,8 @@ class CapturedResource:
     are sent these bytes rather than a Struct rebuilt from `inputs`."""
     wire_outputs: bytes | None = field(default=None, compare=False, repr=False)
     """The same for `outputs`."""
+    plugin: remote.ComponentPlugin | None = None
+    """For a multi-language component (`remote=True`): the plugin that would construct it (not run offline)."""
 
     @property
     def provider_urn(self) -> str | None:
@@ -74,6 +78,8 @@ class Capture:
     warnings: list[str]
     unanswered_calls: list[str]
     seconds: float
+    lookups: list[LookupRecord] = field(default_factory=list)
+    """Every lookup (invoke) the program made and how it was answered: computed, stand-in or unanswered."""
 
     def by_urn(self) -> dict[str, CapturedResource]:
         return {r.urn: r for r in self.resources}
@@ -151,7 +157,11 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             self._note_thread_loop()
 
     def _register(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        plugin = remote.plugin_of(request)
+        if plugin is not None:  # not constructed: no mock outputs (see nhi/preflight/remote.py)
+            response = remote.unconstructed_response(self.make_urn(request.parent, request.type, request.name))
+        else:
+            response = super().RegisterResource(request)
         urn = response.urn
         if request.type == STACK_TYPE:
             record = CapturedResource(urn, request.type, request.name, None, False, None, (), {}, {}, {})
@@ -176,6 +186,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                 options=_options(request, self.project, self.stack),
                 wire_inputs=None if wire.has_references(wire_inputs) else wire_inputs,
                 wire_outputs=None if wire.has_references(wire_outputs) else wire_outputs,
+                plugin=plugin,
             )
         if self.providers is not None and record.custom and record.provider is None:
             provider, created = self.providers.for_type(record.type)
@@ -329,7 +340,8 @@ def capture_program(
         # futures and their tracebacks) survives it, and that garbage is finalised here, not at a random
         # later point (asyncio logs each unretrieved future: the same failure again, so it is silenced).
         _collect_quietly()
-        raise failure
+        components = [(f"{r.type}::{r.name}", r.plugin) for r in monitor.records if r.plugin is not None]
+        raise with_gaps(failure, mocks.lookups, components)
 
     resources = _ordered(_with_registered_outputs(monitor.records, monitor.registered_outputs))
     return Capture(
@@ -340,6 +352,7 @@ def capture_program(
         collector.messages,
         sorted(mocks.unanswered_calls),
         time.perf_counter() - started,
+        mocks.lookups.records(),
     )
 
 

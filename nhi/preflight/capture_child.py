@@ -145,11 +145,14 @@ def _encoded_resource(record: Any) -> dict[str, Any]:
 
 def _resource(fields: dict[str, Any]) -> Any:
     from .capture import CapturedResource
+    from .remote import ComponentPlugin
 
     wire_inputs, wire_outputs = fields.pop("wire_inputs"), fields.pop("wire_outputs")
+    plugin = fields.pop("plugin", None)
     return CapturedResource(
         **{
             **fields,
+            "plugin": None if plugin is None else ComponentPlugin(**plugin),
             "dependencies": tuple(fields["dependencies"]),
             "property_dependencies": {k: tuple(v) for k, v in fields["property_dependencies"].items()},
             "wire_inputs": None if wire_inputs is None else base64.b64decode(wire_inputs),
@@ -161,7 +164,13 @@ def _resource(fields: dict[str, Any]) -> Any:
 def _capture(fields: dict[str, Any]) -> Any:
     from .capture import Capture
 
-    return Capture(**{**fields, "resources": [_resource(r) for r in fields["resources"]]})
+    from .lookups import AnswerKind, LookupRecord
+
+    lookups = [
+        LookupRecord(r["token"], AnswerKind(r["kind"]), r["calls"], tuple(r["stand_ins"]))
+        for r in fields.get("lookups", [])
+    ]
+    return Capture(**{**fields, "resources": [_resource(r) for r in fields["resources"]], "lookups": lookups})
 
 
 def main() -> int:

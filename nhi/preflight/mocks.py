@@ -5,32 +5,16 @@ config give the same capture, and a change shows only where the program changed.
 from __future__ import annotations
 
 import base64
-import hashlib
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
+from .cloud import CloudContext, stable_hex, stable_uuid
+from .lookups import LookupLog, LookupRefused
+
 Outputs = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CloudContext:
-    """The account and region the realistic values are made for."""
-
-    account: str = "123456789012"
-    region: str = "us-east-1"
-    partition: str = "aws"
-
-
-def stable_hex(seed: str, length: int) -> str:
-    return hashlib.sha256(seed.encode()).hexdigest()[:length]
-
-
-def stable_uuid(seed: str) -> str:
-    return str(uuid.UUID(hex=stable_hex(seed, 32)))
+__all__ = ["CloudContext", "PreflightMocks", "stable_hex", "stable_uuid"]
 
 
 def physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
@@ -161,7 +145,12 @@ class PreflightMocks(pulumi.runtime.Mocks):
     def __init__(self, ctx: CloudContext, unknowns: bool) -> None:
         self.ctx = ctx
         self.unknowns = unknowns
-        self.unanswered_calls: set[str] = set()
+        self.lookups = LookupLog()
+
+    @property
+    def unanswered_calls(self) -> set[str]:
+        """The lookups (invoke tokens) that got no offline answer: they returned `{}`."""
+        return set(self.lookups.unanswered())
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.unknowns:
@@ -174,11 +163,11 @@ class PreflightMocks(pulumi.runtime.Mocks):
         return computed.get("id") or resource_id(args), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        answer = _CALLS.get(args.token)
-        if answer is None:
-            self.unanswered_calls.add(args.token)
-            return {}, []
-        return answer(self.ctx, args.args), []
+        try:
+            return self.lookups.answer(self.ctx, args.token, args.args), []
+        except LookupRefused as refused:
+            # A failure the SDK raises in the program, as it does for a provider's CheckFailure.
+            return {}, [(refused.argument, refused.reason)]
 
 
 # Types whose `name` output is the auto-generated physical name when the program gives none.
@@ -192,49 +181,3 @@ _AUTO_NAMED = frozenset(
         "aws:ec2/launchTemplate:LaunchTemplate",
     }
 )
-
-
-def _caller_identity(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "accountId": ctx.account,
-        "arn": f"arn:{ctx.partition}:iam::{ctx.account}:role/preflight",
-        "userId": "AROAPREFLIGHT",
-        "id": ctx.account,
-    }
-
-
-def _region(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": ctx.region,
-        "region": ctx.region,
-        "id": ctx.region,
-        "endpoint": f"ec2.{ctx.region}.amazonaws.com",
-        "description": ctx.region,
-    }
-
-
-def _partition(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "partition": ctx.partition,
-        "dnsSuffix": "amazonaws.com",
-        "id": ctx.partition,
-        "reverseDnsPrefix": "com.amazonaws",
-    }
-
-
-def _availability_zones(ctx: CloudContext, _: dict[str, Any]) -> dict[str, Any]:
-    letters = "abcdef"
-    return {
-        "names": [f"{ctx.region}{x}" for x in letters],
-        "zoneIds": [f"euw1-az{i + 1}" for i in range(6)],
-        "id": ctx.region,
-        "groupNames": [ctx.region] * 6,
-    }
-
-
-_CALLS: dict[str, Callable[[CloudContext, dict[str, Any]], dict[str, Any]]] = {
-    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
-    "aws:index/getRegion:getRegion": _region,
-    "aws:index/getPartition:getPartition": _partition,
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
-}

@@ -98,3 +98,37 @@ def test_a_failing_program_in_its_virtualenv_says_where_in_one_paragraph(
     assert code == 2 and out == ""
     assert "The program failed at __main__.py:10: ValueError: no queue name for the archive stage" in err
     assert "Traceback" not in err
+
+
+def test_what_the_preflight_could_not_judge_survives_the_virtualenv(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A program in its own interpreter hands back its remote components and lookups too: the capture child
+    encodes them as JSON and the parent rebuilds them, so `--strict` and the lookups table see them."""
+    program, _ = _program_with_its_own_virtualenv(tmp_path)
+    (program / "__main__.py").write_text(
+        (program / "__main__.py").read_text()
+        + "\nclass Cluster(pulumi.ComponentResource):\n"
+        + "    def __init__(self, name: str) -> None:\n"
+        + "        super().__init__('eks:index:Cluster', name, {}, pulumi.ResourceOptions(version='4.4.0'),"
+        + " remote=True)\n\n\nCluster('cluster')\n"
+        + "zones = aws.get_availability_zones()\n"
+    )
+    code, out, err = preflight(
+        capsys,
+        "--program",
+        str(program),
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(CORPUS.parents[1] / "packs" / "simple"),
+        "--format",
+        "json",
+        "--strict",
+    )
+    report = json.loads(out)
+    assert [(c["type"], c["version"]) for c in report["notConstructed"]] == [("eks:index:Cluster", "4.4.0")]
+    assert [(lookup["token"], lookup["answer"]) for lookup in report["lookups"]] == [
+        ("aws:index/getAvailabilityZones:getAvailabilityZones", "stand-in")
+    ]
+    assert code == 1, err
