@@ -163,7 +163,6 @@ def _resource(fields: dict[str, Any]) -> Any:
 
 def _capture(fields: dict[str, Any]) -> Any:
     from .capture import Capture
-
     from .lookups import AnswerKind, LookupRecord
 
     lookups = [
