@@ -25,6 +25,7 @@ from .model import (
     ENVIRONMENT,
     REGION,
     ROLLOUT_GATE,
+    RUNNER,
     WORKLOADS,
 )
 
@@ -373,6 +374,28 @@ def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Pro
         )
 
 
+def runner_declares_its_repository(config: dict[str, Any]) -> Iterator[Problem]:
+    """The runner serves the repository of `nhi-platform:ci`: without it no job could start it."""
+    if isinstance(config.get(RUNNER), dict) and not isinstance(config.get(CI), dict):
+        yield Problem(RUNNER, f"expected {CI} too: the runner serves the workflow jobs of that repository")
+
+
+def runner_image_in_this_account(config: dict[str, Any]) -> Iterator[Problem]:
+    """The runner pulls its image with its own role, which may pull only from this account's ECR in the region."""
+    runner, accounts, region = config.get(RUNNER), config.get(ALLOWED_ACCOUNT_IDS), config.get(REGION)
+    if not isinstance(runner, dict) or not isinstance(runner.get("image"), str):
+        return
+    if not isinstance(accounts, list) or len(accounts) != 1 or not isinstance(region, str):
+        return
+    registry = f"{accounts[0]}.dkr.ecr.{region}.amazonaws.com/"
+    if not runner["image"].startswith(registry):
+        yield Problem(
+            f"{RUNNER}.image",
+            f"expected an image of this account's ECR in {region} ({registry}...@sha256:...): the runner's role "
+            f"pulls only from there, got {runner['image']!r}",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
@@ -390,6 +413,8 @@ CHECKS: tuple[Check, ...] = (
     admin_roles_unique,
     ci_deploys_its_own_environment,
     ci_resources_carry_their_environment,
+    runner_declares_its_repository,
+    runner_image_in_this_account,
 )
 
 
