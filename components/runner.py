@@ -106,11 +106,10 @@ class DeploymentRunnerArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        account, region, _ = repository_of(self.image)
-        if (account, region) != (self.account_id, self.region):
+        account, _, _ = repository_of(self.image)
+        if account != self.account_id:
             raise ValueError(
-                f"runner image must come from this account's ECR in {self.region} "
-                f"({self.account_id}.dkr.ecr.{self.region}...), got {self.image!r}"
+                f"runner image must come from this account's ECR ({self.account_id}.dkr.ecr...), got {self.image!r}"
             )
         if not self.subnet_ids:
             raise ValueError("subnet_ids: the runner needs its subnets (the network's runner subnets)")
@@ -131,8 +130,8 @@ class DeploymentRunnerArgs:
 
     @property
     def repository_arn(self) -> str:
-        _, _, repository = repository_of(self.image)
-        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{repository}"
+        account, region, repository = repository_of(self.image)
+        return f"arn:{self.partition}:ecr:{region}:{account}:repository/{repository}"
 
 
 def runner_grants(args: DeploymentRunnerArgs, subnet_ids: Sequence[str], security_group_id: str) -> str:

@@ -5,6 +5,7 @@ so that they are reported together with field-level problems."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -381,18 +382,17 @@ def runner_declares_its_repository(config: dict[str, Any]) -> Iterator[Problem]:
 
 
 def runner_image_in_this_account(config: dict[str, Any]) -> Iterator[Problem]:
-    """The runner pulls its image with its own role, which may pull only from this account's ECR in the region."""
-    runner, accounts, region = config.get(RUNNER), config.get(ALLOWED_ACCOUNT_IDS), config.get(REGION)
+    """The runner pulls its image with its own role, which may pull only from this account's ECR."""
+    runner, accounts = config.get(RUNNER), config.get(ALLOWED_ACCOUNT_IDS)
     if not isinstance(runner, dict) or not isinstance(runner.get("image"), str):
         return
-    if not isinstance(accounts, list) or len(accounts) != 1 or not isinstance(region, str):
+    if not isinstance(accounts, list) or len(accounts) != 1:
         return
-    registry = f"{accounts[0]}.dkr.ecr.{region}.amazonaws.com/"
-    if not runner["image"].startswith(registry):
+    if not re.match(rf"^{re.escape(str(accounts[0]))}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/", runner["image"]):
         yield Problem(
             f"{RUNNER}.image",
-            f"expected an image of this account's ECR in {region} ({registry}...@sha256:...): the runner's role "
-            f"pulls only from there, got {runner['image']!r}",
+            f"expected an image of this account's ECR ({accounts[0]}.dkr.ecr.REGION.amazonaws.com/...@sha256:...): "
+            f"the runner's role pulls only from there, got {runner['image']!r}",
         )
 
 

@@ -415,7 +415,7 @@ class RunnerSettings(_Model):
     """The CodeConnections connection to GitHub (`arn:aws:codeconnections:REGION:ACCOUNT:connection/<uuid>`), created
     once per account by an administrator and authorised in the console (a new connection is PENDING)."""
     image: ImageDigest
-    """The runner's build image by digest, from this account's ECR in the stack's region: Linux with git, make,
+    """The runner's build image by digest, from this account's ECR: Linux with git, make,
     Python 3.11 and Node.js for JavaScript actions (CodeBuild's standard image, mirrored and pinned, serves)."""
     compute_type: ComputeType = ComputeType.MEDIUM
     """The build container's size: `BUILD_GENERAL1_SMALL`, `BUILD_GENERAL1_MEDIUM` (default) or
