@@ -79,7 +79,10 @@ def endpoint_policy(
     account's resources, and the named AWS-owned resources that service must reach."""
     statements = [
         _statement(
-            "ThisAccountOnly", ("*",), ("*",), {"StringEquals": {PRINCIPAL_ACCOUNT: account_id, RESOURCE_ACCOUNT: account_id}}
+            "ThisAccountOnly",
+            ("*",),
+            ("*",),
+            {"StringEquals": {PRINCIPAL_ACCOUNT: account_id, RESOURCE_ACCOUNT: account_id}},
         )
     ]
     ours = {"StringEquals": {PRINCIPAL_ACCOUNT: account_id}}

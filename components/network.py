@@ -265,7 +265,10 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             routes = aws.ec2.RouteTable(
-                f"{name}-runner-{suffix}-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-runner-{suffix}"}, opts=child
+                f"{name}-runner-{suffix}-rt",
+                vpc_id=vpc.id,
+                tags={**tags, "Name": f"{name}-runner-{suffix}"},
+                opts=child,
             )
             aws.ec2.Route(
                 f"{name}-runner-{suffix}-default-route",

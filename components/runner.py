@@ -83,7 +83,8 @@ class DeploymentRunnerArgs:
     """An administrator's CodeConnections connection to GitHub (created once per account and authorised in the
     console: a connection starts PENDING)."""
     image: str
-    """The runner's build image, by digest from this account's ECR (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…`)."""
+    """The runner's build image, by digest from this account's ECR
+    (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…`)."""
     vpc_id: pulumi.Input[str]
     """The cluster's VPC."""
     subnet_ids: Sequence[pulumi.Input[str]]
@@ -322,7 +323,9 @@ class DeploymentRunner(pulumi.ComponentResource):
                 vpc_id=args.vpc_id, subnets=list(args.subnet_ids), security_group_ids=[group.id]
             ),
             logs_config=aws.codebuild.ProjectLogsConfigArgs(
-                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(status="ENABLED", group_name=logs.name),
+                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
+                    status="ENABLED", group_name=logs.name
+                ),
                 s3_logs=aws.codebuild.ProjectLogsConfigS3LogsArgs(status="DISABLED"),
             ),
             tags=tags,

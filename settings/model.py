@@ -34,11 +34,11 @@ from components.detective import DetectiveControlsArgs
 from components.identifiers import partition_of
 from components.identity import IdentityMode
 from components.namespaces import NamespacesArgs
+from components.network import InternetEgress
 from components.network_policies import Peer
 from components.node_group import AmiType, Architecture, NodeGroupOptions, instance_architecture
 from components.pods import DIGEST_REF_RE as DIGEST_REF_RE  # re-exported: `nhi rollout` reads it here
 from components.pods import ComputeResources, HealthChecks
-from components.network import InternetEgress
 from components.rollout import Slot
 from components.runner import ComputeType, DeploymentRunnerArgs, runner_project_name
 from components.values import Value
@@ -681,7 +681,6 @@ class StackSettings(_Model):
             detective_controls=self.detective_controls,
             tags=tags,
         )
-
 
     def runner_args(
         self,

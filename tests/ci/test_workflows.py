@@ -39,7 +39,7 @@ CREDENTIALS = "aws-actions/configure-aws-credentials"
 SARIF = "github/codeql-action/upload-sarif"
 CHECKOUT = "actions/checkout"
 PULUMI_AUTH = "pulumi/auth-actions"
-TEAM_TOKEN = "urn:pulumi:token-type:access_token:team"
+PULUMI_TEAM_SCOPED = "urn:pulumi:token-type:access_token:team"
 
 
 @functools.cache
@@ -299,7 +299,7 @@ def test_merges_deploy_each_environment_in_promotion_order_through_its_own_role(
         assert job["timeout-minutes"] * 60 <= credentials["role-duration-seconds"] == 3600
         login = steps_using(job, PULUMI_AUTH)[0]
         assert login["if"] == "vars.PULUMI_BACKEND_URL == ''"
-        assert login["with"]["requested-token-type"] == TEAM_TOKEN
+        assert login["with"]["requested-token-type"] == PULUMI_TEAM_SCOPED
         assert login["with"]["scope"] == f"team:nhi-platform-{name}-deploy"
         assert int(login["with"]["token-expiration"]) <= credentials["role-duration-seconds"]
         assert f"STACK: {name}" in json.dumps(job) or job["steps"][-1]["env"]["STACK"] == name
@@ -361,7 +361,7 @@ def test_the_ci_page_lists_every_pinned_action() -> None:
         assert f"| `{action}` | `{sha}` | {release} |" in page, action
 
 
-# --- where jobs run ----------------------------------------------------------------------------------------------------
+# --- where jobs run --------------------------------------------------------------------------------------------------
 
 
 def talks_to_kubernetes(job: dict[str, Any]) -> bool:
@@ -380,7 +380,7 @@ def test_every_job_that_applies_kubernetes_objects_runs_on_its_environment_s_in_
 
 
 def test_jobs_that_do_not_reach_the_cluster_stay_on_github_hosted_runners() -> None:
-    """Only the deploy jobs take an in-VPC runner: pull-request code (tests, preflight, preview) never runs in the VPC."""
+    """Only the deploy jobs take an in-VPC runner: pull-request code (tests, preflight, preview) never runs there."""
     for name in (DEPLOY, PULL_REQUEST):
         for job_name, job in jobs(name).items():
             if not talks_to_kubernetes(job):
@@ -390,7 +390,7 @@ def test_jobs_that_do_not_reach_the_cluster_stay_on_github_hosted_runners() -> N
 def test_the_preview_holds_nothing_that_can_write_or_outlive_the_job() -> None:
     job = jobs(PULL_REQUEST)["preview"]
     login = steps_using(job, PULUMI_AUTH)[0]["with"]
-    assert login["requested-token-type"] == TEAM_TOKEN and login["scope"] == "team:nhi-platform-preview"
+    assert login["requested-token-type"] == PULUMI_TEAM_SCOPED and login["scope"] == "team:nhi-platform-preview"
     assert int(login["token-expiration"]) <= job["timeout-minutes"] * 60
     assert int(steps_using(job, CREDENTIALS)[0]["with"]["role-duration-seconds"]) <= job["timeout-minutes"] * 60
     assert job["permissions"] == {"contents": "read", "id-token": "write"}

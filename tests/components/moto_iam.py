@@ -3,8 +3,9 @@
 moto enforces IAM (`moto.settings.INITIAL_NO_AUTH_ACTION_COUNT`) but only S3, SQS, IAM and STS tell it which
 resource a request touches; for the others it checks every statement against `*`, so an ARN-scoped grant
 would look denied and a probe on another table would look like the same denial. `resource_resolvers()`
-gives DynamoDB, SNS, Secrets Manager, KMS, SSM and CloudWatch Logs the resource ARN of each request, as AWS evaluates it,
-and SQS the queue of GetQueueUrl (by QueueName) and of queues that do not exist (moto says `*` for both)."""
+gives DynamoDB, SNS, Secrets Manager, KMS, SSM and CloudWatch Logs the resource ARN of each request, as AWS
+evaluates it, and SQS the queue of GetQueueUrl (by QueueName) and of queues that do not exist (moto says `*` for
+both)."""
 
 from __future__ import annotations
 

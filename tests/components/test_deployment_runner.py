@@ -66,7 +66,7 @@ def test_github_s_queued_jobs_start_the_runner_through_the_declared_connection(
 def admitted(capture: Capture, group_id: str, cidrs: list[str]) -> dict[str, set[tuple[int, int]]]:
     """Security group id -> port ranges on which its ingress admits `group_id` or an address of `cidrs`, from every
     rendered rule: standalone ingress rules and the groups' inline ingress."""
-    networks = [ipaddress.ip_network(c) for c in cidrs]
+    networks = [ipaddress.IPv4Network(c) for c in cidrs]
     found: dict[str, set[tuple[int, int]]] = defaultdict(set)
     rules = [r.inputs for r in capture.of_type(INGRESS)]
     for group in capture.of_type(SECURITY_GROUP):
@@ -74,7 +74,7 @@ def admitted(capture: Capture, group_id: str, cidrs: list[str]) -> dict[str, set
     for rule in rules:
         by_group = rule.get("referencedSecurityGroupId") == group_id or group_id in (rule.get("securityGroups") or [])
         blocks = [rule["cidrIpv4"]] if rule.get("cidrIpv4") else list(rule.get("cidrBlocks") or [])
-        by_cidr = any(n.subnet_of(ipaddress.ip_network(b)) for n in networks for b in blocks)
+        by_cidr = any(n.subnet_of(ipaddress.IPv4Network(b)) for n in networks for b in blocks)
         if by_group or by_cidr:
             found[rule["securityGroupId"]].add((rule["fromPort"], rule["toPort"]))
     return dict(found)

@@ -56,11 +56,20 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     role, policy = runner_role(capture_stack("prod"))
     with mock_aws(), resource_resolvers():
         iam = boto3.client("iam", region_name=REGION)
-        created = iam.create_role(RoleName=role["name"], Path=role["path"], AssumeRolePolicyDocument=role["assumeRolePolicy"])
+        created = iam.create_role(
+            RoleName=role["name"], Path=role["path"], AssumeRolePolicyDocument=role["assumeRolePolicy"]
+        )
         iam.put_role_policy(RoleName=role["name"], PolicyName="runner", PolicyDocument=policy)
         # What a job must never reach through the runner: the deploy role, the state and its key, other logs.
-        deploy_trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
-        iam.create_role(RoleName="prod-deploy", Path="/nhi-platform/ci/", AssumeRolePolicyDocument=json.dumps(deploy_trust))
+        deploy_trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        iam.create_role(
+            RoleName="prod-deploy", Path="/nhi-platform/ci/", AssumeRolePolicyDocument=json.dumps(deploy_trust)
+        )
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=STATE_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_object(Bucket=STATE_BUCKET, Key=".pulumi/stacks/nhi-platform/prod.json", Body=b"{}")
@@ -108,6 +117,8 @@ def test_the_runner_writes_nothing_outside_its_logs(world: World) -> None:
     assert denied(lambda: logs.create_log_group(logGroupName="/aws/codebuild/another"))
     assert denied(lambda: s3.put_object(Bucket=STATE_BUCKET, Key=".pulumi/stacks/nhi-platform/prod.json", Body=b"{}"))
     assert denied(lambda: iam.create_role(RoleName="x", AssumeRolePolicyDocument="{}"))
-    assert denied(lambda: iam.put_role_policy(RoleName=runner_role_name(Environment.PROD), PolicyName="more", PolicyDocument="{}"))
+    assert denied(
+        lambda: iam.put_role_policy(RoleName=runner_role_name(Environment.PROD), PolicyName="more", PolicyDocument="{}")
+    )
     assert denied(lambda: ec2.create_vpc(CidrBlock="10.9.0.0/16"))
     assert denied(lambda: ec2.create_security_group(GroupName="x", Description="x"))

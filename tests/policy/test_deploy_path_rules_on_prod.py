@@ -31,7 +31,9 @@ def specs(capture: Capture) -> Specs:
             "name": r.name,
             "type": r.type,
             "props": dict(r.outputs),
-            "propertyDependencies": {k: [names[u] for u in v if u in names] for k, v in r.property_dependencies.items()},
+            "propertyDependencies": {
+                k: [names[u] for u in v if u in names] for k, v in r.property_dependencies.items()
+            },
             "dependencies": [names[u] for u in r.dependencies if u in names],
         }
         for r in capture.resources

@@ -31,7 +31,9 @@ def problems(config: dict[str, object]) -> list[str]:
 def test_a_runner_needs_the_ci_repository() -> None:
     config = stack_file_config("dev")
     del config["nhi-platform:ci"]
-    assert problems(config) == [f"{RUNNER}: expected nhi-platform:ci too: the runner serves the workflow jobs of that repository"]
+    assert problems(config) == [
+        f"{RUNNER}: expected nhi-platform:ci too: the runner serves the workflow jobs of that repository"
+    ]
 
 
 def test_the_runner_image_comes_from_this_account_s_ecr_by_digest() -> None:

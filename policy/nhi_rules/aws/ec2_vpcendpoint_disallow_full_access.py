@@ -75,8 +75,7 @@ def check(subject: Subject) -> Iterator[str]:
 
 POLICY = resource_rule(
     name=NAME,
-    description="VPC endpoint policies admit only named principals or resources (a data perimeter), never full "
-    "access.",
+    description="VPC endpoint policies admit only named principals or resources (a data perimeter), never full access.",
     resource_types=(VPC_ENDPOINT,),
     check=check,
     severity=Severity.HIGH,

@@ -23,7 +23,9 @@ class Linker:
             if resource_id:
                 self.by_id[resource_id] = resource
 
-    def named_by(self, resource: PolicyResource, prop: str, value_path: tuple[str | int, ...] = ()) -> list[PolicyResource]:
+    def named_by(
+        self, resource: PolicyResource, prop: str, value_path: tuple[str | int, ...] = ()
+    ) -> list[PolicyResource]:
         """The indexed resources that `resource.props[prop]` (or the value at `value_path` under it) names."""
         linked = [d.urn for d in resource.property_dependencies.get(prop, []) if d.urn in self.by_urn]
         if linked and not value_path:

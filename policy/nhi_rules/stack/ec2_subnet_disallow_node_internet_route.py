@@ -31,7 +31,13 @@ ROUTE = "aws:ec2/route:Route"
 INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
 EGRESS_ONLY_GATEWAY = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-DESTINATIONS = ("destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId", "cidrBlock", "ipv6CidrBlock")
+DESTINATIONS = (
+    "destinationCidrBlock",
+    "destinationIpv6CidrBlock",
+    "destinationPrefixListId",
+    "cidrBlock",
+    "ipv6CidrBlock",
+)
 
 MSG_NODE_INTERNET_ROUTE = (
     "subnet {subnet} runs the nodes of {group}, and route table {table} sends {destination} to {target}: remove the "
@@ -77,7 +83,9 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     index = by_type(resources)
     subnets = Linker(index.get(SUBNET, []))
     tables = Linker(index.get(ROUTE_TABLE, []))
-    gateways = Linker([*index.get(INTERNET_GATEWAY, []), *index.get(EGRESS_ONLY_GATEWAY, []), *index.get(NAT_GATEWAY, [])])
+    gateways = Linker(
+        [*index.get(INTERNET_GATEWAY, []), *index.get(EGRESS_ONLY_GATEWAY, []), *index.get(NAT_GATEWAY, [])]
+    )
     node_subnets: dict[str, str] = {}
     for group in index.get(NODE_GROUP, []):
         label = repr(known_at(as_str, group.props, "nodeGroupName") or group.name)
@@ -91,12 +99,12 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     for route in index.get(ROUTE, []):
         for table in tables.named_by(route, "routeTableId"):
             routes_of.setdefault(table.urn, []).append(route)
-    for urn, group in node_subnets.items():
+    for urn, nodes in node_subnets.items():
         subnet = subnets.by_urn[urn]
         for table in dict.fromkeys(tables_of.get(urn, [])):
             for destination, target in _internet_routes(table, routes_of.get(table.urn, []), gateways):
                 message = MSG_NODE_INTERNET_ROUTE.format(
-                    subnet=subnet.name, group=group, table=table.name, destination=destination, target=target
+                    subnet=subnet.name, group=nodes, table=table.name, destination=destination, target=target
                 )
                 yield message, urn
 

@@ -62,18 +62,29 @@ def _starts_queued_jobs(webhook: PolicyResource) -> bool:
     return known(read) is True
 
 
+def _in_a_vpc(project: PolicyResource) -> bool:
+    return known(present, project.props, "vpcConfig", "vpcId") is True
+
+
+def _inline_ingress(group: PolicyResource) -> list[tuple[int, Mapping[str, Any]]]:
+    return known(lambda: list(maps(get(group.props, "ingress")))) or []
+
+
 def runners(index: Mapping[str, list[PolicyResource]]) -> list[PolicyResource]:
     """The CodeBuild projects in a VPC that a queued-job webhook starts."""
-    projects = [p for p in index.get(PROJECT, []) if known(lambda p=p: present(p.props, "vpcConfig", "vpcId"))]
+    projects = [project for project in index.get(PROJECT, []) if _in_a_vpc(project)]
     by_urn = {project.urn: project for project in projects}
-    by_name = {known_at(as_str, p.props, "name") or p.name: p for p in projects}
+    by_name: dict[str, PolicyResource] = {}
+    for project in projects:
+        name = known_at(as_str, project.props, "name")
+        by_name[name or project.name] = project
     started: dict[str, PolicyResource] = {}
     for webhook in index.get(WEBHOOK, []):
         if not _starts_queued_jobs(webhook):
             continue
         linked = [d.urn for d in webhook.property_dependencies.get("projectName", []) if d.urn in by_urn]
-        name = known_at(as_str, webhook.props, "projectName")
-        for project in [by_urn[urn] for urn in linked] or ([by_name[name]] if name in by_name else []):
+        named = known_at(as_str, webhook.props, "projectName")
+        for project in [by_urn[urn] for urn in linked] or ([by_name[named]] if named in by_name else []):
             started[project.urn] = project
     return list(started.values())
 
@@ -102,7 +113,7 @@ def _admitted(groups: Linker, cluster_groups: set[str], runner_groups: set[str],
         if target & cluster_groups and source & runner_groups and _covers_https(rule.props, "protocol"):
             return True
     for urn in cluster_groups:
-        for _, inline in known(lambda urn=urn: list(maps(get(groups.by_urn[urn].props, "ingress")))) or []:
+        for _, inline in _inline_ingress(groups.by_urn[urn]):
             sources = set(known_at(strings, inline, "securityGroups") or [])
             if sources & runner_ids and _covers_https(inline, "protocol"):
                 return True
