@@ -2,7 +2,8 @@
 calls by this account's principals to this account's resources (`aws:PrincipalAccount` and `aws:ResourceAccount`,
 the keys of AWS's data-perimeter guidance), plus the few AWS-owned resources the cluster needs by name: the EKS
 add-on images (ECR repositories of AWS's registry account for the region, layers in the region's ECR layer
-bucket) and the web-identity calls of IRSA and GitHub OIDC, which carry no principal account yet."""
+bucket, fetched with URLs ECR presigns) and the web-identity calls of IRSA and GitHub OIDC, which carry no principal
+account yet."""
 
 from __future__ import annotations
 
@@ -61,15 +62,19 @@ def ecr_layer_bucket(region: str) -> str:
     return f"prod-{region}-starport-layer-bucket"
 
 
-def _statement(sid: str, actions: Sequence[str], resources: Sequence[str], condition: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _statement(
+    sid: str, actions: Sequence[str], resources: Sequence[str], condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {
         "Sid": sid,
         "Effect": "Allow",
         "Principal": "*",
         "Action": list(actions) if len(actions) > 1 else actions[0],
         "Resource": list(resources) if len(resources) > 1 else resources[0],
-        "Condition": condition,
     }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
 
 
 def endpoint_policy(
@@ -99,13 +104,10 @@ def endpoint_policy(
         # GetAuthorizationToken names no resource: its resource account is not this account's registry.
         statements.append(_statement("RegistryLoginForThisAccount", ("ecr:GetAuthorizationToken",), ("*",), ours))
     elif service == "s3":
+        # Layers are fetched with URLs that ECR presigns, so the request's principal is ECR's, not this account's:
+        # the statement names AWS's one bucket instead (ECR User Guide, "minimum S3 gateway endpoint policy").
         statements.append(
-            _statement(
-                "EcrLayersForThisAccount",
-                ("s3:GetObject",),
-                (f"arn:{partition}:s3:::{ecr_layer_bucket(region)}/*",),
-                ours,
-            )
+            _statement("EcrLayers", ("s3:GetObject",), (f"arn:{partition}:s3:::{ecr_layer_bucket(region)}/*",))
         )
     elif service == "sts":
         # A web identity call is not signed by a principal of any account: it names this account's role instead.

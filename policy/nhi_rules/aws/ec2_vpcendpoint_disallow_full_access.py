@@ -1,11 +1,13 @@
 """A VPC endpoint's policy is a data perimeter, not AWS's default "full access". Without a policy, an endpoint lets
 any principal (of any account, with stolen keys too) reach any resource (an attacker's bucket included) through the
 VPC's private path: the classic exfiltration route from a cluster whose nodes have no internet. Every Allow
-statement must name whose calls it admits or which resources they reach: a named principal, or a condition on
+statement must name whose calls it admits or which resources they reach: a named principal; a condition on
 `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:PrincipalArn`, `aws:ResourceAccount`,
 `aws:ResourceOrgID` or `aws:ResourceOrgPaths` with a positive operator (`StringEquals`, `ArnEquals`, ...; not
-`...IfExists`, which passes when the key is absent) and concrete values (AWS's data-perimeter guidance). Gateway
-Load Balancer endpoints take no policy and are left alone."""
+`...IfExists`, which passes when the key is absent) and concrete values (AWS's data-perimeter guidance); or named
+resources (an ARN with its bucket, or its account, spelled out, such as ECR's layer bucket, which is fetched with
+URLs ECR presigns and so carries ECR's principal). Gateway Load Balancer endpoints take no policy and are left
+alone."""
 
 from __future__ import annotations
 
@@ -39,14 +41,27 @@ MSG_DEFAULT_FULL_ACCESS = (
 )
 MSG_INVALID = "policy is {problem}: write a JSON policy document"
 MSG_OPEN_STATEMENT = (
-    "policy.{path} allows any principal with no condition on {keys}: name the principals or resources it admits "
-    "(for example StringEquals aws:PrincipalAccount and aws:ResourceAccount = your account)"
+    "policy.{path} allows any principal on any resource with no condition on {keys}: name the principals or "
+    "resources it admits (for example StringEquals aws:PrincipalAccount and aws:ResourceAccount = your account)"
 )
+
+
+def _named(arn: str) -> bool:
+    """An ARN that names its resource: S3's by a bucket without wildcards, others by a 12-digit account."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return False
+    if parts[2] == "s3" and not parts[4]:
+        bucket = parts[5].split("/", 1)[0]
+        return bool(bucket) and not any(c in bucket for c in "*?")
+    return parts[4].isdigit() and len(parts[4]) == 12
 
 
 def _perimeter(statement: Statement) -> bool:
     """Whether the statement names whose calls it admits or which resources they reach."""
     if statement.principals and not statement.principal_any:
+        return True
+    if statement.resources and not statement.not_resources and all(map(_named, statement.resources)):
         return True
     for key in PERIMETER_KEYS:
         for operator, values in statement.condition_values(key).items():
