@@ -20,6 +20,7 @@ preflight: install
 	$(PY) -m nhi preflight --stack $(STACK) --policy-pack-config policy/config/$(STACK).json
 
 test: install graphviz lint
+	$(VENV)/bin/zizmor --offline --persona auditor .github/workflows
 	$(PY) -m pytest -q
 
 # Every generated page of docs/ (settings reference, rule pages and index, access levels, the dev inventory and its

@@ -10,6 +10,7 @@ from components.cluster_dns_policy import ClusterDnsPolicy
 from components.deployer_identity import DeployerIdentity
 from components.detective import DetectiveControls
 from components.namespaces import Namespaces
+from components.runner import DeploymentRunner
 from components.workloads import Workloads
 
 stack = settings.load_settings()
@@ -63,6 +64,21 @@ workloads = Workloads(
     opts=pulumi.ResourceOptions(providers=[k8s_provider]),
 )
 pulumi.export("workloadRoleArns", workloads.role_arns)
+
+# --- Deployment runner: ephemeral CodeBuild-hosted GitHub Actions runners inside the VPC (docs/ci.md) --------------
+runner_args = stack.runner_args(
+    tags,
+    vpc_id=cluster.vpc_id,
+    subnet_ids=cluster.network.runner_subnet_ids,
+    api_security_group_id=cluster.network.api_security_group_id,
+    endpoint_security_group_id=cluster.network.endpoint_security_group_id,
+    log_key_arn=cluster.log_key_arn,
+)
+if runner_args is not None:
+    runner = DeploymentRunner("deploy-runner", runner_args)
+    pulumi.export("ciRunnerProject", runner.project_name)
+    pulumi.export("ciRunnerRoleArn", runner.role_arn)
+# --- end of deployment runner -----------------------------------------------------------------------------------
 
 # --- Pipeline identity: GitHub Actions OIDC, this environment's deploy role, read-only preview role ------------------
 pipeline_args = stack.deployer_identity_args(tags)

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from .addons import AddonPhase, AddonVersions, ClusterAddons, ClusterAddonsArgs, NetworkPolicyMode
 from .encryption import EncryptionKey, EncryptionKeyArgs, KeyUse
-from .network import Network, NetworkArgs
+from .network import InternetEgress, Network, NetworkArgs
 from .node_group import NodeGroup, NodeGroupArgs, NodeGroupOptions
 from .policy_documents import STS_AUDIENCE, document, managed_policy_arn, service_trust
 from .registry import ImageRegistry, ImageRegistryArgs
@@ -67,6 +67,12 @@ class ClusterArgs:
     cluster DNS (.10)."""
     repositories: Sequence[str] = ()
     """ECR repositories to create (one per workload name)."""
+    internet_egress: InternetEgress = InternetEgress.NONE
+    """Which subnets reach the internet (`NetworkArgs.internet_egress`): none, or the deployment runner's only."""
+    endpoint_services: Sequence[str] = ()
+    """AWS services the workloads call, reached through VPC endpoints (`NetworkArgs.endpoint_services`)."""
+    image_registry_accounts: Sequence[str] = ()
+    """Further AWS-owned registry accounts the nodes pull from (`NetworkArgs.image_registry_accounts`)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every AWS resource."""
 
@@ -157,6 +163,10 @@ class Cluster(pulumi.ComponentResource):
     """Exec-based kubeconfig, resolved only once the admin access entries exist."""
     service_ipv4_cidr: str
     vpc_id: pulumi.Output[str]
+    log_key_arn: pulumi.Output[str]
+    """The KMS key (use: logs) of the stack's log groups."""
+    network: Network
+    """The cluster's VPC: its runner subnets and API endpoint security group place a deployment runner."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("nhi:cluster:Cluster", name, None, opts)
@@ -185,6 +195,9 @@ class Cluster(pulumi.ComponentResource):
                 partition=part,
                 log_key_arn=logs_key.key_arn,
                 log_retention_days=args.log_retention_days,
+                internet_egress=args.internet_egress,
+                endpoint_services=args.endpoint_services,
+                image_registry_accounts=args.image_registry_accounts,
                 tags=tags,
             ),
             opts=child,
@@ -238,6 +251,9 @@ class Cluster(pulumi.ComponentResource):
                 subnet_ids=network.private_subnet_ids,
                 endpoint_private_access=True,
                 endpoint_public_access=args.public_endpoint,
+                # The private endpoint's ENIs carry this group too: clients such as the deployment runner are
+                # admitted by a rule on it, not by EKS's cluster security group (which the nodes share).
+                security_group_ids=[network.api_security_group_id],
                 # Only sent when public: EKS reports 0.0.0.0/0 for a private endpoint, never set it ourselves.
                 public_access_cidrs=list(args.public_endpoint_cidrs) if args.public_endpoint else None,
             ),
@@ -374,6 +390,8 @@ class Cluster(pulumi.ComponentResource):
         self.registry_urls = registry.repository_urls
         self.service_ipv4_cidr = args.service_ipv4_cidr
         self.vpc_id = network.vpc_id
+        self.network = network
+        self.log_key_arn = logs_key.key_arn
         # Resolves after the admin grants: a provider built from it never calls an API it may not use yet.
         self.kubeconfig = pulumi.Output.all(
             cluster.name,

@@ -614,6 +614,14 @@ ADMINISTERED = frozenset(
         "aws:eks/accessEntry:AccessEntry",
         "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        # The network perimeter and the deployment runner (docs/ci.md): who may reach the API endpoint and AWS
+        # from inside the VPC, and the runner that carries the pipeline's jobs, are never the pipeline's to change.
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:codebuild/project:Project",
+        "aws:codebuild/webhook:Webhook",
     }
 )
 

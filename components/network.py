@@ -1,20 +1,38 @@
-"""The cluster's VPC: private subnets for nodes (one per AZ), small public subnets that hold only the NAT
-gateways, flow logs to an encrypted log group, and a default security group with no rules."""
+"""The cluster's VPC: private node subnets (one per AZ) with no route to the internet, VPC endpoints for every AWS
+service the nodes, the Pod Identity agent, the workloads' declared access and the deployment runner call (each with a
+data-perimeter policy), a security group for the private API endpoint that admits nothing by itself, and, only when
+the stack declares an in-VPC deployment runner, runner subnets whose default route goes through a NAT gateway in a
+small public subnet (the runner fetches its job from GitHub and its tools from package registries). Flow logs go
+to an encrypted log group; the default security group has no rules."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 import pulumi
 import pulumi_aws as aws
 
+from .endpoint_policies import BASE_GATEWAY_SERVICES, BASE_INTERFACE_SERVICES, GATEWAY_SERVICES, endpoint_policy
 from .policy_documents import document, service_trust
 
 FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
 """VPC Flow Logs: the flow-log role trusts it (and the pipeline may pass the role to it)."""
+
+
+HTTPS = 443
+
+
+class InternetEgress(str, Enum):
+    """Which subnets have a route to the internet. Node subnets never do: every image comes from ECR and every AWS
+    call goes through a VPC endpoint."""
+
+    NONE = "none"
+    """No internet gateway, no NAT gateway, no route out of the VPC."""
+    RUNNER_SUBNETS = "runner-subnets"
+    """Only the deployment runner's subnets route to the internet, through a NAT gateway per AZ."""
 
 
 class FlowLogTraffic(str, Enum):
@@ -44,6 +62,14 @@ class NetworkArgs:
     """The AWS partition."""
     flow_log_traffic: FlowLogTraffic = FlowLogTraffic.ALL
     """Which traffic the flow logs record: accepted and rejected (default), or rejected only."""
+    internet_egress: InternetEgress = InternetEgress.NONE
+    """Which subnets reach the internet: none (default), or the deployment runner's only."""
+    endpoint_services: Sequence[str] = ()
+    """AWS services the workloads call (their declared access: `sqs`, `secretsmanager`, `dynamodb`...), reached
+    through VPC endpoints besides the base set (ECR api and dkr, S3, STS, CloudWatch Logs, EC2, EKS, EKS Auth)."""
+    image_registry_accounts: Sequence[str] = ()
+    """AWS-owned registry accounts, besides the EKS add-on registry of the region, whose images the nodes pull (the
+    GuardDuty agent's, for example); the ECR endpoints admit pulls from them and from this account only."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every resource."""
 
@@ -68,12 +94,32 @@ def subnet_plan(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return private, public
 
 
+def runner_subnet_plan(cidr: str, zones: int) -> list[str]:
+    """The runner subnets' CIDRs: small ones carved from the seventh eighth, which node subnets (at most six
+    eighths) never use; a runner holds one address per running job."""
+    seventh = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=3))[6]
+    return [str(n) for n in list(seventh.subnets(prefixlen_diff=3))[:zones]]
+
+
+def endpoint_services(extra: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(interface, gateway) endpoint services: the base set and the workloads' services, each once, sorted."""
+    wanted = {*BASE_INTERFACE_SERVICES, *BASE_GATEWAY_SERVICES, *extra}
+    return tuple(sorted(wanted - GATEWAY_SERVICES)), tuple(sorted(wanted & GATEWAY_SERVICES))
+
+
 class Network(pulumi.ComponentResource):
     """VPC, subnets, routes, NAT and flow logs for one cluster."""
 
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
+    """The node subnets: no route to the internet."""
     public_subnet_ids: list[pulumi.Output[str]]
+    """NAT gateways only; empty unless the runner subnets reach the internet."""
+    runner_subnet_ids: list[pulumi.Output[str]]
+    """The deployment runner's subnets; empty unless `internet_egress` is RUNNER_SUBNETS."""
+    api_security_group_id: pulumi.Output[str]
+    """Attached to the cluster's API endpoint; admits only the clients that add an ingress rule to it."""
+    endpoint_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("nhi:network:Network", name, None, opts)
@@ -101,6 +147,74 @@ class Network(pulumi.ComponentResource):
         zones = aws.get_availability_zones_output(
             state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
         )
+
+        def zone_name(index: int) -> pulumi.Output[str]:
+            return zones.names.apply(lambda names: names[index])
+
+        private_cidrs, public_cidrs = subnet_plan(args.cidr, args.availability_zone_count)
+        self.private_subnet_ids, self.public_subnet_ids, self.runner_subnet_ids = [], [], []
+        private_route_tables: list[pulumi.Output[str]] = []
+        for index, private_cidr in enumerate(private_cidrs):
+            suffix = f"az{index + 1}"
+            private = aws.ec2.Subnet(
+                f"{name}-private-{suffix}",
+                vpc_id=vpc.id,
+                cidr_block=private_cidr,
+                availability_zone=zone_name(index),
+                map_public_ip_on_launch=False,
+                tags={
+                    **tags,
+                    "Name": f"{name}-private-{suffix}",
+                    "kubernetes.io/role/internal-elb": "1",
+                    f"kubernetes.io/cluster/{args.cluster_name}": "shared",
+                },
+                opts=child,
+            )
+            # No default route: nodes reach AWS through the endpoints below and nothing else outside the VPC.
+            routes = aws.ec2.RouteTable(
+                f"{name}-private-{suffix}-rt",
+                vpc_id=vpc.id,
+                tags={**tags, "Name": f"{name}-private-{suffix}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{suffix}-rta", subnet_id=private.id, route_table_id=routes.id, opts=child
+            )
+            self.private_subnet_ids.append(private.id)
+            private_route_tables.append(routes.id)
+
+        runner_route_tables: list[pulumi.Output[str]] = []
+        if args.internet_egress is InternetEgress.RUNNER_SUBNETS:
+            runner_route_tables = self._runner_subnets(name, args, vpc, public_cidrs, zone_name, tags)
+
+        self.api_security_group_id, self.endpoint_security_group_id = self._endpoints(
+            name, args, vpc, private_route_tables + runner_route_tables, tags
+        )
+        self._flow_logs(name, args, vpc, tags)
+        self.vpc_id = vpc.id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "runner_subnet_ids": self.runner_subnet_ids,
+                "api_security_group_id": self.api_security_group_id,
+                "endpoint_security_group_id": self.endpoint_security_group_id,
+            }
+        )
+
+    def _runner_subnets(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        public_cidrs: list[str],
+        zone_name: Callable[[int], pulumi.Output[str]],
+        tags: dict[str, str],
+    ) -> list[pulumi.Output[str]]:
+        """Public subnets holding one NAT gateway per AZ, and the runner subnets that route out through them; returns
+        the runner route tables (the gateway endpoints attach to them too)."""
+        child = pulumi.ResourceOptions(parent=self)
         gateway = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-igw"}, opts=child
         )
@@ -114,23 +228,17 @@ class Network(pulumi.ComponentResource):
             gateway_id=gateway.id,
             opts=child,
         )
-
-        private_cidrs, public_cidrs = subnet_plan(args.cidr, args.availability_zone_count)
-        self.private_subnet_ids, self.public_subnet_ids = [], []
-
-        def zone_name(index: int) -> pulumi.Output[str]:
-            return zones.names.apply(lambda names: names[index])
-
-        for index, (private_cidr, public_cidr) in enumerate(zip(private_cidrs, public_cidrs, strict=True)):
-            zone = zone_name(index)
+        route_tables: list[pulumi.Output[str]] = []
+        runner_cidrs = runner_subnet_plan(args.cidr, args.availability_zone_count)
+        for index, (public_cidr, runner_cidr) in enumerate(zip(public_cidrs, runner_cidrs, strict=True)):
             suffix = f"az{index + 1}"
             public = aws.ec2.Subnet(
                 f"{name}-public-{suffix}",
                 vpc_id=vpc.id,
                 cidr_block=public_cidr,
-                availability_zone=zone,
+                availability_zone=zone_name(index),
                 map_public_ip_on_launch=False,  # only NAT gateways live here, with their own Elastic IPs
-                tags={**tags, "Name": f"{name}-public-{suffix}", "kubernetes.io/role/elb": "1"},
+                tags={**tags, "Name": f"{name}-public-{suffix}"},
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(
@@ -139,7 +247,7 @@ class Network(pulumi.ComponentResource):
             address = aws.ec2.Eip(
                 f"{name}-nat-{suffix}-eip", domain="vpc", tags={**tags, "Name": f"{name}-nat-{suffix}"}, opts=child
             )
-            # One NAT gateway per AZ: losing an AZ never cuts the others' egress.
+            # One NAT gateway per AZ: losing an AZ never cuts the others' runners.
             nat = aws.ec2.NatGateway(
                 f"{name}-nat-{suffix}",
                 subnet_id=public.id,
@@ -147,48 +255,109 @@ class Network(pulumi.ComponentResource):
                 tags={**tags, "Name": f"{name}-nat-{suffix}"},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
             )
-            private = aws.ec2.Subnet(
-                f"{name}-private-{suffix}",
+            runner = aws.ec2.Subnet(
+                f"{name}-runner-{suffix}",
                 vpc_id=vpc.id,
-                cidr_block=private_cidr,
-                availability_zone=zone,
+                cidr_block=runner_cidr,
+                availability_zone=zone_name(index),
                 map_public_ip_on_launch=False,
-                tags={
-                    **tags,
-                    "Name": f"{name}-private-{suffix}",
-                    "kubernetes.io/role/internal-elb": "1",
-                    f"kubernetes.io/cluster/{args.cluster_name}": "shared",
-                },
+                tags={**tags, "Name": f"{name}-runner-{suffix}", "nhi-platform/subnet": "deployment-runner"},
                 opts=child,
             )
             routes = aws.ec2.RouteTable(
-                f"{name}-private-{suffix}-rt",
+                f"{name}-runner-{suffix}-rt",
                 vpc_id=vpc.id,
-                tags={**tags, "Name": f"{name}-private-{suffix}"},
+                tags={**tags, "Name": f"{name}-runner-{suffix}"},
                 opts=child,
             )
             aws.ec2.Route(
-                f"{name}-private-{suffix}-default-route",
+                f"{name}-runner-{suffix}-default-route",
                 route_table_id=routes.id,
                 destination_cidr_block="0.0.0.0/0",
                 nat_gateway_id=nat.id,
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(
-                f"{name}-private-{suffix}-rta", subnet_id=private.id, route_table_id=routes.id, opts=child
+                f"{name}-runner-{suffix}-rta", subnet_id=runner.id, route_table_id=routes.id, opts=child
             )
-            self.private_subnet_ids.append(private.id)
             self.public_subnet_ids.append(public.id)
+            self.runner_subnet_ids.append(runner.id)
+            route_tables.append(routes.id)
+        return route_tables
 
-        self._flow_logs(name, args, vpc, tags)
-        self.vpc_id = vpc.id
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "private_subnet_ids": self.private_subnet_ids,
-                "public_subnet_ids": self.public_subnet_ids,
-            }
+    def _endpoints(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        route_table_ids: list[pulumi.Output[str]],
+        tags: dict[str, str],
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The VPC endpoints with their data-perimeter policies, the endpoints' security group (HTTPS from inside
+        the VPC), and the API endpoint's security group (no rule: whoever may reach the cluster's API adds its own
+        ingress rule, as the deployment runner does). Returns (API group id, endpoints group id)."""
+        child = pulumi.ResourceOptions(parent=self)
+        api = aws.ec2.SecurityGroup(
+            f"{name}-api-sg",
+            vpc_id=vpc.id,
+            description=f"Private API endpoint of EKS cluster {args.cluster_name}: only listed clients, HTTPS",
+            tags={**tags, "Name": f"{name}-api"},
+            opts=child,
         )
+        endpoints = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=vpc.id,
+            description="AWS service endpoints: HTTPS from inside the VPC",
+            tags={**tags, "Name": f"{name}-endpoints"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https-from-vpc",
+            security_group_id=endpoints.id,
+            cidr_ipv4=args.cidr,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="HTTPS to the AWS service endpoints from nodes, pods and the deployment runner",
+            tags=tags,
+            opts=child,
+        )
+        interface, gateway = endpoint_services(args.endpoint_services)
+
+        def policy(service: str) -> str:
+            return endpoint_policy(
+                service,
+                account_id=args.account_id,
+                region=args.region,
+                partition=args.partition,
+                image_accounts=args.image_registry_accounts,
+            )
+
+        for service in gateway:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service}-endpoint",
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{args.region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=route_table_ids,
+                policy=policy(service),
+                tags={**tags, "Name": f"{name}-{service}"},
+                opts=child,
+            )
+        for service in interface:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}-endpoint",
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                subnet_ids=self.private_subnet_ids,
+                security_group_ids=[endpoints.id],
+                private_dns_enabled=True,  # the SDKs' default regional hostnames resolve to the endpoint
+                policy=policy(service),
+                tags={**tags, "Name": f"{name}-{service}"},
+                opts=child,
+            )
+        return api.id, endpoints.id
 
     def _flow_logs(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, tags: dict[str, str]) -> None:
         child = pulumi.ResourceOptions(parent=self)

@@ -27,6 +27,8 @@ from .model import (
     KNOWN_TOP_LEVEL_KEYS,
     PROJECT,
     ROLLOUT_GATE,
+    RUNNER,
+    VPC_ENDPOINTS,
     WORKLOADS,
     AccessGrant,
     CiSettings,
@@ -71,7 +73,7 @@ __all__ = [
 
 # Keys whose values are objects or lists; Pulumi hands them to programs as JSON text.
 STRUCTURED_KEYS = frozenset(
-    {ALLOWED_ACCOUNT_IDS, CLUSTER, WORKLOADS, ALLOWED_REGISTRIES, CI, DEFAULT_TAGS, ROLLOUT_GATE}
+    {ALLOWED_ACCOUNT_IDS, CLUSTER, WORKLOADS, ALLOWED_REGISTRIES, CI, DEFAULT_TAGS, ROLLOUT_GATE, RUNNER, VPC_ENDPOINTS}
 )
 
 

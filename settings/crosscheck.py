@@ -5,6 +5,7 @@ so that they are reported together with field-level problems."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from .model import (
     ENVIRONMENT,
     REGION,
     ROLLOUT_GATE,
+    RUNNER,
     WORKLOADS,
 )
 
@@ -373,6 +375,27 @@ def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Pro
         )
 
 
+def runner_declares_its_repository(config: dict[str, Any]) -> Iterator[Problem]:
+    """The runner serves the repository of `nhi-platform:ci`: without it no job could start it."""
+    if isinstance(config.get(RUNNER), dict) and not isinstance(config.get(CI), dict):
+        yield Problem(RUNNER, f"expected {CI} too: the runner serves the workflow jobs of that repository")
+
+
+def runner_image_in_this_account(config: dict[str, Any]) -> Iterator[Problem]:
+    """The runner pulls its image with its own role, which may pull only from this account's ECR."""
+    runner, accounts = config.get(RUNNER), config.get(ALLOWED_ACCOUNT_IDS)
+    if not isinstance(runner, dict) or not isinstance(runner.get("image"), str):
+        return
+    if not isinstance(accounts, list) or len(accounts) != 1:
+        return
+    if not re.match(rf"^{re.escape(str(accounts[0]))}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/", runner["image"]):
+        yield Problem(
+            f"{RUNNER}.image",
+            f"expected an image of this account's ECR ({accounts[0]}.dkr.ecr.REGION.amazonaws.com/...@sha256:...): "
+            f"the runner's role pulls only from there, got {runner['image']!r}",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     unique_workload_names,
     namespaces_not_reserved,
@@ -390,6 +413,8 @@ CHECKS: tuple[Check, ...] = (
     admin_roles_unique,
     ci_deploys_its_own_environment,
     ci_resources_carry_their_environment,
+    runner_declares_its_repository,
+    runner_image_in_this_account,
 )
 
 

@@ -171,6 +171,28 @@ def _region(value: str) -> str:
     return value
 
 
+CONNECTION_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$"
+)
+ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
+
+
+def _connection_arn(value: str) -> str:
+    """A CodeConnections connection ARN (the older `codestar-connections` service name is the same connection)."""
+    if not CONNECTION_ARN_RE.fullmatch(value):
+        raise ValueError(
+            "expected a CodeConnections connection ARN, arn:aws:codeconnections:REGION:ACCOUNT:connection/<uuid>, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _account_id(value: str) -> str:
+    if not ACCOUNT_ID_RE.fullmatch(value):
+        raise ValueError(f"expected a 12-digit AWS account id as a quoted string, got {value!r}")
+    return value
+
+
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 PublicCidr = Annotated[str, AfterValidator(_public_cidr)]
@@ -185,4 +207,6 @@ AddonVersion = Annotated[str, AfterValidator(_addon_version)]
 ImageDigest = Annotated[str, AfterValidator(_image_digest)]
 RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 Region = Annotated[str, AfterValidator(_region)]
+ConnectionArn = Annotated[str, AfterValidator(_connection_arn)]
+AccountId = Annotated[str, AfterValidator(_account_id)]
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -34,20 +34,24 @@ from components.detective import DetectiveControlsArgs
 from components.identifiers import partition_of
 from components.identity import IdentityMode
 from components.namespaces import NamespacesArgs
+from components.network import InternetEgress
 from components.network_policies import Peer
 from components.node_group import AmiType, Architecture, NodeGroupOptions, instance_architecture
 from components.pods import DIGEST_REF_RE as DIGEST_REF_RE  # re-exported: `nhi rollout` reads it here
 from components.pods import ComputeResources, HealthChecks
 from components.rollout import Slot
+from components.runner import ComputeType, DeploymentRunnerArgs, runner_project_name
 from components.values import Value
 from components.workload import WorkloadArgs
 from components.workloads import WorkloadsArgs
 from nhi_rules.lib.addresses import LIMIT, VERSIONS, Ranges
 
 from .fields import (
+    AccountId,
     AddonVersion,
     BottlerocketRelease,
     Cidr,
+    ConnectionArn,
     DnsLabel,
     GitHubOwner,
     GitHubRepository,
@@ -74,6 +78,8 @@ ALLOWED_REGISTRIES = f"{PROJECT}:allowedRegistries"
 PERMISSIONS_BOUNDARY_ARN = f"{PROJECT}:permissionsBoundaryArn"
 CI = f"{PROJECT}:ci"
 ROLLOUT_GATE = f"{PROJECT}:rolloutGate"
+RUNNER = f"{PROJECT}:runner"
+VPC_ENDPOINTS = f"{PROJECT}:vpcEndpoints"
 
 # Defaults per Kubernetes version: the EKS User Guide's "latest version" tables (vpc-cni, CoreDNS, kube-proxy)
 # and the pod identity agent release of the same period. Pinned so that an `up` never upgrades an add-on by
@@ -393,6 +399,42 @@ class CiSettings(_Model):
         return self
 
 
+class RunnerSettings(_Model):
+    """The in-VPC deployment runner (`nhi-platform:runner`): AWS CodeBuild-hosted GitHub Actions runners in the
+    cluster's VPC, one fresh container per queued job, for the jobs that reach the private API endpoint (docs/ci.md).
+    The project is `nhi-platform-<environment>-deploy`; jobs select it with
+    `runs-on: codebuild-nhi-platform-<environment>-deploy-${{ github.run_id }}-${{ github.run_attempt }}`.
+
+    Fixed, not settings: the runner subnets (one per AZ, the only subnets with a route to the internet, through NAT),
+    a security group with no ingress that sends HTTPS only, an ingress rule on the API endpoint's security group for
+    it, a KMS-encrypted log group, and a role under the pipeline's path that may write the runner's logs, pull its
+    image, manage its build's network interfaces and read the connection's token, nothing else. Requires
+    `nhi-platform:ci` (the repository whose jobs start runners)."""
+
+    connection_arn: ConnectionArn
+    """The CodeConnections connection to GitHub (`arn:aws:codeconnections:REGION:ACCOUNT:connection/<uuid>`), created
+    once per account by an administrator and authorised in the console (a new connection is PENDING)."""
+    image: ImageDigest
+    """The runner's build image by digest, from this account's ECR: Linux with git, make,
+    Python 3.11 and Node.js for JavaScript actions (CodeBuild's standard image, mirrored and pinned, serves)."""
+    compute_type: ComputeType = ComputeType.MEDIUM
+    """The build container's size: `BUILD_GENERAL1_SMALL`, `BUILD_GENERAL1_MEDIUM` (default) or
+    `BUILD_GENERAL1_LARGE`."""
+
+
+class VpcEndpointSettings(_Model):
+    """The VPC endpoints (`nhi-platform:vpcEndpoints`). The node subnets have no route to the internet: the nodes, the
+    Pod Identity agent, the workloads and the runner reach AWS through interface endpoints for ECR (api, dkr), STS,
+    CloudWatch Logs, EC2, EKS and EKS Auth, a gateway endpoint for S3, and one endpoint per service the workloads'
+    `access` names (gateway for DynamoDB). Each endpoint's policy admits only this account's principals calling
+    this account's resources (`aws:PrincipalAccount`, `aws:ResourceAccount`), plus the EKS add-on images of AWS's
+    registry for the region and ECR's layer bucket."""
+
+    image_registry_accounts: list[AccountId] = []
+    """Further AWS-owned registry accounts whose images the nodes pull, such as the GuardDuty runtime agent's for
+    the region (GuardDuty User Guide, "Amazon ECR repository hosting GuardDuty agent"). Default: none."""
+
+
 class ProviderDefaultTags(_Model):
     """`aws:defaultTags`: tags the AWS provider puts on every resource of the stack."""
 
@@ -427,6 +469,12 @@ class StackSettings(_Model):
     """The AWS provider's default tags; with `nhi-platform:ci`, they carry the environment tag. Default: none."""
     ci: Annotated[CiSettings | None, Field(alias=CI)] = None
     """The pipeline's identity (GitHub Actions OIDC). Default: none, no pipeline roles; deploy from a workstation."""
+    runner: Annotated[RunnerSettings | None, Field(alias=RUNNER)] = None
+    """The in-VPC deployment runner for the jobs that reach the private API endpoint. Default: none (no route to the
+    internet anywhere in the VPC; the pack requires a runner when the endpoint is private and the stack manages
+    Kubernetes objects)."""
+    vpc_endpoints: Annotated[VpcEndpointSettings, Field(alias=VPC_ENDPOINTS)] = VpcEndpointSettings()
+    """The VPC endpoints' extra registry accounts. Default: the base endpoints and the workloads' services."""
     rollout_gate: Annotated[RolloutGate | None, Field(alias=ROLLOUT_GATE)] = None
     """`{image: REGISTRY/REPOSITORY@sha256:…}`: the image of the health gate that smoke-tests every release.
     Required when the stack has workloads (settings.crosscheck)."""
@@ -502,6 +550,16 @@ class StackSettings(_Model):
             return None
         return ci_role_arn(region=self.region, account_id=self.account_id, name=ci_role_names(self.environment)[1])
 
+    @property
+    def runner_project_name(self) -> str | None:
+        """The CodeBuild project of this stack's deployment runner (workflows name it in `runs-on`)."""
+        return runner_project_name(self.environment) if self.runner is not None else None
+
+    @property
+    def endpoint_services(self) -> tuple[str, ...]:
+        """The AWS services the workloads' access names, sorted: each gets a VPC endpoint."""
+        return tuple(sorted({grant.service for workload in self.workloads for grant in workload.access}))
+
     def idle_replicas(self, workload: WorkloadSettings) -> int:
         """Replicas of the idle slot: the workload's `rollout.idleReplicas`, else full size in prod, 1 elsewhere."""
         if workload.rollout.idle_replicas is not None:
@@ -531,6 +589,9 @@ class StackSettings(_Model):
             log_retention_days=self.log_retention_days,
             deletion_protection=self.deletion_protection,
             repositories=[workload.name for workload in self.workloads],
+            internet_egress=InternetEgress.RUNNER_SUBNETS if self.runner is not None else InternetEgress.NONE,
+            endpoint_services=self.endpoint_services,
+            image_registry_accounts=self.vpc_endpoints.image_registry_accounts,
             tags=tags,
         )
 
@@ -618,6 +679,38 @@ class StackSettings(_Model):
             oidc_provider=self.ci.oidc_provider,
             role_boundary_arn=self.permissions_boundary_arn,
             detective_controls=self.detective_controls,
+            tags=tags,
+        )
+
+    def runner_args(
+        self,
+        tags: Mapping[str, str],
+        *,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: list[pulumi.Output[str]],
+        api_security_group_id: pulumi.Input[str],
+        endpoint_security_group_id: pulumi.Input[str],
+        log_key_arn: pulumi.Input[str],
+    ) -> DeploymentRunnerArgs | None:
+        """The DeploymentRunner component's arguments, or None without `nhi-platform:runner` (crosscheck requires
+        `nhi-platform:ci` with it)."""
+        if self.runner is None or self.ci is None:
+            return None
+        return DeploymentRunnerArgs(
+            environment=self.environment,
+            repository_url=f"https://github.com/{self.ci.org}/{self.ci.repository}",
+            connection_arn=self.runner.connection_arn,
+            image=self.runner.image,
+            compute_type=self.runner.compute_type,
+            vpc_id=vpc_id,
+            subnet_ids=subnet_ids,
+            api_security_group_id=api_security_group_id,
+            endpoint_security_group_id=endpoint_security_group_id,
+            log_key_arn=log_key_arn,
+            log_retention_days=self.log_retention_days,
+            account_id=self.account_id,
+            region=self.region,
+            partition=self.partition,
             tags=tags,
         )
 

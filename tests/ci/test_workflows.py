@@ -20,6 +20,7 @@ import pytest
 from ruamel.yaml import YAML
 
 import settings
+from components.runner import runner_label
 from tests.conftest import REPO, STACKS
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -31,11 +32,14 @@ PINNED = {
     "aws-actions/configure-aws-credentials": ("7474bc4690e29a8392af63c5b98e7449536d5c3a", "v4.3.1"),
     "pulumi/actions": ("8e5e406f4007fca908480587cb9893c07090f58d", "v7.0.0"),
     "github/codeql-action/upload-sarif": ("5d4e8d1aca955e8d8589aabd499c5cae939e33c7", "v4.31.9"),
+    "pulumi/auth-actions": ("141415910c3beb54e03b48e9057c204c97b956f2", "v2.1.0"),
 }
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$")
 CREDENTIALS = "aws-actions/configure-aws-credentials"
 SARIF = "github/codeql-action/upload-sarif"
 CHECKOUT = "actions/checkout"
+PULUMI_AUTH = "pulumi/auth-actions"
+PULUMI_TEAM_SCOPED = "urn:pulumi:token-type:access_token:team"
 
 
 @functools.cache
@@ -135,19 +139,50 @@ def test_every_uses_is_seen_by_the_pin_check() -> None:
     assert len(parsed) == len(list(uses_lines()))
 
 
-def test_no_stored_secret_but_the_pulumi_backend_s() -> None:
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+SECRET_REFERENCE = re.compile(r"\bsecrets\b(?:\s*\.\s*([A-Za-z0-9_-]+))?")
+"""The `secrets` context in an expression: `secrets.NAME`, `secrets['NAME']`, `toJSON(secrets)`. A stored secret;
+GitHub's own per-job `github.token` is not one."""
+
+
+def stored_secrets(text: str) -> set[str]:
+    return {
+        match.group(1) or "secrets"
+        for expression in EXPRESSION.findall(text)
+        for match in SECRET_REFERENCE.finditer(expression)
+    }
+
+
+def test_no_workflow_holds_a_stored_secret() -> None:
+    """No long-lived credential in CI: AWS through OIDC roles, the Pulumi backend through OIDC token exchange (or the
+    same AWS roles for a self-managed backend). Every workflow of the directory, present and future."""
     for path in all_files():
         text = path.read_text()
-        assert set(re.findall(r"secrets\.([A-Za-z0-9_]+)", text)) <= {"PULUMI_ACCESS_TOKEN"}, path.name
+        assert stored_secrets(text) == set(), path.name
         for forbidden in (
             "aws-access-key-id",
             "aws-secret-access-key",
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
+            "PULUMI_ACCESS_TOKEN:",
             "pull_request_target",
             "write-all",
         ):
             assert forbidden not in text, (path.name, forbidden)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "aws-secret-access-key: ${{ secrets.AWS_KEY }}",
+        "token: ${{ secrets['PULUMI_TOKEN'] }}",
+        "all: ${{ toJSON(secrets) }}",
+    ],
+)
+def test_the_stored_secret_check_can_fail(line: str) -> None:
+    assert stored_secrets(line) != set()
+    assert stored_secrets(f"# no stored secrets here: {line.split(':')[0]}") == set()
 
 
 def test_the_pulumi_cli_is_the_sdk_s_version() -> None:
@@ -166,7 +201,7 @@ def test_every_job_declares_least_permissions(name: str) -> None:
     for job_name, job in jobs(name).items():
         assert "permissions" in job, f"{name}: job {job_name} declares no permissions"
         granted = dict(job["permissions"])
-        assigns_role = bool(steps_using(job, CREDENTIALS))
+        assigns_role = bool(steps_using(job, CREDENTIALS)) or bool(steps_using(job, PULUMI_AUTH))
         uploads = bool(steps_using(job, SARIF))
         comments = "gh pr comment" in json.dumps(job.get("steps", []))
         assert granted.pop("id-token", None) == ("write" if assigns_role else None), job_name
@@ -262,6 +297,11 @@ def test_merges_deploy_each_environment_in_promotion_order_through_its_own_role(
         credentials = steps_using(job, CREDENTIALS)[0]["with"]
         assert credentials["role-to-assume"] == "${{ steps.stack.outputs.deploy-role }}"
         assert job["timeout-minutes"] * 60 <= credentials["role-duration-seconds"] == 3600
+        login = steps_using(job, PULUMI_AUTH)[0]
+        assert login["if"] == "vars.PULUMI_BACKEND_URL == ''"
+        assert login["with"]["requested-token-type"] == PULUMI_TEAM_SCOPED
+        assert login["with"]["scope"] == f"team:nhi-platform-{name}-deploy"
+        assert int(login["with"]["token-expiration"]) <= credentials["role-duration-seconds"]
         assert f"STACK: {name}" in json.dumps(job) or job["steps"][-1]["env"]["STACK"] == name
         assert re.search(
             r"pulumi up --yes --stack \S+ --non-interactive --diff \\\n\s+--policy-pack policy "
@@ -319,3 +359,38 @@ def test_the_ci_page_lists_every_pinned_action() -> None:
     page = (REPO / "docs" / "ci.md").read_text()
     for action, (sha, release) in PINNED.items():
         assert f"| `{action}` | `{sha}` | {release} |" in page, action
+
+
+# --- where jobs run --------------------------------------------------------------------------------------------------
+
+
+def talks_to_kubernetes(job: dict[str, Any]) -> bool:
+    """A job that applies the stack (`pulumi up`) reaches the cluster's private API endpoint."""
+    return "pulumi up" in run_text(job)
+
+
+def test_every_job_that_applies_kubernetes_objects_runs_on_its_environment_s_in_vpc_runner() -> None:
+    appliers = {n for n, j in jobs(DEPLOY).items() if talks_to_kubernetes(j)}
+    assert appliers == {"dev", "staging", "prod"}
+    for name in appliers:
+        job, declared = jobs(DEPLOY)[name], stack_settings(name)
+        assert declared.runner_project_name is not None, name
+        assert job["runs-on"] == [runner_label(declared.environment), f"deploy-{name}"]
+        assert job["runs-on"][0].startswith(f"codebuild-{declared.runner_project_name}-")
+
+
+def test_jobs_that_do_not_reach_the_cluster_stay_on_github_hosted_runners() -> None:
+    """Only the deploy jobs take an in-VPC runner: pull-request code (tests, preflight, preview) never runs there."""
+    for name in (DEPLOY, PULL_REQUEST):
+        for job_name, job in jobs(name).items():
+            if not talks_to_kubernetes(job):
+                assert job["runs-on"] == "ubuntu-24.04", (name, job_name)
+
+
+def test_the_preview_holds_nothing_that_can_write_or_outlive_the_job() -> None:
+    job = jobs(PULL_REQUEST)["preview"]
+    login = steps_using(job, PULUMI_AUTH)[0]["with"]
+    assert login["requested-token-type"] == PULUMI_TEAM_SCOPED and login["scope"] == "team:nhi-platform-preview"
+    assert int(login["token-expiration"]) <= job["timeout-minutes"] * 60
+    assert int(steps_using(job, CREDENTIALS)[0]["with"]["role-duration-seconds"]) <= job["timeout-minutes"] * 60
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}

@@ -3,8 +3,9 @@
 moto enforces IAM (`moto.settings.INITIAL_NO_AUTH_ACTION_COUNT`) but only S3, SQS, IAM and STS tell it which
 resource a request touches; for the others it checks every statement against `*`, so an ARN-scoped grant
 would look denied and a probe on another table would look like the same denial. `resource_resolvers()`
-gives DynamoDB, SNS, Secrets Manager, KMS and SSM the resource ARN of each request, as AWS evaluates it,
-and SQS the queue of GetQueueUrl (by QueueName) and of queues that do not exist (moto says `*` for both)."""
+gives DynamoDB, SNS, Secrets Manager, KMS, SSM and CloudWatch Logs the resource ARN of each request, as AWS
+evaluates it, and SQS the queue of GetQueueUrl (by QueueName) and of queues that do not exist (moto says `*` for
+both)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.dynamodb.responses import DynamoHandler
 from moto.kms.models import kms_backends
 from moto.kms.responses import KmsResponse
+from moto.logs.responses import LogsResponse
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sns.responses import SNSResponse
@@ -90,6 +92,13 @@ def _ssm(response: Any) -> str:
     return _arn(response, "ssm", f"parameter/{name.lstrip('/')}") if name else "*"
 
 
+def _logs(response: Any) -> str:
+    group, stream = response._get_param("logGroupName"), response._get_param("logStreamName")
+    if not group:
+        return "*"
+    return _arn(response, "logs", f"log-group:{group}" + (f":log-stream:{stream}" if stream else ""))
+
+
 RESOLVERS: dict[type, Callable[[Any], str]] = {
     DynamoHandler: _dynamodb,
     SNSResponse: _sns,
@@ -97,6 +106,7 @@ RESOLVERS: dict[type, Callable[[Any], str]] = {
     SecretsManagerResponse: _secretsmanager,
     KmsResponse: _kms,
     SimpleSystemManagerResponse: _ssm,
+    LogsResponse: _logs,
 }
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 
 import pytest
 
 import settings
 from components.network import NetworkArgs, subnet_plan
-from nhi.preflight.capture import Capture
+from nhi.preflight.capture import Capture, CapturedResource
+from settings.model import RUNNER
 from tests.components.cluster_queries import KEY, LOG_GROUP, ROLE, by_output, one
 
 
@@ -22,19 +24,52 @@ def test_subnets_and_nat_gateways_per_availability_zone(
     subnets = capture.of_type("aws:ec2/subnet:Subnet")
     private = [s for s in subnets if "-private-" in s.name]
     public = [s for s in subnets if "-public-" in s.name]
-    assert len(private) == len(public) == len(capture.of_type("aws:ec2/natGateway:NatGateway")) == zones
+    runner = [s for s in subnets if "-runner-" in s.name]
+    assert declared.runner is not None  # every sample stack deploys through its in-VPC runner
+    nats = capture.of_type("aws:ec2/natGateway:NatGateway")
+    assert len(private) == len(public) == len(runner) == len(nats) == zones
     assert len({s.inputs["availabilityZone"] for s in private}) == zones
     vpc = ipaddress.IPv4Network(declared.cluster.vpc_cidr)
     assert all(ipaddress.IPv4Network(s.inputs["cidrBlock"]).subnet_of(vpc) for s in subnets)
+    networks = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in subnets]
+    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
     assert not any(s.inputs["mapPublicIpOnLaunch"] for s in subnets)
     assert all(s.inputs["tags"]["kubernetes.io/role/internal-elb"] == "1" for s in private)
+    assert not any("kubernetes.io/role/elb" in s.inputs["tags"] for s in subnets)  # no public load balancer
 
 
-def test_private_subnets_route_out_through_their_own_nat(capture: Capture) -> None:
-    routes = [r for r in capture.of_type("aws:ec2/route:Route") if "-private-" in r.name]
+def routes_of_subnets(capture: Capture, kind: str) -> list[CapturedResource]:
+    """The routes of the route tables associated with the subnets named `-<kind>-`."""
+    subnet_ids = {s.outputs["id"] for s in capture.of_type("aws:ec2/subnet:Subnet") if f"-{kind}-" in s.name}
+    tables = {
+        a.inputs["routeTableId"]
+        for a in capture.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+        if a.inputs["subnetId"] in subnet_ids
+    }
+    assert tables, kind
+    return [r for r in capture.of_type("aws:ec2/route:Route") if r.inputs["routeTableId"] in tables]
+
+
+def test_node_subnets_have_no_route_out_of_the_vpc(capture: Capture) -> None:
+    """Computed from the associations: no route at all in a node subnet's table (the VPC's local route is
+    implicit), so neither NAT nor internet gateway; gateway endpoints add only AWS prefix lists."""
+    assert routes_of_subnets(capture, "private") == []
+
+
+def test_only_the_runner_subnets_route_out_each_through_its_own_nat(capture: Capture) -> None:
+    routes = routes_of_subnets(capture, "runner")
     nats = {n.outputs["id"] for n in capture.of_type("aws:ec2/natGateway:NatGateway")}
-    assert routes and {r.inputs["natGatewayId"] for r in routes} == nats
-    assert not any("gatewayId" in r.inputs for r in routes)  # no private subnet reaches the internet gateway
+    assert {r.inputs["natGatewayId"] for r in routes} == nats and len(routes) == len(nats)
+    assert not any("gatewayId" in r.inputs for r in routes)  # no runner subnet reaches the internet gateway
+    assert {r.inputs["destinationCidrBlock"] for r in routes} == {"0.0.0.0/0"}
+
+
+def test_without_a_runner_nothing_in_the_vpc_reaches_the_internet(capture_config: Callable[..., Capture]) -> None:
+    capture = capture_config("dev", lambda config: config.pop(RUNNER))
+    for kind in ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip"):
+        assert capture.of_type(kind) == [], kind
+    assert capture.of_type("aws:ec2/route:Route") == []
+    assert capture.of_type("aws:codebuild/project:Project") == []
 
 
 def test_the_default_security_group_has_no_rules(capture: Capture) -> None:

@@ -340,7 +340,8 @@ def test_the_pipeline_s_exemption_names_a_rule_of_the_pack_with_its_reason(stack
 
 
 def test_a_stack_without_ci_settings_has_no_pipeline_identity(capture_config: Callable[..., Capture]) -> None:
-    capture = capture_config("dev", lambda c: c.pop("nhi-platform:ci"))
+    # The deployment runner serves the CI repository: it goes with it (settings refuse a runner without CI).
+    capture = capture_config("dev", lambda c: [c.pop(key) for key in ("nhi-platform:ci", "nhi-platform:runner")])
     assert capture.of_type(COMPONENT) == [] and capture.of_type(ROLE)  # the workloads' roles are still there
 
 

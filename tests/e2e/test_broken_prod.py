@@ -33,6 +33,7 @@ EXPECTED_RULES = frozenset(
         "ec2-launchtemplate-require-imdsv2",
         "ec2-securitygroup-disallow-open-admin-ports",
         "ec2-securitygroup-disallow-open-all-ports",
+        "ec2-vpcendpoint-disallow-full-access",
         "ecr-repository-require-immutable-tags",
         "ecr-repository-require-scan-on-push",
         "eks-addon-require-network-policy",
@@ -82,9 +83,15 @@ EXPECTED_RULES = frozenset(
 # Rules a transformation cannot trip: it can only change resources prod creates, and prod creates none of these
 # types (or its config does not ask for the property).
 NOT_INJECTABLE = {
-    "ec2-securitygroup-limit-combined-ingress": "prod creates no SecurityGroupRule or SecurityGroupIngressRule "
-    "resources (its groups' ingress is inline, judged whole by the resource rules), and a breakage edits one resource",
+    "ec2-securitygroup-limit-combined-ingress": "prod's SecurityGroupIngressRule resources admit the VPC or a security "
+    "group only (the AWS endpoints', the API endpoint's), so no public piece is there for an edited rule to add up "
+    "with, and a breakage edits one resource",
     "iam-user-disallow-static-credentials": "prod creates no IAM users, access keys or login profiles",
+    "eks-cluster-require-in-vpc-deployer": "the broken copy opens the API endpoint "
+    "(eks-cluster-disallow-public-endpoint), and this rule judges private-only endpoints; "
+    "tests/policy/test_deploy_path_rules_on_prod.py removes prod's runner",
+    "ec2-subnet-disallow-node-internet-route": "a breakage edits one resource's inputs and cannot point a node subnet "
+    "at another resource's route table; tests/policy/test_deploy_path_rules_on_prod.py does it on prod's capture",
     "kubernetes-networkpolicy-limit-combined-peers": "prod's NetworkPolicy ipBlocks are private, so no public "
     "piece is there for an edited policy to add up with, and a breakage edits one resource",
     "iam-role-require-permissions-boundary": "prod's pack config does not require a boundary (prod sets none)",

@@ -108,7 +108,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_without_ci_settings_there_is_no_pipeline() -> None:
     config = stack_file_config("dev")
-    del config[CI]
+    del config[CI], config["nhi-platform:runner"]  # the runner serves the CI repository: it goes with it
     parsed = settings.parse_config(config)
     assert parsed.ci is None and parsed.ci_deploy_role_arn is None
     assert parsed.deployer_identity_args(tags={}) is None

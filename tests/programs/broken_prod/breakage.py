@@ -32,6 +32,7 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 KMS_KEY = "aws:kms/key:Key"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 REPOSITORY = "aws:ecr/repository:Repository"
 ADDON = "aws:eks/addon:Addon"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -360,6 +361,14 @@ BREAKAGES: tuple[Breakage, ...] = (
         ("ingress",),
         lambda rules: [*rules, {"protocol": "-1", "from_port": 0, "to_port": 0, "ipv6_cidr_blocks": ["::/0"]}],
         "all traffic from the IPv6 internet on the same group",
+    ),
+    Breakage(
+        "ec2-vpcendpoint-disallow-full-access",
+        VPC_ENDPOINT,
+        "prod-core-network-sts-endpoint",
+        ("policy",),
+        to(DELETE),
+        "the STS endpoint left with AWS's default full-access policy",
     ),
     Breakage(
         "kms-key-require-rotation",
