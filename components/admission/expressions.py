@@ -77,6 +77,15 @@ def _template(root: str) -> str:
     )
 
 
+def _service_account(spec: str) -> str:
+    """The service account a pod spec runs as: `serviceAccountName`, else the deprecated `serviceAccount`, else
+    `default`."""
+    return (
+        f"has({spec}.serviceAccountName) && {spec}.serviceAccountName != '' ? {spec}.serviceAccountName : "
+        f"(has({spec}.serviceAccount) && {spec}.serviceAccount != '' ? {spec}.serviceAccount : 'default')"
+    )
+
+
 def _containers(spec: str) -> str:
     """Every container of a pod spec as {kind, name, image}: init, regular and ephemeral (distinct types in the
     API, hence made into maps before they are joined)."""
@@ -91,14 +100,7 @@ _ALLOWLIST_VARIABLES = (
     Variable("template", _template("object")),
     Variable("spec", "variables.template.spec"),
     Variable("containers", _containers("variables.spec")),
-    # The deprecated `serviceAccount` counts when `serviceAccountName` is empty; neither set means `default`.
-    Variable(
-        "serviceAccount",
-        "has(variables.spec.serviceAccountName) && variables.spec.serviceAccountName != '' ? "
-        "variables.spec.serviceAccountName : "
-        "(has(variables.spec.serviceAccount) && variables.spec.serviceAccount != '' ? "
-        "variables.spec.serviceAccount : 'default')",
-    ),
+    Variable("serviceAccount", _service_account("variables.spec")),
     Variable("entries", "has(params.data) ? params.data : {}"),
     Variable(
         "allowed",
@@ -107,6 +109,12 @@ _ALLOWLIST_VARIABLES = (
     # On UPDATE an image the object already ran stays admitted: controllers update objects whose digest has left
     # the list since (the deployment controller scales an old ReplicaSet down, garbage collection edits owner
     # references), and a pod's image was admitted when it was created.
+    # Likewise the service account: the garbage collector removes a finalizer from a Deployment whose workload has
+    # left the stack file (an UPDATE); only a change of service account is judged.
+    Variable(
+        "previousServiceAccount",
+        f"oldObject == null ? '' : ({_service_account('(' + _template('oldObject') + ').spec')})",
+    ),
     Variable(
         "previous",
         f"oldObject == null ? [] : ({_containers('(' + _template('oldObject') + ').spec')}).map(c, c.image)",
@@ -164,8 +172,9 @@ ALLOWLIST = PolicySpec(
         Validation("images", "size(variables.denied) == 0", MSG_IMAGE),
         Validation(
             "service-account",
-            "variables.serviceAccount != 'default' && "
-            "variables.entries.exists(k, k.startsWith(variables.serviceAccount + '.image.'))",
+            "variables.serviceAccount == variables.previousServiceAccount || "
+            "(variables.serviceAccount != 'default' && "
+            "variables.entries.exists(k, k.startsWith(variables.serviceAccount + '.image.')))",
             MSG_SERVICE_ACCOUNT,
         ),
     ),

@@ -276,6 +276,20 @@ def test_an_update_keeps_an_image_the_object_already_ran() -> None:
     assert "runs image 111122223333.dkr.ecr.eu-west-1.amazonaws.com/gateway:evil" in _denied(api, update(old, swapped))
 
 
+def test_an_update_keeps_the_service_account_the_object_already_had() -> None:
+    """Garbage collection removes a finalizer from a Deployment whose workload left the stack: admitted; moving
+    a template onto an undeclared service account is not."""
+    api = cluster("prod")
+    old = deployment("prod", "gateway-blue")
+    old["spec"]["template"]["spec"]["serviceAccountName"] = "retired"
+    finalized = copy.deepcopy(old)
+    finalized["metadata"]["finalizers"] = []
+    assert api.admit(update(old, finalized)) == []
+    moved = copy.deepcopy(deployment("prod", "gateway-blue"))
+    moved["spec"]["template"]["spec"]["serviceAccountName"] = "intruder"
+    assert "runs as service account intruder" in _denied(api, update(deployment("prod", "gateway-blue"), moved))
+
+
 def test_system_namespaces_are_left_to_eks() -> None:
     api = cluster("prod")
     addon = {
