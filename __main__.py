@@ -5,6 +5,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 import settings
+from components.admission import Admission
 from components.cluster import Cluster
 from components.cluster_dns_policy import ClusterDnsPolicy
 from components.deployer_identity import DeployerIdentity
@@ -51,6 +52,11 @@ pulumi.export("nodeRoleArn", cluster.node_role_arn)
 pulumi.export("registryUrls", cluster.registry_urls)
 # --- end of cluster wiring ------------------------------------------------------------------------------
 
+# --- Run-time allow-list: the API server admits only the declared digests and service accounts ------------
+admission = Admission(
+    "admission", stack.admission_args(namespaces.names), opts=pulumi.ResourceOptions(providers=[k8s_provider])
+)
+
 # --- Workloads: one identity, hardened blue-green slots and declared flows each ---------------------------
 workloads = Workloads(
     "workloads",
@@ -61,7 +67,8 @@ workloads = Workloads(
         oidc_issuer_url=cluster.oidc_issuer_url,
         namespace_outputs=namespaces.names,
     ),
-    opts=pulumi.ResourceOptions(providers=[k8s_provider]),
+    # Every child waits for the admission objects: a release's digest is admitted before its Deployment changes.
+    opts=pulumi.ResourceOptions(providers=[k8s_provider], depends_on=[admission]),
 )
 pulumi.export("workloadRoleArns", workloads.role_arns)
 

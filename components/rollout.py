@@ -139,6 +139,11 @@ def preview_service_name(workload: str) -> str:
     return f"{workload}-preview"
 
 
+def gate_service_account_name(workload: str) -> str:
+    """The gate's own ServiceAccount (and NetworkPolicy): `<w>-gate`."""
+    return f"{workload}-gate"
+
+
 def gate_command(workload: str, port: int, health: HealthChecks) -> tuple[str, ...]:
     """The gate's check against the preview Service (short name: the gate runs in the workload's namespace):
     an HTTP GET of the readiness path that must answer 2xx, or a TCP connect for `probe: tcp`."""
@@ -333,7 +338,7 @@ class Rollout(pulumi.ComponentResource):
         account = k8s.core.v1.ServiceAccount(
             f"{name}-gate-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=f"{args.workload}-gate", namespace=args.namespace, labels=gate_labels
+                name=gate_service_account_name(args.workload), namespace=args.namespace, labels=gate_labels
             ),
             automount_service_account_token=False,
             opts=child,
@@ -343,7 +348,7 @@ class Rollout(pulumi.ComponentResource):
         egress = k8s.networking.v1.NetworkPolicy(
             f"{name}-gate-policy",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=f"{args.workload}-gate", namespace=args.namespace, labels=gate_labels
+                name=gate_service_account_name(args.workload), namespace=args.namespace, labels=gate_labels
             ),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels.gate_selector(args.workload)),

@@ -20,6 +20,7 @@ import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from components.addons import AddonVersions
+from components.admission import AdmissionArgs, AllowedIdentity, AllowedImage, NamespaceAllowList, PodEntry
 from components.cluster import ClusterArgs
 from components.cluster_dns_policy import ClusterDnsPolicyArgs
 from components.deployer_identity import (
@@ -39,13 +40,14 @@ from components.network_policies import Peer
 from components.node_group import AmiType, Architecture, NodeGroupOptions, instance_architecture
 from components.pods import DIGEST_REF_RE as DIGEST_REF_RE  # re-exported: `nhi rollout` reads it here
 from components.pods import ComputeResources, HealthChecks
-from components.rollout import Slot
+from components.rollout import Slot, gate_service_account_name
 from components.runner import ComputeType, DeploymentRunnerArgs, runner_project_name
 from components.values import Value
 from components.workload import WorkloadArgs
 from components.workloads import WorkloadsArgs
 from nhi_rules.lib.addresses import LIMIT, VERSIONS, Ranges
 
+from .errors import join_path
 from .fields import (
     AccountId,
     AddonVersion,
@@ -662,6 +664,35 @@ class StackSettings(_Model):
             )
 
         return WorkloadsArgs(workloads=tuple(workload(w) for w in self.workloads), namespace_outputs=outputs)
+
+    def admission_args(self, namespace_outputs: Mapping[str, pulumi.Input[str]]) -> AdmissionArgs:
+        """The Admission component's arguments: per workload namespace, each workload's service account with the
+        digests of its two slots, and its gate's service account with the gate image (when releases are gated),
+        each image with the stack-file key that declares it; in prod nobody enters a running pod."""
+        found: dict[str, list[AllowedIdentity]] = {namespace: [] for namespace in self.namespaces}
+        for index, w in enumerate(self.workloads):
+            slots = tuple(
+                AllowedImage(
+                    entry=slot.value,
+                    image=w.rollout.image(slot),
+                    stack_key=join_path((WORKLOADS, index, "rollout", slot.value)),
+                )
+                for slot in Slot
+            )
+            found[w.namespace].append(AllowedIdentity(service_account=w.name, images=slots))
+            if self.idle_replicas(w) > 0 and self.gate_image is not None:
+                gate = AllowedImage(entry="gate", image=self.gate_image, stack_key=join_path((ROLLOUT_GATE, "image")))
+                found[w.namespace].append(
+                    AllowedIdentity(service_account=gate_service_account_name(w.name), images=(gate,))
+                )
+        return AdmissionArgs(
+            namespaces=tuple(
+                NamespaceAllowList(namespace=namespace, identities=tuple(identities))
+                for namespace, identities in found.items()
+            ),
+            pod_entry=PodEntry.DENIED if self.is_prod else PodEntry.ALLOWED,
+            namespace_outputs=dict(namespace_outputs),
+        )
 
     def deployer_identity_args(self, tags: Mapping[str, str]) -> DeployerIdentityArgs | None:
         """The DeployerIdentity component's arguments (the pipeline's roles), or None without `nhi-platform:ci`."""

@@ -14,7 +14,7 @@ from nhi.preflight.capture import Capture, CapturedResource
 from nhi.preflight.errors import PreflightError
 from nhi.preflight.manifests import manifest
 
-from . import documents, flows, pods
+from . import admission, documents, flows, pods
 from .model import (
     ACCESS_ENTRY,
     IAM_ROLE,
@@ -321,6 +321,7 @@ class _Builder:
                     ingress=_union(a.ingress for a in accounts),
                     workloads=tuple(sorted({w for a in accounts for w in a.workloads})),
                     images=tuple(sorted({i for a in accounts for i in a.images})),
+                    admitted=tuple(sorted({i for a in accounts for i in a.admitted})),
                     flags=tuple(sorted(set(flags))),
                 )
             )
@@ -425,6 +426,7 @@ class _Builder:
             key = f"{body['metadata'].get('namespace') or 'default'}/{body['metadata']['name']}"
             declared[key] = body
         keys = set(declared) | {flows.owner(w) for w in workloads}
+        allowed = admission.admitted(self.capture)
         keys |= {b.subject for b in bindings if b.namespace}
         out: dict[str, Identity] = {}
         for key in sorted(keys):
@@ -447,6 +449,11 @@ class _Builder:
                 flags.append(f"Kubernetes API token mounted in {', '.join(mounted)}")
             images = tuple(sorted({i for w in running for i in w.images}))
             flags += [f"image not pinned by digest: {i}" for i in images if "@sha256:" not in i]
+            # Only in a stack that allow-lists images at all: elsewhere the pack's advisory rule says it once.
+            if running and allowed and f"{namespace}/" not in allowed:
+                flags.append(f"no admission allow-list binds namespace {namespace}: the cluster admits any image")
+            elif running and f"{namespace}/" in allowed:
+                flags += [f"the cluster would not admit {i}" for i in images if i not in allowed.get(key, ())]
             egress, ingress = reach.get(key, flows.Reach()).egress, reach.get(key, flows.Reach()).ingress
             flags += [
                 f"{f.direction} not restricted by any NetworkPolicy"
@@ -479,6 +486,7 @@ class _Builder:
                 ingress=_sorted_flows(ingress),
                 workloads=tuple(w.workload for w in running),
                 images=images,
+                admitted=allowed.get(key, ()),
                 flags=tuple(sorted(set(flags))),
             )
         return out

@@ -95,6 +95,10 @@ def images(identity: Identity) -> list[str]:
     return [short_image(i) for i in identity.images] or ["-"]
 
 
+def admitted(identity: Identity) -> list[str]:
+    return [short_image(i) for i in identity.admitted] or ["-"]
+
+
 def grant_rows(grants: tuple[Grant, ...]) -> list[tuple[str, str, str, str, str]]:
     """(effect, service, level, actions, resources): actions with the same resources on one row."""
     by_level: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))

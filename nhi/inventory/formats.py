@@ -7,7 +7,18 @@ import json
 from . import cells
 from .model import ACCESS_ENTRY, IAM_ROLE, IAM_USER, Identity, Inventory
 
-COLUMNS = ("IDENTITY", "KIND", "FOR", "ASSUMED BY", "CREDENTIALS", "CAN DO", "REACHES", "REACHED BY", "IMAGES")
+COLUMNS = (
+    "IDENTITY",
+    "KIND",
+    "FOR",
+    "ASSUMED BY",
+    "CREDENTIALS",
+    "CAN DO",
+    "REACHES",
+    "REACHED BY",
+    "IMAGES",
+    "ADMITS",
+)
 
 
 def row(identity: Identity) -> dict[str, list[str]]:
@@ -22,6 +33,7 @@ def row(identity: Identity) -> dict[str, list[str]]:
         "REACHES": cells.reach(identity.egress) if identity.workloads else ["-"],
         "REACHED BY": cells.reach(identity.ingress) if identity.workloads else ["-"],
         "IMAGES": cells.images(identity),
+        "ADMITS": cells.admitted(identity),
     }
 
 

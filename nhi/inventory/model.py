@@ -138,6 +138,9 @@ class Identity:
     workloads: tuple[str, ...] = ()
     """Workload templates whose pods run under this identity, `namespace/Kind/name`."""
     images: tuple[str, ...] = ()
+    admitted: tuple[str, ...] = ()
+    """The images the cluster's admission allow-list admits for pods running as this identity (for a role: as its
+    service accounts); empty where no denying binding of a list covers its namespace (see `flags`)."""
     flags: tuple[str, ...] = ()
     """What a reviewer should look at: static keys, wildcards, unrestricted traffic, images by tag..."""
 

@@ -82,7 +82,8 @@ def test_release_promote_rollback_each_change_only_their_objects(prod_file: Path
     rollout("release", "--stack-file", str(prod_file), "--workload", "payments", "--image", image)
     released = capture_stack_file(prod_file)
     prefix = "workloads-payments-rollout"
-    assert differing(base, released) == {f"{prefix}-green", f"{prefix}-gate-green"}
+    # The new digest also replaces the old one in the namespace's admission allow-list (docs/admission.md).
+    assert differing(base, released) == {f"{prefix}-green", f"{prefix}-gate-green", "admission-allowlist-payments"}
     # The idle Deployment differs in its image only.
     old_green, new_green = (
         inputs_by_name(base)[f"{prefix}-green"],
@@ -122,7 +123,8 @@ def test_a_release_never_touches_a_live_slot(prod_file: Path) -> None:
     changed = differing(capture_workloads("prod"), capture_stack_file(prod_file))
     idle = {f"workloads-{w.name}-rollout-{w.rollout.idle.value}" for w in declared.workloads}
     gates = {f"workloads-{w.name}-rollout-gate-{w.rollout.idle.value}" for w in declared.workloads}
-    assert changed == idle | gates
+    allowlists = {f"admission-allowlist-{w.namespace}" for w in declared.workloads}
+    assert changed == idle | gates | allowlists
     assert not changed & {f"workloads-{w.name}-rollout-{w.rollout.active.value}" for w in declared.workloads}
 
 

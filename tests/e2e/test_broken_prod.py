@@ -65,6 +65,8 @@ EXPECTED_RULES = frozenset(
         "iam-role-enforce-pod-identity-trust-conditions",
         "iam-role-limit-service-account-bindings",
         "kms-key-require-rotation",
+        "kubernetes-admissionpolicy-require-fail-closed",
+        "kubernetes-namespace-require-admission-allowlist",
         "kubernetes-namespace-require-default-deny",
         "kubernetes-namespace-require-pod-security-labels",
         "kubernetes-networkpolicy-disallow-allow-all",
@@ -155,6 +157,7 @@ def test_each_breakage_is_caught_on_the_resource_it_broke(broken_report: tuple[i
     # the resource itself.
     anchors = {
         "kubernetes-namespace-require-default-deny": "workload-namespaces-identity",
+        "kubernetes-namespace-require-admission-allowlist": "workload-namespaces-data",
         "kubernetes-pod-require-network-policy-coverage": "workloads-reporting-rollout-blue",
         "guardduty-detector-require-eks-protection": "detective-guardduty",
     }

@@ -45,6 +45,8 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 SERVICE = "kubernetes:core/v1:Service"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+ADMISSION_POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+ADMISSION_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 
 # AWS's own documentation example credentials: obviously fake, and still caught as secrets.
 AWS_DOCS_EXAMPLE_CREDENTIAL = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -670,6 +672,24 @@ BREAKAGES: tuple[Breakage, ...] = (
         ("spec", "pod_selector", "match_labels"),
         to({"app.kubernetes.io/name": "reporting-v0"}),
         "the reporting pods' own policy selects nothing",
+    ),
+    # -- Run-time admission
+    Breakage(
+        "kubernetes-namespace-require-admission-allowlist",
+        ADMISSION_BINDING,
+        "admission-binding-nhi-platform-workload-allowlist-data",
+        ("spec", "validation_actions"),
+        to(["Audit"]),
+        "the data namespace's image allow-list only audits: any image runs there",
+        also=("kubernetes-admissionpolicy-require-fail-closed",),
+    ),
+    Breakage(
+        "kubernetes-admissionpolicy-require-fail-closed",
+        ADMISSION_POLICY,
+        "admission-policy-nhi-platform-no-token-secrets",
+        ("spec", "failure_policy"),
+        to("Ignore"),
+        "the token-Secret policy admits whatever it cannot evaluate",
     ),
 )
 
