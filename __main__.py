@@ -66,9 +66,10 @@ workloads = Workloads(
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer_url=cluster.oidc_issuer_url,
         namespace_outputs=namespaces.names,
+        # Each rollout waits for the admission objects: a release's digest is admitted before its Deployment changes.
+        admitted_after=[admission],
     ),
-    # Every child waits for the admission objects: a release's digest is admitted before its Deployment changes.
-    opts=pulumi.ResourceOptions(providers=[k8s_provider], depends_on=[admission]),
+    opts=pulumi.ResourceOptions(providers=[k8s_provider]),
 )
 pulumi.export("workloadRoleArns", workloads.role_arns)
 

@@ -69,6 +69,10 @@ class WorkloadArgs:
     """Mount a Kubernetes API token. Default: no token."""
     namespace_output: pulumi.Input[str] | None = None
     """The namespace name as an output of its Namespace resource. Default: the plain name."""
+    admitted_after: Sequence[pulumi.Resource] = ()
+    """What the cluster's admission of the workload's pods depends on (the run-time allow-list): the rollout, the
+    parent of every object that runs pods, waits for it, so a release's digest is admitted before its Deployment
+    changes. Only the rollout waits: the identity (IAM) is not held behind the Kubernetes API. Default: nothing."""
 
 
 class Workload(pulumi.ComponentResource):
@@ -120,7 +124,7 @@ class Workload(pulumi.ComponentResource):
                 run_as_user=args.run_as_user,
                 kubernetes_api_access=args.kubernetes_api_access,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.admitted_after)),
         )
 
         k8s.networking.v1.NetworkPolicy(

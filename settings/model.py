@@ -13,7 +13,7 @@ return each component's own Args, so `__main__.py` only wires. The enums and val
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, TypeVar
 
 import pulumi
@@ -619,6 +619,7 @@ class StackSettings(_Model):
         oidc_provider_arn: pulumi.Input[str],
         oidc_issuer_url: pulumi.Input[str],
         namespace_outputs: Mapping[str, pulumi.Input[str]],
+        admitted_after: Sequence[pulumi.Resource] = (),
     ) -> WorkloadsArgs:
         """The Workloads component's arguments: each workload with its flows by workload name resolved to peers in
         that workload's namespace, and the cluster's identity plumbing."""
@@ -630,6 +631,7 @@ class StackSettings(_Model):
                 name=w.name,
                 namespace=w.namespace,
                 namespace_output=outputs.get(w.namespace),
+                admitted_after=tuple(admitted_after),
                 port=w.port,
                 images={slot: w.rollout.image(slot) for slot in Slot},
                 active=w.rollout.active,

@@ -20,7 +20,8 @@ from tests.components.admission.conftest import cluster_of, create, kubernetes_o
 from tests.conftest import REPO, capture_stack_file
 
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
-WORKLOADS_COMPONENT = "nhi:workloads:Workloads"
+ROLLOUT_COMPONENT = "nhi:rollout:Rollout"
+POD_RUNNING_TYPES = {"kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job"}
 ADMISSION_TYPES = (
     "kubernetes:core/v1:ConfigMap",
     "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
@@ -92,19 +93,24 @@ def test_release_promote_rollback_keep_every_declared_digest_admitted(prod_file:
             assert allowlist(after, namespace) == allowlist(before, namespace), move  # nothing in any list
 
 
-def test_every_workload_object_waits_for_the_admission_objects() -> None:
-    """`depends_on=[admission]` on the Workloads component: the SDK resolves it to every admission resource and
-    registers the component (and so each child, which awaits its parent's URN) only once they are done; the
-    engine records the edges for deletes."""
+def test_every_object_that_runs_pods_waits_for_the_admission_objects() -> None:
+    """`depends_on=[admission]` on each Rollout component (the parent of every Deployment and gate Job): the SDK
+    resolves it to every admission resource and registers the rollout (and so each child, which awaits its
+    parent's URN) only once they are done; the engine records the edges for deletes. The workload's identity
+    does not wait: the AWS side of a new stack is created without the Kubernetes API (docs/private-deploy.md)."""
     capture = capture_stack_file(REPO / "stacks" / "Pulumi.prod.yaml")
-    component = next(r for r in capture.resources if r.type == WORKLOADS_COMPONENT)
     admission = {r.urn for r in capture.resources if r.type in ADMISSION_TYPES and "nhi:admission:Admission" in r.urn}
-    assert admission and admission <= set(component.dependencies)
-    parents = {r.urn: r.parent for r in capture.resources}
-    deployments = [r for r in capture.resources if r.type == "kubernetes:apps/v1:Deployment"]
-    assert deployments
-    for deployment in deployments:
-        ancestor = deployment.parent
-        while ancestor is not None and ancestor != component.urn:
-            ancestor = parents.get(ancestor)
-        assert ancestor == component.urn, deployment.urn
+    assert admission
+    by_urn = {r.urn: r for r in capture.resources}
+    pod_runners = [r for r in capture.resources if r.type in POD_RUNNING_TYPES]
+    assert {r.type for r in pod_runners} == POD_RUNNING_TYPES
+    for pod_runner in pod_runners:
+        rollout = by_urn[pod_runner.parent or ""]
+        assert rollout.type == ROLLOUT_COMPONENT, pod_runner.urn
+        assert admission <= set(rollout.dependencies), rollout.urn
+    identities = [
+        r
+        for r in capture.resources
+        if r.type == "aws:iam/role:Role" and by_urn[r.parent or ""].type == "nhi:identity:WorkloadIdentity"
+    ]
+    assert identities and not any(admission & set(r.dependencies) for r in identities)
