@@ -326,6 +326,30 @@ READ_GRANTS = (
     ),
 )
 
+# What `nhi audit` reads (docs/audit.md): every role's trust policy and tags, every user's keys and console login,
+# and which services the stack's roles used. IAM is global: no region condition (aws:RequestedRegion is us-east-1).
+ACCOUNT_ROLES = f"{IAM}:role/*"
+ACCOUNT_USERS = f"{IAM}:user/*"
+AUDIT_GRANTS = (
+    # IAM gives these two list actions no resource type: '*' is the only form.
+    Grant("AuditListIdentitiesOfTheAccount", Access.READ, ("iam:ListRoles", "iam:ListUsers"), ("*",)),
+    Grant("AuditRoleTags", Access.READ, ("iam:ListRoleTags",), (ACCOUNT_ROLES,)),
+    Grant(
+        "AuditUserCredentials",
+        Access.READ,
+        ("iam:ListUserTags", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile"),
+        (ACCOUNT_USERS,),
+    ),
+    Grant(
+        "AuditServicesUsedByStackRoles",
+        Access.READ,
+        ("iam:GenerateServiceLastAccessedDetails",),
+        (f"{IAM}:role{{wl}}*", PIPELINE_ROLES),
+    ),
+    # The report of a job started above, named by its job id: IAM gives it no resource type.
+    Grant("AuditReadServiceLastAccessedReports", Access.READ, ("iam:GetServiceLastAccessedDetails",), ("*",)),
+)
+
 WRITE_GRANTS = (
     # EC2: a new resource is tagged with this environment as it is created; everything else needs that tag.
     Grant("CreateNetworkOfThisEnvironment", Access.WRITE, EC2_CREATE_ACTIONS, EC2_CREATED, TAGGED_ON_CREATE, "ec2"),
@@ -703,6 +727,7 @@ def pipeline_grants(scope: Scope) -> tuple[Grant, ...]:
     """Every statement of the pipeline for one stack: reads (both roles) and writes (deploy role)."""
     return (
         *READ_GRANTS,
+        *AUDIT_GRANTS,
         *WRITE_GRANTS,
         *_identity_grants(scope),
         *(DETECTIVE_GRANTS if scope.detective_controls else ()),
@@ -763,6 +788,8 @@ def boundary_document(scope: Scope) -> str:
     star_actions: list[str] = []
     by_service: dict[str, tuple[list[str], list[str]]] = {}
     for grant in pipeline_grants(scope):
+        if grant in AUDIT_GRANTS:  # their own ceiling below: account-wide reads must not widen the writes' ceiling
+            continue
         if grant.resources == ("*",):
             star_actions += [a for a in grant.actions if a not in star_actions]
             continue
@@ -789,6 +816,14 @@ def boundary_document(scope: Scope) -> str:
         {"Sid": f"Ceiling{service.capitalize()}", "Effect": "Allow", "Action": _ceiling(actions), "Resource": resources}
         for service, (actions, resources) in sorted(by_service.items())
     ]
+    ceiling.append(
+        {
+            "Sid": "CeilingOfTheAudit",
+            "Effect": "Allow",
+            "Action": _ceiling(action for grant in AUDIT_GRANTS for action in grant.actions),
+            "Resource": list(dict.fromkeys(r for grant in AUDIT_GRANTS for r in scope.fill(list(grant.resources)))),
+        }
+    )
     iam = f"arn:{scope.partition}:iam::{scope.account_id}"
     denies: list[dict[str, Any]] = [
         # Its roles, policies and the GitHub provider change only through an administrator's `pulumi up`.
