@@ -37,7 +37,7 @@ def undeclared_roles(declared: Declarations, roles: Iterable[LiveRole]) -> list[
             "declare it in the stack file",
         )
         for role in roles
-        if declared.is_stacks(role.path, role.tags) and declared.role_for(role.path, role.name) is None
+        if declared.is_stacks(role.path, role.tags) and declared.role_for(role.path, role.name, role.tags) is None
     ]
 
 
@@ -71,7 +71,9 @@ def role_drift(role: DeclaredRole, live: LiveRole, detail: RoleDetail | None) ->
     if detail is None:
         return found
     if (detail.boundary or None) != role.boundary:
-        found.append(finding(f"permissions boundary is {detail.boundary or 'none'}, declared {role.boundary or 'none'}"))
+        found.append(
+            finding(f"permissions boundary is {detail.boundary or 'none'}, declared {role.boundary or 'none'}")
+        )
     declared, actual = canonical_statements(role.inline), canonical_statements(detail.inline)
     found += [finding(f"inline permission added: {describe_statement(s)}") for s in actual if s not in declared]
     found += [finding(f"inline permission removed: {describe_statement(s)}") for s in declared if s not in actual]

@@ -28,6 +28,8 @@ ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 # Pulumi's auto-naming: the logical name, a dash and 7 random hex digits.
 AUTO_NAME_SUFFIX = "-[0-9a-f]{7}"
+# The AWS provider's `namePrefix`: the prefix and 26 characters (a UTC timestamp and a counter, in hex).
+PREFIX_SUFFIX = "[0-9a-f]{26}"
 STACK_PATHS = (WORKLOAD_ROLE_PATH, CI_ROLE_PATH)
 """The IAM paths of the stack's identities: a role or user under one of them is the stack's to account for."""
 
@@ -56,7 +58,7 @@ class DeclaredRole:
         if self.name is not None:
             return name == self.name
         if self.name_prefix is not None:
-            return name.startswith(self.name_prefix) and len(name) > len(self.name_prefix)
+            return re.fullmatch(re.escape(self.name_prefix) + PREFIX_SUFFIX, name) is not None
         return re.fullmatch(re.escape(self.logical_name) + AUTO_NAME_SUFFIX, name) is not None
 
 
@@ -91,7 +93,10 @@ class Declarations:
     workload_access: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Each workload's `access:` declaration as written in the stack file, for the narrower one to propose."""
 
-    def role_for(self, path: str, name: str) -> DeclaredRole | None:
+    def role_for(self, path: str, name: str, tags: dict[str, str]) -> DeclaredRole | None:
+        """The declared role a live one is; never one of another environment (its tag says so)."""
+        if tags.get(ENVIRONMENT_TAG, self.environment) != self.environment:
+            return None
         return next((role for role in self.roles if role.matches(path, name)), None)
 
     def is_stacks(self, path: str, tags: dict[str, str]) -> bool:
@@ -194,7 +199,5 @@ def declarations(capture: Capture, settings: StackSettings, stack_config: dict[s
         access_entry_principals=frozenset(
             str(e.inputs.get("principalArn")) for e in capture.of_type(ACCESS_ENTRY) if e.inputs.get("principalArn")
         ),
-        workload_access={
-            str(w.get("name")): list(w.get("access") or []) for w in workloads if isinstance(w, dict)
-        },
+        workload_access={str(w.get("name")): list(w.get("access") or []) for w in workloads if isinstance(w, dict)},
     )

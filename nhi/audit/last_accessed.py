@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from .declared import DeclaredRole
-from .live import LiveRole
+from .live import READ_FAILURES, LiveRole, reason
 from .model import LOW, MEDIUM, UNUSED_ACCESS, Finding, Unread
 
 DEFAULT_UNUSED_DAYS = 90
@@ -62,7 +60,9 @@ def unused_access(
     if live.created is not None and now - live.created.astimezone(UTC) < timedelta(days=days):
         return []  # too young for N days of data
     cutoff = now - timedelta(days=days)
-    unused = {u.namespace for u in uses if u.last_authenticated is None or u.last_authenticated.astimezone(UTC) < cutoff}
+    unused = {
+        u.namespace for u in uses if u.last_authenticated is None or u.last_authenticated.astimezone(UTC) < cutoff
+    }
     if not unused:
         return []
     services = ", ".join(sorted(unused))
@@ -99,12 +99,7 @@ def _flow(access: list[dict[str, Any]]) -> str:
 
 
 def read_error(error: Exception) -> Unread:
-    if isinstance(error, ClientError):
-        info = error.response.get("Error", {})
-        reason = f"{info.get('Code', 'error')}: {info.get('Message', '')}".strip().rstrip(":")
-    else:
-        reason = str(error)
-    return Unread("IAM service last-accessed data (unused-access not judged)", reason)
+    return Unread("IAM service last-accessed data (unused-access not judged)", reason(error))
 
 
-READ_ERRORS = (ClientError, BotoCoreError, TimeoutError)
+READ_ERRORS = (*READ_FAILURES, TimeoutError)

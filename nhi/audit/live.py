@@ -6,6 +6,7 @@ goes on; without the account's roles there is no audit (an error)."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +16,15 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from nhi.preflight.errors import PreflightError
 
 from .model import Unread
 
 T = TypeVar("T")
+READ_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
+"""How a read fails: an error answer, no answer, or an answer botocore cannot parse (an endpoint without the API)."""
 # Reads are retried by botocore's standard mode (throttling on large accounts), and never hang a scheduled job.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=30)
 
@@ -100,11 +104,20 @@ def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
     return {item["Key"]: item["Value"] for item in items or []}
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        info = error.response.get("Error", {})
-        return f"{info.get('Code', 'error')}: {info.get('Message', '')}".strip().rstrip(":")
-    return str(error)
+ERROR_CODE = re.compile(r"<Code>(?P<code>[^<]+)</Code>")
+
+
+def reason(error: Exception) -> str:
+    """One line: the error's code and message; an endpoint's HTML or XML error page reduced to its status and code."""
+    if not isinstance(error, ClientError):
+        return " ".join(str(error).split("\n")[0].split())[:300]
+    info = error.response.get("Error", {})
+    code, message = str(info.get("Code", "error")), str(info.get("Message", ""))
+    if message.lstrip().startswith("<"):
+        inner = ERROR_CODE.search(message)
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
+        return f"HTTP {status}: " + (inner.group("code") if inner else "the endpoint does not implement this API")
+    return f"{code}: {message}".strip().rstrip(":")
 
 
 @dataclass
@@ -121,16 +134,16 @@ class Account:
     def attempt(self, what: str, read: Callable[[], T], default: T) -> T:
         try:
             return read()
-        except (ClientError, BotoCoreError) as error:
-            self.unread.append(Unread(what, _reason(error)))
+        except READ_FAILURES as error:
+            self.unread.append(Unread(what, reason(error)))
             return default
 
     def account_id(self) -> str:
         try:
             return str(self.client("sts").get_caller_identity()["Account"])
-        except (ClientError, BotoCoreError) as error:
+        except READ_FAILURES as error:
             raise PreflightError(
-                f"Cannot tell which AWS account the credentials belong to ({_reason(error)}). The audit uses the "
+                f"Cannot tell which AWS account the credentials belong to ({reason(error)}). The audit uses the "
                 "usual AWS credential chain (environment, profile, SSO, web identity): set it up for the stack's "
                 "account, with its preview role, and run again."
             ) from None
@@ -139,9 +152,9 @@ class Account:
         iam = self.client("iam")
         try:
             listed = [role for page in iam.get_paginator("list_roles").paginate() for role in page["Roles"]]
-        except (ClientError, BotoCoreError) as error:
+        except READ_FAILURES as error:
             raise PreflightError(
-                f"Cannot list the account's IAM roles ({_reason(error)}): without them there is nothing to audit. "
+                f"Cannot list the account's IAM roles ({reason(error)}): without them there is nothing to audit. "
                 "Run the audit with the stack's preview role, which is granted iam:ListRoles."
             ) from None
         return [
@@ -154,7 +167,11 @@ class Account:
                 tags=self.attempt(
                     f"tags of role {role['Arn']}",
                     lambda name=role["RoleName"]: _tags(
-                        [t for page in iam.get_paginator("list_role_tags").paginate(RoleName=name) for t in page["Tags"]]
+                        [
+                            t
+                            for page in iam.get_paginator("list_role_tags").paginate(RoleName=name)
+                            for t in page["Tags"]
+                        ]
                     ),
                     {},
                 ),
@@ -167,7 +184,11 @@ class Account:
 
         def read() -> RoleDetail:
             got = iam.get_role(RoleName=role.name)["Role"]
-            names = [n for page in iam.get_paginator("list_role_policies").paginate(RoleName=role.name) for n in page["PolicyNames"]]
+            names = [
+                n
+                for page in iam.get_paginator("list_role_policies").paginate(RoleName=role.name)
+                for n in page["PolicyNames"]
+            ]
             inline = tuple(
                 policy_document(iam.get_role_policy(RoleName=role.name, PolicyName=n)["PolicyDocument"]) for n in names
             )
@@ -198,7 +219,9 @@ class Account:
             for page in iam.get_paginator("list_access_keys").paginate(UserName=name):
                 for key in page["AccessKeyMetadata"]:
                     used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
-                    found.append(AccessKey(key["AccessKeyId"], key["Status"], key["CreateDate"], used.get("LastUsedDate")))
+                    found.append(
+                        AccessKey(key["AccessKeyId"], key["Status"], key["CreateDate"], used.get("LastUsedDate"))
+                    )
             return tuple(found)
 
         def login_profile() -> bool:
@@ -223,9 +246,15 @@ class Account:
         eks = self.client("eks")
 
         def read() -> list[LiveNodeGroup]:
-            names = [n for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster) for n in page["nodegroups"]]
+            names = [
+                n
+                for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster)
+                for n in page["nodegroups"]
+            ]
             groups = [eks.describe_nodegroup(clusterName=cluster, nodegroupName=n)["nodegroup"] for n in names]
-            return [LiveNodeGroup(g["nodegroupArn"], cluster, g["nodegroupName"], g.get("releaseVersion")) for g in groups]
+            return [
+                LiveNodeGroup(g["nodegroupArn"], cluster, g["nodegroupName"], g.get("releaseVersion")) for g in groups
+            ]
 
         return self.attempt(f"node groups of cluster {cluster}", read, [])
 
@@ -241,7 +270,11 @@ class Account:
                     )["association"]
                     found.append(
                         LiveAssociation(
-                            detail["associationArn"], cluster, detail["namespace"], detail["serviceAccount"], detail["roleArn"]
+                            detail["associationArn"],
+                            cluster,
+                            detail["namespace"],
+                            detail["serviceAccount"],
+                            detail["roleArn"],
                         )
                     )
             return found
@@ -252,10 +285,16 @@ class Account:
         eks = self.client("eks")
 
         def read() -> list[LiveAccessEntry]:
-            principals = [p for page in eks.get_paginator("list_access_entries").paginate(clusterName=cluster) for p in page["accessEntries"]]
-            entries = (eks.describe_access_entry(clusterName=cluster, principalArn=p)["accessEntry"] for p in principals)
-            return [LiveAccessEntry(e["accessEntryArn"], cluster, e["principalArn"], e.get("type", "")) for e in entries]
+            principals = [
+                p
+                for page in eks.get_paginator("list_access_entries").paginate(clusterName=cluster)
+                for p in page["accessEntries"]
+            ]
+            entries = (
+                eks.describe_access_entry(clusterName=cluster, principalArn=p)["accessEntry"] for p in principals
+            )
+            return [
+                LiveAccessEntry(e["accessEntryArn"], cluster, e["principalArn"], e.get("type", "")) for e in entries
+            ]
 
         return self.attempt(f"access entries of cluster {cluster}", read, [])
-
-

@@ -45,8 +45,11 @@ def statement_differences(declared: dict[str, Any] | None, live: dict[str, Any] 
 
 def canonical_statements(documents: Sequence[dict[str, Any]]) -> list[str]:
     """Every statement of several documents as canonical JSON (inline policies compared whatever their names)."""
-    return sorted(json.dumps(_canonical({k: v for k, v in s.items() if k != "Sid"}), sort_keys=True)
-                  for d in documents for s in statements(d))
+    return sorted(
+        json.dumps(_canonical({k: v for k, v in s.items() if k != "Sid"}), sort_keys=True)
+        for d in documents
+        for s in statements(d)
+    )
 
 
 def describe_statement(text: str) -> str:
