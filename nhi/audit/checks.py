@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from .declared import DeclaredRole, Declarations
+from .declared import Declarations, DeclaredRole
 from .live import LiveAccessEntry, LiveAssociation, LiveNodeGroup, LiveRole, LiveUser, RoleDetail
 from .model import (
     DRIFT,

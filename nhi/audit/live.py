@@ -5,6 +5,7 @@ goes on; without the account's roles there is no audit (an error)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -164,20 +165,15 @@ class Account:
                 path=role.get("Path", "/"),
                 trust=policy_document(role.get("AssumeRolePolicyDocument") or "{}"),
                 created=role.get("CreateDate"),
-                tags=self.attempt(
-                    f"tags of role {role['Arn']}",
-                    lambda name=role["RoleName"]: _tags(
-                        [
-                            t
-                            for page in iam.get_paginator("list_role_tags").paginate(RoleName=name)
-                            for t in page["Tags"]
-                        ]
-                    ),
-                    {},
-                ),
+                tags=self.attempt(f"tags of role {role['Arn']}", functools.partial(self._role_tags, iam, role), {}),
             )
             for role in listed
         ]
+
+    @staticmethod
+    def _role_tags(iam: Any, role: dict[str, Any]) -> dict[str, str]:
+        pages = iam.get_paginator("list_role_tags").paginate(RoleName=role["RoleName"])
+        return _tags([tag for page in pages for tag in page["Tags"]])
 
     def role_detail(self, role: LiveRole) -> RoleDetail | None:
         iam = self.client("iam")
@@ -204,7 +200,7 @@ class Account:
 
     def users(self) -> list[LiveUser]:
         iam = self.client("iam")
-        listed = self.attempt(
+        listed: list[dict[str, Any]] = self.attempt(
             "the account's IAM users",
             lambda: [user for page in iam.get_paginator("list_users").paginate() for user in page["Users"]],
             [],

@@ -7,11 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 from nhi.preflight.capture import Capture
@@ -24,10 +24,8 @@ FAKE_KEYS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY
 
 
 def _post(url: str, data: bytes = b"") -> None:
-    with urllib.request.urlopen(
-        urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "text/plain"}), timeout=10
-    ):
-        pass
+    """moto's own control API (reset, reset-auth), as its set_initial_no_auth_action_count does in server mode."""
+    requests.post(url, data=data, timeout=10).raise_for_status()
 
 
 @pytest.fixture(scope="session")
