@@ -30,7 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from nhi_rules.contract import EXEMPTION_PREFIX
+from nhi_rules.contract import EXEMPTION_PREFIX, REVOKE_POLICY_NAME, SESSIONS_REVOKED_TAG
 
 from .cluster import CONTROL_PLANE_SERVICE
 from .encryption import KEY_SPEC, KEY_USAGE
@@ -43,7 +43,7 @@ from .identifiers import (
     is_github_repository,
     partition_of,
 )
-from .identity import POD_IDENTITY_PRINCIPAL
+from .identity import POD_IDENTITY_PRINCIPAL, revoke_older_sessions
 from .identity import ROLE_PATH as WORKLOAD_ROLE_PATH
 from .network import FLOW_LOGS_SERVICE
 from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
@@ -919,6 +919,8 @@ class DeployerIdentityArgs:
     """The stack manages GuardDuty, so the deploy role may too."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every resource; `nhi-platform/environment` is set to the environment whatever is given."""
+    revoke_sessions_before: str | None = None
+    """ISO 8601 UTC time (`nhi revoke --pipeline`): both roles deny sessions issued before it. Default: none."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -1012,9 +1014,19 @@ class DeployerIdentity(pulumi.ComponentResource):
                 assume_role_policy=provider_arn.apply(functools.partial(web_identity_trust, subject=subject)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 permissions_boundary=boundary.arn,
-                tags=tags,
+                tags=tags
+                if args.revoke_sessions_before is None
+                else {**tags, SESSIONS_REVOKED_TAG: args.revoke_sessions_before},
                 opts=child,
             )
+            if args.revoke_sessions_before is not None:
+                aws.iam.RolePolicy(
+                    f"{name}-{role_name.removeprefix(env + '-')}-revoke-older-sessions",
+                    role=roles[role_name].name,
+                    name=REVOKE_POLICY_NAME,
+                    policy=json.dumps(revoke_older_sessions(args.revoke_sessions_before)),
+                    opts=child,
+                )
 
         for group, text in policy_documents(scope).items():
             policy = aws.iam.Policy(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Protocol
 
-from . import access_diff, audit, inventory, preflight, rollout
+from . import access_diff, audit, inventory, preflight, revoke, rollout
 
 
 class Command(Protocol):
@@ -29,4 +29,5 @@ COMMANDS: dict[str, Command] = {
     "access-diff": access_diff,
     "rollout": rollout,
     "audit": audit,
+    "revoke": revoke,
 }
