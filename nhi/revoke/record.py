@@ -70,7 +70,7 @@ def _inserted(file: StackFile, path: tuple[str | int, ...], value: str) -> str:
     """The text with `KEY: "value"` as a new line of the block mapping at `path`, after its first key's line."""
     node = _node(file.document, path)
     first = next(iter(node), None)
-    if first is None or getattr(node, "fa", None) is not None and node.fa.flow_style():
+    if first is None or node.fa.flow_style():
         raise RolloutRefused(
             f"cannot add {KEY} to the mapping at {'.'.join(map(str, path[1:]))} in {file.path}: it is not a block "
             "mapping; write it by hand"
