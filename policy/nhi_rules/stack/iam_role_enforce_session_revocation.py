@@ -54,7 +54,7 @@ def _revokes_before(statement: Statement, revoked: datetime) -> bool:
 
 
 def _documents(role: PolicyResource, policies: Sequence[PolicyResource], roles: RoleIndex) -> list[Any] | None:
-    """The role's inline documents (its `inlinePolicies` and the RolePolicy resources of it); None when one is unknown."""
+    """The role's inline documents (`inlinePolicies` and its RolePolicy resources); None when one is unknown."""
     found: list[Any] = []
     inline = known(get, role.props, "inlinePolicies")
     if inline is None and "inlinePolicies" in role.props:
