@@ -96,8 +96,22 @@ def environment_subject(org: str, repository: str, environment: Environment) -> 
 
 
 def pull_request_subject(org: str, repository: str) -> str:
-    """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
+    """The OIDC `sub` of a job run for a pull request: a subject the preview role trusts."""
     return f"repo:{org}/{repository}:pull_request"
+
+
+AUDIT_ENVIRONMENT_SUFFIX = "-audit"
+
+
+def audit_environment(environment: Environment) -> str:
+    """The GitHub environment the scheduled audit of a stack runs in (.github/workflows/audit.yml): a scheduled job
+    has no pull request, so the preview role trusts this environment's subject too (read-only, as for a preview)."""
+    return f"{environment.value}{AUDIT_ENVIRONMENT_SUFFIX}"
+
+
+def audit_subject(org: str, repository: str, environment: Environment) -> str:
+    """The OIDC `sub` of the scheduled audit's job: the preview role's other subject."""
+    return f"repo:{org}/{repository}:environment:{audit_environment(environment)}"
 
 
 # The deploy grants are the privilege-escalation rule's textbook case by design (they create and edit roles); the
@@ -876,8 +890,10 @@ def boundary_document(scope: Scope) -> str:
     return document([*ceiling, *denies])
 
 
-def web_identity_trust(provider_arn: str, subject: str) -> str:
-    """Trust for exactly one GitHub OIDC subject, with the STS audience: both `StringEquals`, never a pattern."""
+def web_identity_trust(provider_arn: str, subject: str | Sequence[str]) -> str:
+    """Trust for exact GitHub OIDC subjects (one, or a list), with the STS audience: both `StringEquals`, never a
+    pattern."""
+    subject = subject if isinstance(subject, str) else list(subject)
     return document(
         [
             {
@@ -963,6 +979,11 @@ class DeployerIdentityArgs:
     def preview_subject(self) -> str:
         return pull_request_subject(self.org, self.repository)
 
+    @property
+    def preview_subjects(self) -> tuple[str, str]:
+        """Pull requests, and the scheduled audit in its GitHub environment (docs/audit.md)."""
+        return self.preview_subject, audit_subject(self.org, self.repository, self.environment)
+
 
 class DeployerIdentity(pulumi.ComponentResource):
     """GitHub OIDC provider (or a reference to it), deploy and preview roles, their policies and boundary."""
@@ -1002,15 +1023,17 @@ class DeployerIdentity(pulumi.ComponentResource):
 
         deploy_name, preview_name = ci_role_names(args.environment)
         roles: dict[str, aws.iam.Role] = {}
-        for role_name, subject, purpose in (
+        subjects: tuple[tuple[str, str | tuple[str, ...], str], ...] = (
             (deploy_name, args.deploy_subject, "pulumi up"),
-            (preview_name, args.preview_subject, "pulumi preview (read-only)"),
-        ):
+            (preview_name, args.preview_subjects, "pulumi preview and nhi audit (read-only)"),
+        )
+        for role_name, subject, purpose in subjects:
             roles[role_name] = aws.iam.Role(
                 f"{name}-{role_name.removeprefix(env + '-')}",
                 name=role_name,
                 path=CI_ROLE_PATH,
-                description=f"GitHub Actions {subject}: {purpose} of the {env} stack",
+                description=f"GitHub Actions {subject if isinstance(subject, str) else ' and '.join(subject)}: "
+                f"{purpose} of the {env} stack",
                 assume_role_policy=provider_arn.apply(functools.partial(web_identity_trust, subject=subject)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 permissions_boundary=boundary.arn,

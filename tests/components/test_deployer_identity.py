@@ -237,7 +237,8 @@ def test_each_role_trusts_one_exact_github_subject_with_the_sts_audience(stack: 
     provider_arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
     subjects = {
         "deploy": f"repo:acme/nhi-platform:environment:{stack}",
-        "preview": "repo:acme/nhi-platform:pull_request",
+        # Pull requests, and the scheduled audit in its own GitHub environment (.github/workflows/audit.yml).
+        "preview": ["repo:acme/nhi-platform:pull_request", f"repo:acme/nhi-platform:environment:{stack}-audit"],
     }
     for kind, role in zip(("deploy", "preview"), roles(capture, stack), strict=True):
         assert trust_of(role) == {
