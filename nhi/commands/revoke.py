@@ -16,12 +16,16 @@ DESCRIPTION = (
     "sessions. Exit 0: recorded; 2: refused or bad usage, file unchanged."
 )
 
-# The drill after the edit, with what each step takes on a real account (docs/audit.md, measured there).
+# The drill after the edit, with the time each step is expected to take on a real account (docs/audit.md says where
+# each expectation comes from; none was measured here, where no account is at hand).
 NEXT_STEPS = (
-    ("pulumi up --stack {stack} (or merge: the deploy workflow runs it)", "about 1 minute: one inline policy, one tag"),
-    ("IAM applies the deny to old sessions", "seconds; IAM is eventually consistent, allow up to a minute"),
-    ("Deployments roll to new pods with fresh sessions", "1-3 minutes per workload, one pod at a time"),
-    ("nhi audit --stack {stack}: the revocation is in force, nothing undeclared is left", "under a minute"),
+    (
+        "pulumi up --stack {stack} (or merge: the deploy workflow runs it)",
+        "expected 1-2 min: one inline policy, one tag",
+    ),
+    ("IAM enforces the deny on every older session", "expected seconds; IAM is eventually consistent"),
+    ("the workload's Deployments roll to new pods with fresh sessions", "expected 1-3 min, one pod at a time"),
+    ("nhi audit --stack {stack}: no drift, nothing undeclared left", "expected under 1 min"),
 )
 
 

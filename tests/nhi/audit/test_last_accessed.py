@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.stub import Stubber
 
 from nhi.audit.declared import DeclaredRole
@@ -42,7 +44,8 @@ LIVE = LiveRole(ARN, ARN.rsplit("/", 1)[1], "/nhi-platform/workloads/", {}, {}, 
 
 
 def stubbed(*reports: dict) -> tuple[object, Stubber]:
-    iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    # Unsigned: the Stubber answers before anything is sent, so no credentials are involved.
+    iam = boto3.client("iam", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
     stub = Stubber(iam)
     stub.add_response("generate_service_last_accessed_details", {"JobId": JOB}, {"Arn": ARN})
     for report in reports:
