@@ -218,8 +218,8 @@ def credential_findings(user: LiveUser, now: datetime, *, human: bool) -> list[F
                 HIGH,
                 user.arn,
                 None,
-                f"user {user.name} has access keys and a console password: a non-human identity never logs in; "
-                "delete the login profile",
+                f"user {user.name} is a non-human identity (it has access keys or belongs to the stack) and has a "
+                "console password: a non-human identity never logs in; delete the login profile",
             )
         )
     return found

@@ -5,15 +5,48 @@ in tests/ci/test_workflows.py."""
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import shlex
+from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from components.deployer_identity import Environment, audit_environment, audit_subject
 from nhi.cli import build_parser
-from tests.ci.test_workflows import AUDIT, CREDENTIALS, PULL_REQUEST, SARIF, jobs, run_text, stack_script, workflow
-from tests.conftest import STACKS, capture_stack, stack_settings
+from tests.conftest import REPO, STACKS, capture_stack, stack_settings
+
+WORKFLOWS = REPO / ".github" / "workflows"
+AUDIT, PULL_REQUEST = "audit.yml", "pull-request.yml"
+CREDENTIALS = "aws-actions/configure-aws-credentials"
+SARIF = "github/codeql-action/upload-sarif"
+
+
+@functools.cache
+def workflow(name: str) -> dict[str, Any]:
+    # YAML 1.2, as GitHub reads it: `on` stays a key, not the boolean true.
+    loaded: dict[str, Any] = YAML(typ="safe", pure=True).load((WORKFLOWS / name).read_text())
+    return loaded
+
+
+def jobs(name: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = workflow(name)["jobs"]
+    return found
+
+
+def run_text(job: dict[str, Any]) -> str:
+    return "\n".join(str(s.get("run", "")) for s in job.get("steps", []))
+
+
+def stack_script(job: dict[str, Any]) -> str:
+    """The Python the job's `stack` step runs (the heredoc), which reads the roles from the stack file."""
+    step = next(s for s in job["steps"] if s.get("id") == "stack")
+    match = re.search(r"<<'PY'\n(?P<body>.*?)\nPY\n", step["run"], re.S)
+    assert match is not None
+    return match["body"]
+
 
 AUDIT_JOB = jobs(AUDIT)["audit"]
 
