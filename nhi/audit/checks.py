@@ -141,9 +141,16 @@ def binding_drift(
     return found
 
 
-def undeclared_access_entries(declared: Declarations, entries: Iterable[LiveAccessEntry]) -> list[Finding]:
-    """Access entries for principals the stack neither names nor owns (EKS adds the node role's itself)."""
-    own_roles = {r.path + (r.name or "") for r in declared.roles}
+def undeclared_access_entries(
+    declared: Declarations, entries: Iterable[LiveAccessEntry], roles: dict[str, LiveRole]
+) -> list[Finding]:
+    """Access entries for principals the stack does not name. EKS itself adds an `EC2_LINUX` entry for a managed
+    node group's role: one for a declared role is accounted for."""
+
+    def declared_role(arn: str) -> bool:
+        role = roles.get(arn)
+        return role is not None and declared.role_for(role.path, role.name, role.tags) is not None
+
     return [
         Finding(
             UNDECLARED_IDENTITY,
@@ -155,7 +162,7 @@ def undeclared_access_entries(declared: Declarations, entries: Iterable[LiveAcce
         )
         for entry in entries
         if entry.principal_arn not in declared.access_entry_principals
-        and not (entry.type.startswith("EC2") and any(entry.principal_arn.endswith(p) for p in own_roles))
+        and not (entry.type.startswith("EC2") and declared_role(entry.principal_arn))
     ]
 
 

@@ -76,7 +76,7 @@ def compare(
         (findings if ours else outside).extend(checks.credential_findings(user, now, human=not non_human))
     findings += checks.node_drift(declared, account.node_groups(declared.cluster))
     findings += checks.binding_drift(declared, account.associations(declared.cluster), by_arn)
-    findings += checks.undeclared_access_entries(declared, account.access_entries(declared.cluster))
+    findings += checks.undeclared_access_entries(declared, account.access_entries(declared.cluster), by_arn)
     findings += _unused(account, declared, roles, now, unused_days)
     return AuditResult(
         stack=stack,
