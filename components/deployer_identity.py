@@ -30,7 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from nhi_rules.contract import EXEMPTION_PREFIX
+from nhi_rules.contract import EXEMPTION_PREFIX, REVOKE_POLICY_NAME, SESSIONS_REVOKED_TAG
 
 from .cluster import CONTROL_PLANE_SERVICE
 from .encryption import KEY_SPEC, KEY_USAGE
@@ -43,7 +43,7 @@ from .identifiers import (
     is_github_repository,
     partition_of,
 )
-from .identity import POD_IDENTITY_PRINCIPAL
+from .identity import POD_IDENTITY_PRINCIPAL, revoke_older_sessions
 from .identity import ROLE_PATH as WORKLOAD_ROLE_PATH
 from .network import FLOW_LOGS_SERVICE
 from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
@@ -96,8 +96,22 @@ def environment_subject(org: str, repository: str, environment: Environment) -> 
 
 
 def pull_request_subject(org: str, repository: str) -> str:
-    """The OIDC `sub` of a job run for a pull request: the only subject the preview role trusts."""
+    """The OIDC `sub` of a job run for a pull request: a subject the preview role trusts."""
     return f"repo:{org}/{repository}:pull_request"
+
+
+AUDIT_ENVIRONMENT_SUFFIX = "-audit"
+
+
+def audit_environment(environment: Environment) -> str:
+    """The GitHub environment the scheduled audit of a stack runs in (.github/workflows/audit.yml): a scheduled job
+    has no pull request, so the preview role trusts this environment's subject too (read-only, as for a preview)."""
+    return f"{environment.value}{AUDIT_ENVIRONMENT_SUFFIX}"
+
+
+def audit_subject(org: str, repository: str, environment: Environment) -> str:
+    """The OIDC `sub` of the scheduled audit's job: the preview role's other subject."""
+    return f"repo:{org}/{repository}:environment:{audit_environment(environment)}"
 
 
 # The deploy grants are the privilege-escalation rule's textbook case by design (they create and edit roles); the
@@ -324,6 +338,30 @@ READ_GRANTS = (
         ),
         (KEYS, *LOG_GROUPS, REPOSITORIES),
     ),
+)
+
+# What `nhi audit` reads (docs/audit.md): every role's trust policy and tags, every user's keys and console login,
+# and which services the stack's roles used. IAM is global: no region condition (aws:RequestedRegion is us-east-1).
+ACCOUNT_ROLES = f"{IAM}:role/*"
+ACCOUNT_USERS = f"{IAM}:user/*"
+AUDIT_GRANTS = (
+    # IAM gives these two list actions no resource type: '*' is the only form.
+    Grant("AuditListIdentitiesOfTheAccount", Access.READ, ("iam:ListRoles", "iam:ListUsers"), ("*",)),
+    Grant("AuditRoleTags", Access.READ, ("iam:ListRoleTags",), (ACCOUNT_ROLES,)),
+    Grant(
+        "AuditUserCredentials",
+        Access.READ,
+        ("iam:ListUserTags", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile"),
+        (ACCOUNT_USERS,),
+    ),
+    Grant(
+        "AuditServicesUsedByStackRoles",
+        Access.READ,
+        ("iam:GenerateServiceLastAccessedDetails",),
+        (f"{IAM}:role{{wl}}*", PIPELINE_ROLES),
+    ),
+    # The report of a job started above, named by its job id: IAM gives it no resource type.
+    Grant("AuditReadServiceLastAccessedReports", Access.READ, ("iam:GetServiceLastAccessedDetails",), ("*",)),
 )
 
 WRITE_GRANTS = (
@@ -711,6 +749,7 @@ def pipeline_grants(scope: Scope) -> tuple[Grant, ...]:
     """Every statement of the pipeline for one stack: reads (both roles) and writes (deploy role)."""
     return (
         *READ_GRANTS,
+        *AUDIT_GRANTS,
         *WRITE_GRANTS,
         *_identity_grants(scope),
         *(DETECTIVE_GRANTS if scope.detective_controls else ()),
@@ -771,6 +810,8 @@ def boundary_document(scope: Scope) -> str:
     star_actions: list[str] = []
     by_service: dict[str, tuple[list[str], list[str]]] = {}
     for grant in pipeline_grants(scope):
+        if grant in AUDIT_GRANTS:  # their own ceiling below: account-wide reads must not widen the writes' ceiling
+            continue
         if grant.resources == ("*",):
             star_actions += [a for a in grant.actions if a not in star_actions]
             continue
@@ -797,6 +838,14 @@ def boundary_document(scope: Scope) -> str:
         {"Sid": f"Ceiling{service.capitalize()}", "Effect": "Allow", "Action": _ceiling(actions), "Resource": resources}
         for service, (actions, resources) in sorted(by_service.items())
     ]
+    ceiling.append(
+        {
+            "Sid": "CeilingOfTheAudit",
+            "Effect": "Allow",
+            "Action": _ceiling(action for grant in AUDIT_GRANTS for action in grant.actions),
+            "Resource": list(dict.fromkeys(r for grant in AUDIT_GRANTS for r in scope.fill(list(grant.resources)))),
+        }
+    )
     iam = f"arn:{scope.partition}:iam::{scope.account_id}"
     denies: list[dict[str, Any]] = [
         # Its roles, policies and the GitHub provider change only through an administrator's `pulumi up`.
@@ -849,8 +898,10 @@ def boundary_document(scope: Scope) -> str:
     return document([*ceiling, *denies])
 
 
-def web_identity_trust(provider_arn: str, subject: str) -> str:
-    """Trust for exactly one GitHub OIDC subject, with the STS audience: both `StringEquals`, never a pattern."""
+def web_identity_trust(provider_arn: str, subject: str | Sequence[str]) -> str:
+    """Trust for exact GitHub OIDC subjects (one, or a list), with the STS audience: both `StringEquals`, never a
+    pattern."""
+    subject = subject if isinstance(subject, str) else list(subject)
     return document(
         [
             {
@@ -892,6 +943,8 @@ class DeployerIdentityArgs:
     """The stack manages GuardDuty, so the deploy role may too."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every resource; `nhi-platform/environment` is set to the environment whatever is given."""
+    revoke_sessions_before: str | None = None
+    """ISO 8601 UTC time (`nhi revoke --pipeline`): both roles deny sessions issued before it. Default: none."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -934,6 +987,11 @@ class DeployerIdentityArgs:
     def preview_subject(self) -> str:
         return pull_request_subject(self.org, self.repository)
 
+    @property
+    def preview_subjects(self) -> tuple[str, str]:
+        """Pull requests, and the scheduled audit in its GitHub environment (docs/audit.md)."""
+        return self.preview_subject, audit_subject(self.org, self.repository, self.environment)
+
 
 class DeployerIdentity(pulumi.ComponentResource):
     """GitHub OIDC provider (or a reference to it), deploy and preview roles, their policies and boundary."""
@@ -973,21 +1031,33 @@ class DeployerIdentity(pulumi.ComponentResource):
 
         deploy_name, preview_name = ci_role_names(args.environment)
         roles: dict[str, aws.iam.Role] = {}
-        for role_name, subject, purpose in (
+        subjects: tuple[tuple[str, str | tuple[str, ...], str], ...] = (
             (deploy_name, args.deploy_subject, "pulumi up"),
-            (preview_name, args.preview_subject, "pulumi preview (read-only)"),
-        ):
+            (preview_name, args.preview_subjects, "pulumi preview and nhi audit (read-only)"),
+        )
+        for role_name, subject, purpose in subjects:
             roles[role_name] = aws.iam.Role(
                 f"{name}-{role_name.removeprefix(env + '-')}",
                 name=role_name,
                 path=CI_ROLE_PATH,
-                description=f"GitHub Actions {subject}: {purpose} of the {env} stack",
+                description=f"GitHub Actions {subject if isinstance(subject, str) else ' and '.join(subject)}: "
+                f"{purpose} of the {env} stack",
                 assume_role_policy=provider_arn.apply(functools.partial(web_identity_trust, subject=subject)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 permissions_boundary=boundary.arn,
-                tags=tags,
+                tags=tags
+                if args.revoke_sessions_before is None
+                else {**tags, SESSIONS_REVOKED_TAG: args.revoke_sessions_before},
                 opts=child,
             )
+            if args.revoke_sessions_before is not None:
+                aws.iam.RolePolicy(
+                    f"{name}-{role_name.removeprefix(env + '-')}-revoke-older-sessions",
+                    role=roles[role_name].name,
+                    name=REVOKE_POLICY_NAME,
+                    policy=json.dumps(revoke_older_sessions(args.revoke_sessions_before)),
+                    opts=child,
+                )
 
         for group, text in policy_documents(scope).items():
             policy = aws.iam.Policy(

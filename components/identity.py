@@ -19,6 +19,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from nhi_rules.contract import REVOKE_POLICY_NAME, REVOKE_SID, SESSIONS_REVOKED_TAG
+
 from . import labels
 from .access_catalog import Grant, policy_document
 from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
@@ -40,6 +42,23 @@ ROLE_PATH = "/nhi-platform/workloads/"
 """Every workload role lives under this path (the pipeline's grants name them by it)."""
 # IAM caps name_prefix at 38 characters; the provider appends a unique suffix.
 ROLE_NAME_PREFIX_MAX = 38
+
+
+def revoke_older_sessions(revoked_before: str) -> dict[str, Any]:
+    """AWS's deny-older-sessions policy ("Revoking IAM role temporary security credentials", IAM User Guide): every
+    action of a session issued before `revoked_before` is denied; sessions issued after it are not affected."""
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Sid": REVOKE_SID,
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": revoked_before}},
+            }
+        ],
+    }
 
 
 def service_account_subject(namespace: str, service_account: str) -> str:
@@ -135,6 +154,8 @@ class WorkloadIdentityArgs:
     Default: the plain name (the namespace already exists)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Extra AWS tags for the role and association."""
+    revoke_sessions_before: str | None = None
+    """ISO 8601 UTC time (`nhi revoke`): sessions of the role issued before it are denied everything. Default: none."""
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
@@ -154,6 +175,9 @@ class WorkloadIdentity(pulumi.ComponentResource):
             "nhi-platform/namespace": args.namespace,
             "nhi-platform/service-account": sa_name,
         }
+        role_tags = dict(tags)
+        if args.revoke_sessions_before is not None:
+            role_tags[SESSIONS_REVOKED_TAG] = args.revoke_sessions_before
 
         if args.mode is IdentityMode.IRSA:
             trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer_url).apply(
@@ -180,9 +204,17 @@ class WorkloadIdentity(pulumi.ComponentResource):
             assume_role_policy=trust,
             permissions_boundary=args.permissions_boundary_arn,
             max_session_duration=MAX_SESSION_SECONDS,
-            tags=tags,
+            tags=role_tags,
             opts=child,
         )
+        if args.revoke_sessions_before is not None:
+            aws.iam.RolePolicy(
+                f"{name}-revoke-older-sessions",
+                role=role.name,
+                name=REVOKE_POLICY_NAME,
+                policy=json.dumps(revoke_older_sessions(args.revoke_sessions_before)),
+                opts=child,
+            )
         document = policy_document(args.grants)
         if document is not None:
             aws.iam.RolePolicy(f"{name}-access", role=role.name, policy=json.dumps(document), opts=child)

@@ -10,7 +10,7 @@ requests and limits, readiness and liveness probes, images by digest only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated
 
@@ -215,6 +215,8 @@ class ServicePod:
     """Numeric user and group of the container."""
     kubernetes_api_access: bool = False
     """Mount a Kubernetes API token. Default: no token."""
+    annotations: dict[str, str] = field(default_factory=dict)
+    """Pod annotations; a change replaces every pod (the revocation time of `nhi revoke`). Default: none."""
 
 
 def service_pod_template(pod: ServicePod) -> k8s.core.v1.PodTemplateSpecArgs:
@@ -232,7 +234,7 @@ def service_pod_template(pod: ServicePod) -> k8s.core.v1.PodTemplateSpecArgs:
         volume_mounts=[tmp_mount()],
     )
     return k8s.core.v1.PodTemplateSpecArgs(
-        metadata=k8s.meta.v1.ObjectMetaArgs(labels=pod.labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(labels=pod.labels, annotations=pod.annotations or None),
         spec=k8s.core.v1.PodSpecArgs(
             service_account_name=pod.service_account,
             automount_service_account_token=pod.kubernetes_api_access,

@@ -124,6 +124,8 @@ class RolloutArgs:
     """Numeric user and group of the container. Default: 10001."""
     kubernetes_api_access: bool = False
     """Mount a Kubernetes API token. Default: no token."""
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+    """Annotations of both slots' pods; a change replaces them. Default: none."""
 
     @property
     def idle(self) -> Slot:
@@ -271,6 +273,7 @@ class Rollout(pulumi.ComponentResource):
                 health=args.health,
                 run_as_user=args.run_as_user,
                 kubernetes_api_access=args.kubernetes_api_access,
+                annotations=dict(args.pod_annotations),
             )
         )
         return k8s.apps.v1.Deployment(

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from nhi_rules.contract import SESSIONS_REVOKED_TAG
+
 from . import labels
 from .access_catalog import Grant
 from .identity import IdentityMode, WorkloadIdentity, WorkloadIdentityArgs
@@ -67,6 +69,8 @@ class WorkloadArgs:
     """Numeric user and group of the container."""
     kubernetes_api_access: bool = False
     """Mount a Kubernetes API token. Default: no token."""
+    revoke_sessions_before: str | None = None
+    """ISO 8601 UTC time (`nhi revoke`): the role denies older sessions and the pods are replaced. Default: none."""
     namespace_output: pulumi.Input[str] | None = None
     """The namespace name as an output of its Namespace resource. Default: the plain name."""
     admitted_after: Sequence[pulumi.Resource] = ()
@@ -102,6 +106,7 @@ class Workload(pulumi.ComponentResource):
                 grants=args.grants,
                 permissions_boundary_arn=args.permissions_boundary_arn,
                 kubernetes_api_access=args.kubernetes_api_access,
+                revoke_sessions_before=args.revoke_sessions_before,
             ),
             opts=child,
         )
@@ -123,6 +128,10 @@ class Workload(pulumi.ComponentResource):
                 health=args.health,
                 run_as_user=args.run_as_user,
                 kubernetes_api_access=args.kubernetes_api_access,
+                # New pods start with fresh sessions once their role denies the older ones.
+                pod_annotations=(
+                    {SESSIONS_REVOKED_TAG: args.revoke_sessions_before} if args.revoke_sessions_before else {}
+                ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.admitted_after)),
         )

@@ -68,6 +68,9 @@ from .fields import (
     internet_problem,
 )
 
+RevocationTime = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+"""A revocation time as `nhi revoke` writes it and IAM's DateLessThan compares it: ISO 8601, UTC, seconds."""
+
 PROJECT = "nhi-platform"
 # The keys of a stack file's `config:` that settings read, each into one StackSettings field.
 REGION = "aws:region"
@@ -373,6 +376,10 @@ class WorkloadSettings(_Model):
     """Readiness and liveness probes. Default: HTTP GET of /readyz and /livez (`probe: tcp` for non-HTTP servers)."""
     run_as_user: Annotated[int, Field(ge=1000, le=2147483647)] = 10001
     """Numeric user (and group) the container runs as; never root, never a system user."""
+    revoke_sessions_before: RevocationTime | None = None
+    """Written by `nhi revoke` (docs/audit.md): sessions of the workload's role issued before this time
+    (`YYYY-MM-DDTHH:MM:SSZ`, UTC) are denied every action (AWS's deny-older-sessions policy), and the pods are
+    replaced so that they start with fresh sessions. Default: none."""
 
 
 class CiSettings(_Model):
@@ -386,6 +393,9 @@ class CiSettings(_Model):
     environments: Annotated[list[Environment], Field(min_length=1)]
     """GitHub environments in promotion order, each named after an nhi-platform environment; must hold this stack's
     own: its deploy role trusts only the GitHub environment named after its environment."""
+    revoke_sessions_before: RevocationTime | None = None
+    """Written by `nhi revoke --pipeline` (docs/audit.md): sessions of the deploy and preview roles issued before
+    this time (`YYYY-MM-DDTHH:MM:SSZ`, UTC) are denied every action. Default: none."""
     oidc_provider: OidcProviderMode
     """`create` in at most one stack per account, `existing` elsewhere: IAM has one provider per URL and account,
     so the stack file says which stack owns it (many accounts have it already, from a landing zone)."""
@@ -663,6 +673,7 @@ class StackSettings(_Model):
                 health=w.health,
                 run_as_user=w.run_as_user,
                 kubernetes_api_access=w.kubernetes_api_access,
+                revoke_sessions_before=w.revoke_sessions_before,
             )
 
         return WorkloadsArgs(workloads=tuple(workload(w) for w in self.workloads), namespace_outputs=outputs)
@@ -713,6 +724,7 @@ class StackSettings(_Model):
             role_boundary_arn=self.permissions_boundary_arn,
             detective_controls=self.detective_controls,
             tags=tags,
+            revoke_sessions_before=self.ci.revoke_sessions_before,
         )
 
     def runner_args(

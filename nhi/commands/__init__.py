@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Protocol
 
-from . import access_diff, inventory, preflight, rollout
+from . import access_diff, audit, inventory, preflight, revoke, rollout
 
 
 class Command(Protocol):
@@ -28,4 +28,6 @@ COMMANDS: dict[str, Command] = {
     "inventory": inventory,
     "access-diff": access_diff,
     "rollout": rollout,
+    "audit": audit,
+    "revoke": revoke,
 }

@@ -25,3 +25,11 @@ WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = {
 }
 """Every Kubernetes type that runs pods -> the property path from the object to its pod template (the object with
 `metadata` and `spec`; empty for a Pod itself). The pod rules judge these, and `nhi inventory` reads them."""
+
+SESSIONS_REVOKED_TAG = "nhi-platform/sessions-revoked-before"
+"""On a role whose sessions were revoked (`nhi revoke`): the time, ISO 8601 UTC. The pack checks that the role then
+carries AWS's deny-older-sessions statement for that time (iam-role-enforce-session-revocation)."""
+REVOKE_SID = "RevokeOlderSessions"
+"""The Sid of that statement, in the role's inline policy REVOKE_POLICY_NAME."""
+REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+"""The inline policy name the IAM console gives the same statement ("Revoke active sessions")."""

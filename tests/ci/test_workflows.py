@@ -24,7 +24,7 @@ from components.runner import runner_label
 from tests.conftest import REPO, STACKS
 
 WORKFLOWS = REPO / ".github" / "workflows"
-PULL_REQUEST, DEPLOY = "pull-request.yml", "deploy.yml"
+PULL_REQUEST, DEPLOY, AUDIT = "pull-request.yml", "deploy.yml", "audit.yml"
 # Each action, the commit it is pinned to and the release that commit is (docs/ci.md lists where each was checked).
 PINNED = {
     "actions/checkout": ("11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
@@ -76,10 +76,10 @@ def schema_errors(document: Any) -> list[str]:
 
 
 def test_the_workflows_are_the_two_expected() -> None:
-    assert [p.name for p in all_files()] == [DEPLOY, PULL_REQUEST]
+    assert [p.name for p in all_files()] == [AUDIT, DEPLOY, PULL_REQUEST]
 
 
-@pytest.mark.parametrize("name", [DEPLOY, PULL_REQUEST])
+@pytest.mark.parametrize("name", [DEPLOY, PULL_REQUEST, AUDIT])
 def test_each_workflow_validates_against_github_s_workflow_schema(name: str) -> None:
     assert schema_errors(workflow(name)) == []
 
@@ -134,7 +134,11 @@ def test_every_action_is_pinned_to_a_full_commit_of_a_named_release() -> None:
 
 def test_every_uses_is_seen_by_the_pin_check() -> None:
     parsed = [
-        s["uses"] for n in (DEPLOY, PULL_REQUEST) for j in jobs(n).values() for s in j.get("steps", []) if "uses" in s
+        s["uses"]
+        for n in (DEPLOY, PULL_REQUEST, AUDIT)
+        for j in jobs(n).values()
+        for s in j.get("steps", [])
+        if "uses" in s
     ]
     assert len(parsed) == len(list(uses_lines()))
 
@@ -195,7 +199,7 @@ def test_the_pulumi_cli_is_the_sdk_s_version() -> None:
 # --- permissions -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [DEPLOY, PULL_REQUEST])
+@pytest.mark.parametrize("name", [DEPLOY, PULL_REQUEST, AUDIT])
 def test_every_job_declares_least_permissions(name: str) -> None:
     assert workflow(name)["permissions"] == {}
     for job_name, job in jobs(name).items():
@@ -216,7 +220,7 @@ def test_every_job_declares_least_permissions(name: str) -> None:
 
 
 def test_checkouts_leave_no_token_behind() -> None:
-    for name in (DEPLOY, PULL_REQUEST):
+    for name in (DEPLOY, PULL_REQUEST, AUDIT):
         for job in jobs(name).values():
             for step in steps_using(job, CHECKOUT):
                 assert step["with"]["persist-credentials"] is False

@@ -16,6 +16,10 @@ from typing import Any
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.dynamodb.responses import DynamoHandler
+from moto.eks.models import eks_backends
+from moto.eks.responses import EKSResponse
+from moto.iam.models import iam_backends
+from moto.iam.responses import IamResponse
 from moto.kms.models import kms_backends
 from moto.kms.responses import KmsResponse
 from moto.logs.responses import LogsResponse
@@ -99,7 +103,41 @@ def _logs(response: Any) -> str:
     return _arn(response, "logs", f"log-group:{group}" + (f":log-stream:{stream}" if stream else ""))
 
 
+def _iam(response: Any) -> str:
+    """Roles (as moto itself resolves them) and users by their ARN with path (moto says `*` for users)."""
+    backend = iam_backends[response.current_account][response.partition]
+    role, user = response._get_param("RoleName"), response._get_param("UserName")
+    arn, key = response._get_param("Arn"), response._get_param("AccessKeyId")
+    if isinstance(arn, str) and arn.startswith("arn:"):  # GenerateServiceLastAccessedDetails names its entity
+        return arn
+    try:
+        if key and not user:  # GetAccessKeyLastUsed: the key's user, as AWS authorises it
+            user = backend.get_access_key_last_used(key)["user_name"]
+        if role:
+            return str(backend.get_role(role).arn)
+        if user:
+            return str(backend.get_user(user).arn)
+    except Exception:  # moto's NoSuchEntity: judged against '*', as moto would
+        return "*"
+    return "*"
+
+
+def _eks(response: Any) -> str:
+    """The cluster, or the node group, a request's path names (/clusters/NAME[/node-groups/GROUP])."""
+    parts = response.path.strip("/").split("/")
+    if len(parts) < 2 or parts[0] != "clusters":
+        return "*"
+    cluster = parts[1]
+    if len(parts) >= 4 and parts[2] == "node-groups":
+        backend = eks_backends[response.current_account][response.region]
+        group = backend.clusters.get(cluster) and backend.clusters[cluster].nodegroups.get(parts[3])
+        return str(group.arn) if group else _arn(response, "eks", f"nodegroup/{cluster}/{parts[3]}/*")
+    return _arn(response, "eks", f"cluster/{cluster}")
+
+
 RESOLVERS: dict[type, Callable[[Any], str]] = {
+    IamResponse: _iam,
+    EKSResponse: _eks,
     DynamoHandler: _dynamodb,
     SNSResponse: _sns,
     SQSResponse: _sqs,

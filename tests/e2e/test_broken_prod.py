@@ -101,6 +101,8 @@ NOT_INJECTABLE = {
     "kubernetes-role-disallow-wildcards": "prod creates no Roles or ClusterRoles",
     "kubernetes-role-limit-secrets-access": "prod creates no Roles or ClusterRoles",
     "kubernetes-rolebinding-disallow-cluster-admin": "prod creates no RoleBindings or ClusterRoleBindings",
+    "iam-role-enforce-session-revocation": "prod records no revocation (no role is tagged with its time), and the "
+    "rule judges only roles that are; tests/nhi/revoke shows it trips on a recorded revocation without its deny",
 }
 
 

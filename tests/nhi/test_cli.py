@@ -22,6 +22,8 @@ CASES = {
     "inventory": (["--stack", "dev"], "nhi inventory"),
     "access-diff": (["--stack", "dev", "--against", "HEAD"], "nhi access-diff"),
     "rollout": (["status", "--stack", "dev"], "nhi rollout status"),
+    "audit": (["--stack", "prod"], "nhi audit"),
+    "revoke": (["--stack", "prod", "--workload", "checkout"], "nhi revoke"),
 }
 
 
