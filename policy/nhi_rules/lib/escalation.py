@@ -60,8 +60,18 @@ CODE_RUNNERS: dict[str, tuple[str, ...]] = {
     "ecs-tasks.amazonaws.com": ("ecs:RunTask", "ecs:StartTask"),
     "sagemaker.amazonaws.com": ("sagemaker:CreateNotebookInstance", "sagemaker:CreateTrainingJob"),
     "codebuild.amazonaws.com": ("codebuild:CreateProject", "codebuild:UpdateProject"),
-    "pods.eks.amazonaws.com": ("eks:CreatePodIdentityAssociation", "eks:UpdatePodIdentityAssociation"),
 }
+"""Not here: EKS (a cluster or node group role runs AWS's code) and Pod Identity (an association runs nothing by
+itself: the pods that use it are judged on the Kubernetes side)."""
+# Actions that change a role's permissions (its own policies, attached ones, its boundary).
+ROLE_EDITING = (
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+)
+POLICY_VERSIONING = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
+TRUST_EDITING = "iam:UpdateAssumeRolePolicy"
 
 
 def passed_to(statement: Statement) -> tuple[str, ...] | None:

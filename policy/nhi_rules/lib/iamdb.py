@@ -188,6 +188,12 @@ def database() -> dict[str, dict[str, Action]]:
     return {prefix: _service(prefix) for prefix in _services()}
 
 
+def lookup(full_name: str) -> Action | None:
+    """The action `service:Name` (any case), or None when the database does not know it."""
+    service, _, name = full_name.partition(":")
+    return _service(service.lower()).get(name.lower())
+
+
 def known_service(prefix: str) -> bool:
     return prefix.lower() in _services()
 
