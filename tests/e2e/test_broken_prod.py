@@ -97,6 +97,7 @@ NOT_INJECTABLE = {
     "kubernetes-role-disallow-wildcards": "prod creates no Roles or ClusterRoles",
     "kubernetes-role-limit-secrets-access": "prod creates no Roles or ClusterRoles",
     "kubernetes-rolebinding-disallow-cluster-admin": "prod creates no RoleBindings or ClusterRoleBindings",
+    "kubernetes-rolebinding-disallow-admin-equivalent": "prod creates no RoleBindings or ClusterRoleBindings",
 }
 
 

@@ -271,17 +271,22 @@ class RbacIndex:
         """The rules a roleRef names, or None when the role is not in the stack."""
         if kind == "Role":
             role = self.roles.get((namespace or "", name))
-            return list(policy_rules(role.props)) if role is not None else None
+            return _known_rules(role) if role is not None else None
         role = self.cluster_roles.get(name)
         if role is None:
             return None
-        found = list(policy_rules(role.props))
+        found = _known_rules(role)
         for _, selector in maps(known(get, role.props, "aggregationRule", "clusterRoleSelectors")):
             for other in self.cluster_roles.values():
                 other_labels = known(labels, known(get, other.props, "metadata"))
                 if other is not role and other_labels is not None and known(selector_matches, selector, other_labels):
-                    found += list(policy_rules(other.props))
+                    found += _known_rules(other)
         return found
+
+
+def _known_rules(role: PolicyResource) -> list[PolicyRule]:
+    """A role's rules; none while they are unknown during preview (stack rules judge what is known)."""
+    return known(lambda: list(policy_rules(role.props))) or []
 
 
 @dataclass(frozen=True)
