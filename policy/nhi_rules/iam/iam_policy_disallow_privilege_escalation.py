@@ -15,7 +15,7 @@ from pulumi_policy import Severity
 from nhi_rules.lib.escalation import (
     EC2_SERVICE,
     IDENTITY_EDITING,
-    PASS_ROLE,
+    PASSROLE_ACTION,
     RUN_AS_ANOTHER,
     RUN_INSTANCES,
     STAR_ONLY,
@@ -72,7 +72,7 @@ def _judge(document: Document) -> Iterator[str]:
         for grant in grants(statements, action):
             message = MSG_RUN_AS_ANOTHER.format(path=grant.statement.path, action=action, resources=grant.on)
             yield _escalation(grant, message)
-    passes = [grant for grant in grants(statements, PASS_ROLE) if passes_to(grant, EC2_SERVICE)]
+    passes = [grant for grant in grants(statements, PASSROLE_ACTION) if passes_to(grant, EC2_SERVICE)]
     for grant in grants(statements, RUN_INSTANCES) if passes else ():
         message = MSG_RUN_INSTANCES.format(path=grant.statement.path, pass_path=passes[0].statement.path)
         yield _escalation(grant, message)

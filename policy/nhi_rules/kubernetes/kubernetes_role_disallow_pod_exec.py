@@ -43,9 +43,7 @@ POLICY = resource_rule(
     resource_types=ROLE_TYPES,
     check=check,
     severity=Severity.HIGH,
-    framework=eks_bp(
-        "BP-IAM-06", "Employ least privileged access when creating RoleBindings and ClusterRoleBindings"
-    ),
+    framework=eks_bp("BP-IAM-06", "Employ least privileged access when creating RoleBindings and ClusterRoleBindings"),
     tags=["kubernetes", "rbac", "privilege-escalation"],
     remediation_steps="Remove pods/exec, pods/attach and pods/portforward (and '*' resources that include them) "
     "from the rules; use a break-glass role for debugging.",

@@ -16,7 +16,7 @@ from nhi_rules.lib.rule import Subject, resource_rule
 
 NAME = "kubernetes-role-disallow-token-creation"
 
-MSG_TOKEN_CREATION = (
+MSG_MINTS_TOKENS = (
     "{path} grants {verb!r} on serviceaccounts/token, which mints a token for any service account in scope "
     "(and its IAM role through IRSA): remove it; the kubelet requests the tokens pods need"
 )
@@ -24,7 +24,7 @@ MSG_TOKEN_CREATION = (
 
 def _judge(rule: PolicyRule) -> Iterator[str]:
     for verb, _ in granted(rule, ("create",), CORE_GROUP, ("serviceaccounts/token",)):
-        yield MSG_TOKEN_CREATION.format(path=rule.path, verb=verb)
+        yield MSG_MINTS_TOKENS.format(path=rule.path, verb=verb)
 
 
 def check(subject: Subject) -> Iterator[str]:

@@ -48,7 +48,7 @@ RUN_AS_ANOTHER = (
 )
 # Harmless on named resources, an escalation on any role.
 STAR_ONLY = ("iam:PassRole", "sts:AssumeRole")
-PASS_ROLE = "iam:PassRole"
+PASSROLE_ACTION = "iam:PassRole"
 RUN_INSTANCES = "ec2:RunInstances"
 EC2_SERVICE = "ec2.amazonaws.com"
 # The service a role is passed to -> the actions that make that service run code with it.

@@ -116,10 +116,7 @@ def _contradicts(statement: Statement) -> bool:
 def open_condition_keys(statement: Statement) -> tuple[str, ...]:
     """Condition keys that depend on the request (tags, source, MFA, the principal): unknowable before deploy."""
     keys = [
-        key
-        for entries in statement.conditions.values()
-        for key in entries
-        if key.lower() not in HOLDER_CONTROLLED_KEYS
+        key for entries in statement.conditions.values() for key in entries if key.lower() not in HOLDER_CONTROLLED_KEYS
     ]
     return tuple(dict.fromkeys(keys))
 

@@ -58,7 +58,8 @@ def _every_action() -> frozenset[str]:
 
 
 def allowed_actions(statements: Sequence[Statement]) -> frozenset[str]:
-    """Action names (`service:Name`, as the database spells them) some Allow grants, less those an unconditional Deny on '*' takes away."""
+    """Action names (`service:Name`, as the database spells them) some Allow grants, less those an
+    unconditional Deny on '*' takes away."""
     allowed: set[str] = set()
     for statement in statements:
         if not statement.allows:
@@ -150,7 +151,8 @@ class PolicyIndex:
             arn = known_at(as_str, policy.props, "arn")
             if arn:
                 self.by_arn[arn] = policy
-            self.by_name[known_at(as_str, policy.props, "name") or policy.name] = policy
+            name: str | None = known_at(as_str, policy.props, "name")
+            self.by_name[name or policy.name] = policy
 
     def statements(self, holder: PolicyResource, prop: str, arn: str | None) -> tuple[str, list[Statement]] | None:
         """(label, statements) of the policy `holder.prop` names, or None when unknown or outside the stack."""
@@ -172,6 +174,10 @@ class PolicyIndex:
         return None
 
 
+def _managed_policy_arns(role: PolicyResource) -> list[str]:
+    return strings(get(role.props, "managedPolicyArns"))
+
+
 def iam_roles(index: dict[str, list[PolicyResource]]) -> tuple[list[IamRole], RoleIndex]:
     roles = RoleIndex(index.get(ROLE, []))
     policies = PolicyIndex(index.get(POLICY, []))
@@ -183,7 +189,7 @@ def iam_roles(index: dict[str, list[PolicyResource]]) -> tuple[list[IamRole], Ro
             document = known(get, inline, "policy")
             if document is not None:
                 role.statements += _statements(document, f"Role {resource.name!r} inlinePolicies[{position}].policy.")
-        for arn in known(lambda r=resource: strings(get(r.props, "managedPolicyArns"))) or []:
+        for arn in known(_managed_policy_arns, resource) or []:
             role.attached_policy_arns.append(arn)
             attached = policies.statements(resource, "managedPolicyArns", arn)
             role.statements += attached[1] if attached else []
@@ -195,21 +201,21 @@ def iam_roles(index: dict[str, list[PolicyResource]]) -> tuple[list[IamRole], Ro
         trust = known(get, resource.props, "assumeRolePolicy")
         role.trust = _statements(trust, "assumeRolePolicy.") if trust is not None else []
         found[resource.urn] = role
-    for inline in index.get(ROLE_POLICY, []):
-        target = roles.resolve(inline, "role", known_at(as_str, inline.props, "role"))
-        document = known(get, inline.props, "policy")
-        if target is not None and document is not None:
-            found[target.urn].statements += _statements(document, f"RolePolicy {inline.name!r} policy.")
+    for role_policy in index.get(ROLE_POLICY, []):
+        owner = roles.resolve(role_policy, "role", known_at(as_str, role_policy.props, "role"))
+        document = known(get, role_policy.props, "policy")
+        if owner is not None and document is not None:
+            found[owner.urn].statements += _statements(document, f"RolePolicy {role_policy.name!r} policy.")
     for attachment in index.get(ROLE_POLICY_ATTACHMENT, []):
-        target = roles.resolve(attachment, "role", known_at(as_str, attachment.props, "role"))
-        arn = known_at(as_str, attachment.props, "policyArn")
-        if target is None:
+        holder = roles.resolve(attachment, "role", known_at(as_str, attachment.props, "role"))
+        policy_arn: str | None = known_at(as_str, attachment.props, "policyArn")
+        if holder is None:
             continue
-        if arn:
-            found[target.urn].attached_policy_arns.append(arn)
-        attached = policies.statements(attachment, "policyArn", arn)
+        if policy_arn:
+            found[holder.urn].attached_policy_arns.append(policy_arn)
+        attached = policies.statements(attachment, "policyArn", policy_arn)
         if attached:
-            found[target.urn].statements += attached[1]
+            found[holder.urn].statements += attached[1]
     return list(found.values()), roles
 
 
@@ -290,7 +296,7 @@ def _known_rules(role: PolicyResource) -> list[PolicyRule]:
 
 
 @dataclass(frozen=True)
-class Binding:
+class RbacBinding:
     resource: PolicyResource
     role_kind: str
     role_name: str
@@ -299,7 +305,7 @@ class Binding:
     """(kind, name, namespace) of each subject."""
 
 
-def rbac_bindings(index: dict[str, list[PolicyResource]]) -> Iterator[Binding]:
+def rbac_bindings(index: dict[str, list[PolicyResource]]) -> Iterator[RbacBinding]:
     for binding_type in BINDING_TYPES:
         for resource in index.get(binding_type, []):
             kind = known_at(as_str, resource.props, "roleRef", "kind")
@@ -313,7 +319,7 @@ def rbac_bindings(index: dict[str, list[PolicyResource]]) -> Iterator[Binding]:
                 subject_name = known_at(as_str, subject, "name")
                 if subject_kind and subject_name:
                     subjects.append((subject_kind, subject_name, known_at(as_str, subject, "namespace") or namespace))
-            yield Binding(resource, kind, name, namespace, tuple(subjects))
+            yield RbacBinding(resource, kind, name, namespace, tuple(subjects))
 
 
 def _holds(subject: tuple[str, str, str | None], account: ServiceAccount) -> bool:
@@ -355,21 +361,20 @@ def service_accounts(
         if binding.role is not None and binding.role.urn in by_urn:
             account(binding.namespace, binding.service_account).iam.append(by_urn[binding.role.urn])
     rbac = RbacIndex(index)
-    for binding in rbac_bindings(index):
-        rules = known(rbac.rules, binding.role_kind, binding.role_name, binding.namespace) or []
+    for rbac_binding in rbac_bindings(index):
+        rules = rbac.rules(rbac_binding.role_kind, rbac_binding.role_name, rbac_binding.namespace) or []
+        held = [
+            RbacGrant(
+                rbac_binding.resource, rbac_binding.role_kind, rbac_binding.role_name, rule, rbac_binding.namespace
+            )
+            for rule in rules
+        ]
+        for kind, name, namespace in rbac_binding.subjects:  # a bound account no pod uses yet still holds it
+            if kind == "ServiceAccount" and namespace:
+                account(namespace, name)
         for holder in accounts.values():
-            if any(_holds(subject, holder) for subject in binding.subjects):
-                holder.rbac += [
-                    RbacGrant(binding.resource, binding.role_kind, binding.role_name, rule, binding.namespace)
-                    for rule in rules
-                ]
-        for kind, name, namespace in binding.subjects:
-            if kind == "ServiceAccount" and namespace and f"{namespace}/{name}" not in accounts:
-                holder = account(namespace, name)
-                holder.rbac += [
-                    RbacGrant(binding.resource, binding.role_kind, binding.role_name, rule, binding.namespace)
-                    for rule in rules
-                ]
+            if any(_holds(subject, holder) for subject in rbac_binding.subjects):
+                holder.rbac += held
     return list(accounts.values())
 
 

@@ -55,7 +55,6 @@ class PolicyRule:
             ANY in self.resources or resource in self.resources
         )
 
-
     def allows(self, verb: str, group: str, resource: str) -> bool:
         """Whether the rule authorizes `verb` on `resource` (`pods` or `pods/exec`) of API group `group`, as the
         API server's RBAC authorizer matches (k8s.io/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go: a verb,
@@ -80,7 +79,9 @@ def policy_rules(props: Any) -> Iterator[PolicyRule]:
         yield PolicyRule(f"rules[{index}]", rule)
 
 
-def granted(rule: PolicyRule, verbs: tuple[str, ...], group: str, resources: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+def granted(
+    rule: PolicyRule, verbs: tuple[str, ...], group: str, resources: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
     """(verb, resource) for each resource of `resources` the rule authorizes with one of `verbs` (the first)."""
     for resource in resources:
         for verb in verbs:

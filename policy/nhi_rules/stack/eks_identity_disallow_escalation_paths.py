@@ -15,14 +15,14 @@ impersonates in a namespace where a more privileged service account runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import PolicyResource, Severity
 
 from nhi_rules.lib.escalation import (
     CODE_RUNNERS,
-    PASS_ROLE,
+    PASSROLE_ACTION,
     POLICY_VERSIONING,
     ROLE_EDITING,
     TRUST_EDITING,
@@ -39,7 +39,7 @@ from nhi_rules.lib.identities import (
     stack_identities,
 )
 from nhi_rules.lib.k8s import SERVICE_ACCOUNT, WORKLOAD_TYPES
-from nhi_rules.lib.rbac import BINDING_TYPES, CORE_GROUP, ROLE_TYPES
+from nhi_rules.lib.rbac import BINDING_TYPES, CORE_GROUP, ROLE_TYPES, PolicyRule
 from nhi_rules.lib.rule import stack_rule
 from nhi_rules.lib.stack import POD_IDENTITY_ASSOCIATION, known
 
@@ -125,7 +125,7 @@ def _edits(holder: IamRole, target: IamRole) -> Iterator[str]:
 
 def _passes(holder: IamRole, target: IamRole) -> Iterator[str]:
     assert target.arn is not None
-    passing = holder.grants(PASS_ROLE, target.arn)
+    passing = holder.grants(PASSROLE_ACTION, target.arn)
     if not passing:
         return
     for service, runners in CODE_RUNNERS.items():
@@ -150,16 +150,24 @@ def _passes(holder: IamRole, target: IamRole) -> Iterator[str]:
                 return
 
 
+def _listed(find: Callable[[IamRole, IamRole], Iterator[str]], holder: IamRole, target: IamRole) -> list[str]:
+    return list(find(holder, target))
+
+
 def _iam_paths(roles: Sequence[IamRole]) -> Iterator[tuple[str, str | None]]:
     for holder in roles:
         for target in roles:
             if target.arn is None:
                 continue
-            for message in known(lambda: list(_edits(holder, target))) or []:
+            for message in known(_listed, _edits, holder, target) or []:
                 yield message, holder.resource.urn
             if target is not holder:
-                for message in known(lambda: list(_passes(holder, target))) or []:
+                for message in known(_listed, _passes, holder, target) or []:
                     yield message, holder.resource.urn
+
+
+def _fields(rule: PolicyRule) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    return rule.verbs, rule.api_groups, rule.resources
 
 
 def _stronger(target: ServiceAccount, holder: ServiceAccount) -> str | None:
@@ -171,10 +179,8 @@ def _stronger(target: ServiceAccount, holder: ServiceAccount) -> str | None:
             if example:
                 return f"IAM role {role.name!r} ({example})"
     for grant in target.rbac:
-        rule = grant.rule
-        verbs = known(lambda r=rule: r.verbs) or ()
-        groups = known(lambda r=rule: r.api_groups) or ()
-        resources = known(lambda r=rule: r.resources) or ()
+        fields = known(_fields, grant.rule)
+        verbs, groups, resources = fields if fields is not None else ((), (), ())
         for verb in verbs:
             for group in groups:
                 for resource in resources:

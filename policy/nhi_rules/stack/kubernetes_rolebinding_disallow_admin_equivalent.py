@@ -14,7 +14,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.identities import Binding, RbacIndex, rbac_bindings
+from nhi_rules.lib.identities import RbacBinding, RbacIndex, rbac_bindings
 from nhi_rules.lib.rbac import BINDING_TYPES, ROLE_TYPES
 from nhi_rules.lib.rule import stack_rule
 from nhi_rules.lib.stack import by_type, known
@@ -45,7 +45,7 @@ CONFIG = {
 }
 
 
-def _judge(binding: Binding, rbac: RbacIndex, known_roles: Sequence[str]) -> Iterator[str]:
+def _judge(binding: RbacBinding, rbac: RbacIndex, known_roles: Sequence[str]) -> Iterator[str]:
     label = f"{binding.resource.resource_type.rsplit(':', 1)[-1]} {binding.resource.name!r}"
     if binding.role_kind == "ClusterRole" and binding.role_name == CLUSTER_ADMIN:
         return
