@@ -167,6 +167,29 @@ def _reachable(action: str, resource: str) -> bool:
     return not found or any(iamdb.resource_matches(entry, resource) for entry in found)
 
 
+_EXAMPLE_VALUE = "nhi-example-0"
+"""Fills an ARN template's variables to make one ARN of that resource type (a name no policy spells)."""
+
+
+def _leaves_some(action: str, excluded: Sequence[str]) -> bool:
+    """Whether an Allow's NotResource leaves the action some resource: not when `*` is excluded, nor when
+    every resource type of the action has an example ARN that one of the excluded patterns matches."""
+    if any(pattern.strip() == "*" for pattern in excluded):
+        return False
+    service, _, name = action.partition(":")
+    found = iamdb.expand(action) if iamdb.known_service(service) and "*" not in name else []
+    templates = [template for entry in found for template in entry.arn_patterns]
+    if not templates:
+        return True  # the action takes only '*', which NotResource leaves unless it excludes '*'
+    return not all(any(action_matches(pattern, _example(template)) for pattern in excluded) for template in templates)
+
+
+def _example(template: str) -> str:
+    """One ARN of a resource type: `arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}` ->
+    `arn:aws:iam::nhi-example-0:role/nhi-example-0`."""
+    return re.sub(r"\$\{[^}]*\}", _EXAMPLE_VALUE, template.replace("${Partition}", "aws"))
+
+
 def grants(statements: Sequence[Statement], action: str, now: datetime | None = None) -> list[Grant]:
     """The Allow statements that still grant `action` on some resource once Deny statements (of the same
     set), Resource and Condition are applied: empty when IAM would deny every request for it."""
@@ -176,7 +199,8 @@ def grants(statements: Sequence[Statement], action: str, now: datetime | None = 
     for statement in statements:
         if not statement.allows or not _acts_on(statement, action) or _never_holds(statement, moment):
             continue
-        named = list(statement.resources) + ([NOT_RESOURCE] if statement.not_resources else [])
+        leaves = bool(statement.not_resources) and _leaves_some(action, statement.not_resources)
+        named = list(statement.resources) + ([NOT_RESOURCE] if leaves else [])
         kept = tuple(
             resource
             for resource in named

@@ -107,6 +107,11 @@ class IamRole:
         allowed = allowed_actions(self.statements)
         return allowed & allowed_actions(self.boundary) if self.boundary is not None else allowed
 
+    @cached_property
+    def holds_everything(self) -> bool:
+        """Whether the role holds every action there is: nothing more to gain."""
+        return holds_everything(self.actions)
+
     def trusts_service(self, service: str) -> bool:
         return any(
             statement.allows and any(action_matches(p, service) for p in statement.principals.get("Service", ()))

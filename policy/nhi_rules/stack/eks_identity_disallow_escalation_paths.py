@@ -34,7 +34,6 @@ from nhi_rules.lib.identities import (
     IAM_TYPES,
     IamRole,
     ServiceAccount,
-    holds_everything,
     more_privileged,
     stack_identities,
 )
@@ -100,7 +99,7 @@ def _capped(grant: Grant, holder: IamRole) -> bool:
 
 def _edits(holder: IamRole, target: IamRole) -> Iterator[str]:
     assert target.arn is not None
-    if holds_everything(holder.actions):
+    if holder.holds_everything:
         return  # already holds every action (the admin attachment rule reports that): nothing to gain
     for action in ROLE_EDITING:
         found = [g for g in holder.grants(action, target.arn) if not _capped(g, holder)]
