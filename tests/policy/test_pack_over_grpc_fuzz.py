@@ -262,6 +262,21 @@ def test_every_mutated_stack_baseline_gets_an_answer(
     assert {d.policyName for d in response.diagnostics} <= POLICY_NAMES
 
 
+def test_annotations_that_are_an_asset_get_an_answer(pack: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """Found by the mutated stack baselines: the IRSA lookup iterated a ServiceAccount's annotations, which
+    failed the whole AnalyzeStack call when they were an asset."""
+    request = analyzer_pb2.AnalyzeStackRequest()
+    annotations = {SIG_KEY: ASSET_SIG, "text": ""}
+    request.resources.add(
+        type="kubernetes:core/v1:ServiceAccount",
+        name="ledger",
+        urn=_urn("kubernetes:core/v1:ServiceAccount", "ledger"),
+        properties=_struct({"metadata": {"name": "ledger", "namespace": "payments", "annotations": annotations}}),
+    )
+    response = pack.AnalyzeStack(request, timeout=120)
+    assert {d.policyName for d in response.diagnostics} <= POLICY_NAMES
+
+
 @pytest.mark.parametrize("signature", [OUTPUT_SIG, RESOURCE_SIG])
 def test_the_check_sees_a_failed_call(pack: analyzer_pb2_grpc.AnalyzerStub, signature: str) -> None:
     """The check can fail: a value the engine never sends an analyzer (an output value or a resource reference,
