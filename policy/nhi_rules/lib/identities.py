@@ -255,9 +255,12 @@ class ServiceAccount:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    def can(self, verb: str, group: str, resource: str, namespace: str) -> RbacGrant | None:
+    def can(self, verb: str, group: str, resource: str, namespace: str | None) -> RbacGrant | None:
+        """The grant that lets the account act in `namespace` (None: in every namespace, which only a
+        ClusterRoleBinding gives)."""
         for grant in self.rbac:
-            if (grant.namespace in (None, namespace)) and known(grant.rule.allows, verb, group, resource):
+            in_scope = grant.namespace is None or grant.namespace == namespace
+            if in_scope and known(grant.rule.allows, verb, group, resource):
                 return grant
         return None
 

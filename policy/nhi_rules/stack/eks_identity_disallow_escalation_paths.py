@@ -183,7 +183,7 @@ def _stronger(target: ServiceAccount, holder: ServiceAccount) -> str | None:
         for verb in verbs:
             for group in groups:
                 for resource in resources:
-                    if holder.can(verb, group, resource, target.namespace) is None:
+                    if holder.can(verb, group, resource, grant.namespace) is None:
                         return f"RBAC {verb} {resource} through {grant.describe()}"
     return None
 
