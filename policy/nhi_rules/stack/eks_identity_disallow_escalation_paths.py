@@ -15,6 +15,7 @@ impersonates in a namespace where a more privileged service account runs.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -153,16 +154,25 @@ def _listed(find: Callable[[IamRole, IamRole], Iterator[str]], holder: IamRole, 
     return list(find(holder, target))
 
 
+EDITING_ACTIONS = (*ROLE_EDITING, *POLICY_VERSIONING, TRUST_EDITING)
+
+
+def _may(holder: IamRole, actions: Sequence[str]) -> bool:
+    """Whether the role holds any of the actions on some resource: most roles hold none, and are not paired
+    with every other role (the pairs are what costs, in a stack of hundreds of roles)."""
+    return any(known(holder.grants, action) for action in actions)
+
+
 def _iam_paths(roles: Sequence[IamRole]) -> Iterator[tuple[str, str | None]]:
+    targets = [role for role in roles if role.arn is not None]
     for holder in roles:
-        for target in roles:
-            if target.arn is None:
-                continue
-            for message in known(_listed, _edits, holder, target) or []:
+        edits, passes = _may(holder, EDITING_ACTIONS), _may(holder, (PASSROLE_ACTION,))
+        for target in targets if edits or passes else ():
+            found = (known(_listed, _edits, holder, target) or []) if edits else []
+            if passes and target is not holder:
+                found += known(_listed, _passes, holder, target) or []
+            for message in found:
                 yield message, holder.resource.urn
-            if target is not holder:
-                for message in known(_listed, _passes, holder, target) or []:
-                    yield message, holder.resource.urn
 
 
 def _fields(rule: PolicyRule) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -196,8 +206,15 @@ def _runner(target: ServiceAccount) -> str:
 
 
 def _kubernetes_paths(accounts: Sequence[ServiceAccount]) -> Iterator[tuple[str, str | None]]:
+    by_namespace: dict[str, list[ServiceAccount]] = defaultdict(list)
+    for account in accounts:
+        by_namespace[account.namespace].append(account)
     for holder in accounts:
-        for target in accounts:
+        if not holder.rbac:
+            continue  # no binding: nothing to run pods with
+        scopes = {grant.namespace for grant in holder.rbac}
+        reachable = accounts if None in scopes else [a for n in scopes if n for a in by_namespace.get(n, [])]
+        for target in reachable:
             if target is holder:
                 continue
             for verb, group, resource in RUN_AS:
