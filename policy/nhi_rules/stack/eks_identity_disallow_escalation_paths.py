@@ -67,6 +67,8 @@ MSG_RUNS_AS = (
     "{namespace}, where {runner} runs as {y}, which holds {what}: bind a role without {verb} {resource} there, "
     "or move {y} to a namespace of its own"
 )
+NOTE_OPEN_CONDITIONS = " (when {keys} match, which cannot be evaluated before deploy)"
+"""Added to a path whose grants depend on the request (a tag, the source): reported as such, not guessed."""
 
 # (verb, API group, resource) that let a service account act as another of the namespace.
 RUN_AS = (
@@ -98,6 +100,11 @@ def _capped(grant: Grant, holder: IamRole) -> bool:
     return bool(required) and holder.boundary_arn is not None and set(required) <= {holder.boundary_arn}
 
 
+def _noted(message: str, *grants: Grant) -> str:
+    keys = list(dict.fromkeys(key for grant in grants for key in grant.open_conditions))
+    return message + NOTE_OPEN_CONDITIONS.format(keys=", ".join(keys)) if keys else message
+
+
 def _edits(holder: IamRole, target: IamRole) -> Iterator[str]:
     assert target.arn is not None
     if holder.holds_everything:
@@ -107,20 +114,21 @@ def _edits(holder: IamRole, target: IamRole) -> Iterator[str]:
         if found:
             path = found[0].statement.path
             if target is holder:
-                yield MSG_EDITS_ITSELF.format(a=holder.name, path=path, action=action)
+                yield _noted(MSG_EDITS_ITSELF.format(a=holder.name, path=path, action=action), found[0])
             else:
-                yield MSG_EDITS_ROLE.format(a=holder.name, b=target.name, path=path, action=action)
+                yield _noted(MSG_EDITS_ROLE.format(a=holder.name, b=target.name, path=path, action=action), found[0])
             return
     for arn in target.attached_policy_arns:
         for action in POLICY_VERSIONING:
             found = holder.grants(action, arn)
             if found:
                 message = MSG_EDITS_ITSELF if target is holder else MSG_EDITS_ROLE
-                yield message.format(a=holder.name, b=target.name, path=found[0].statement.path, action=action)
+                text = message.format(a=holder.name, b=target.name, path=found[0].statement.path, action=action)
+                yield _noted(text, found[0])
                 return
     trust = holder.grants(TRUST_EDITING, target.arn) if target is not holder else []
     if trust:
-        yield MSG_EDITS_TRUST.format(a=holder.name, b=target.name, path=trust[0].statement.path)
+        yield _noted(MSG_EDITS_TRUST.format(a=holder.name, b=target.name, path=trust[0].statement.path), trust[0])
 
 
 def _passes(holder: IamRole, target: IamRole) -> Iterator[str]:
@@ -138,7 +146,7 @@ def _passes(holder: IamRole, target: IamRole) -> Iterator[str]:
                 continue
             example = more_privileged(target.actions, holder.actions)
             if example:
-                yield MSG_PASSES_ROLE.format(
+                text = MSG_PASSES_ROLE.format(
                     a=holder.name,
                     b=target.name,
                     pass_path=to_service[0].statement.path,
@@ -147,6 +155,7 @@ def _passes(holder: IamRole, target: IamRole) -> Iterator[str]:
                     run_action=action,
                     example=example,
                 )
+                yield _noted(text, to_service[0], run[0])
                 return
 
 
