@@ -83,9 +83,11 @@ def test_prod_s_pack_refuses_identity_edits_by_the_pipeline_even_under_a_boundar
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With a permissions boundary the deploy role may create and edit roles; prod forbids exemptions, so the
-    privilege-escalation rule blocks that there (docs/ci.md). Identities in prod stay an administrator's."""
+    privilege-escalation rule blocks that there (docs/ci.md), and so does the identity-path rule, which sees the
+    roles the pipeline could widen. Identities in prod stay an administrator's."""
     stack = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text())
     stack["config"]["nhi-platform:permissionsBoundaryArn"] = "arn:aws:iam::111122223333:policy/workload-boundary"
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text(yaml.safe_dump(stack, sort_keys=False))
-    assert pipeline_verdict(capsys, path, "prod") == (1, {"iam-policy-disallow-privilege-escalation"})
+    blocked_by = {"iam-policy-disallow-privilege-escalation", "eks-identity-disallow-escalation-paths"}
+    assert pipeline_verdict(capsys, path, "prod") == (1, blocked_by)

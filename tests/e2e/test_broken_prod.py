@@ -44,6 +44,7 @@ EXPECTED_RULES = frozenset(
         "eks-cluster-require-deletion-protection",
         "eks-cluster-require-secrets-encryption",
         "eks-cluster-require-standard-support",
+        "eks-identity-disallow-escalation-paths",
         "eks-identity-require-matching-trust",
         "eks-nodegroup-disallow-remote-access",
         "eks-nodegroup-limit-role-permissions",
@@ -58,6 +59,7 @@ EXPECTED_RULES = frozenset(
         "iam-policy-disallow-wildcard-actions",
         "iam-policy-disallow-wildcard-resources",
         "iam-policy-require-valid-grammar",
+        "iam-role-disallow-account-root-trust",
         "iam-role-disallow-public-trust",
         "iam-role-disallow-wildcard-oidc-subject",
         "iam-role-enforce-oidc-trust-conditions",
@@ -98,11 +100,15 @@ NOT_INJECTABLE = {
     "piece is there for an edited policy to add up with, and a breakage edits one resource",
     "iam-role-require-permissions-boundary": "prod's pack config does not require a boundary (prod sets none)",
     "kubernetes-role-disallow-escalation-verbs": "prod creates no Roles or ClusterRoles",
+    "kubernetes-role-disallow-node-proxy": "prod creates no Roles or ClusterRoles",
+    "kubernetes-role-disallow-pod-exec": "prod creates no Roles or ClusterRoles",
+    "kubernetes-role-disallow-token-creation": "prod creates no Roles or ClusterRoles",
     "kubernetes-role-disallow-wildcards": "prod creates no Roles or ClusterRoles",
     "kubernetes-role-limit-secrets-access": "prod creates no Roles or ClusterRoles",
     "kubernetes-rolebinding-disallow-cluster-admin": "prod creates no RoleBindings or ClusterRoleBindings",
     "iam-role-enforce-session-revocation": "prod records no revocation (no role is tagged with its time), and the "
     "rule judges only roles that are; tests/nhi/revoke shows it trips on a recorded revocation without its deny",
+    "kubernetes-rolebinding-disallow-admin-equivalent": "prod creates no RoleBindings or ClusterRoleBindings",
 }
 
 
@@ -162,6 +168,7 @@ def test_each_breakage_is_caught_on_the_resource_it_broke(broken_report: tuple[i
         "kubernetes-namespace-require-admission-allowlist": "workload-namespaces-data",
         "kubernetes-pod-require-network-policy-coverage": "workloads-reporting-rollout-blue",
         "guardduty-detector-require-eks-protection": "detective-guardduty",
+        "eks-identity-disallow-escalation-paths": "workloads-checkout-identity-role",
     }
     missed = [
         (b.rule, b.name) for b in breakage.BREAKAGES if anchors.get(b.rule, b.name) not in fired.get(b.rule, set())

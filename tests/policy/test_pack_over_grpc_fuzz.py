@@ -85,15 +85,29 @@ PROPERTIES = st.one_of(
 )
 
 
-def _baselines() -> list[tuple[str, dict[str, Any]]]:
-    """Every resource rule's compliant baseline (type and props), from the rules' case files."""
+def _case_baselines() -> list[dict[str, Any]]:
     found = []
     for path in sorted((REPO / "policy" / "nhi_rules").glob("*/*.cases.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for baseline in (data.get("baselines") or {}).values():
-            if isinstance(baseline, dict) and "type" in baseline:
-                found.append((baseline["type"], baseline.get("props") or {}))
+        found += [b for b in (data.get("baselines") or {}).values() if isinstance(b, dict)]
     return found
+
+
+def _baselines() -> list[tuple[str, dict[str, Any]]]:
+    """Every compliant baseline resource (type and props) of the rules' case files: a resource rule's, and each
+    resource of a stack rule's (the IAM roles, policies, bindings and workloads the identity paths are built from)."""
+    found = []
+    for baseline in _case_baselines():
+        if "type" in baseline:
+            found.append((baseline["type"], baseline.get("props") or {}))
+        for resource in baseline.get("resources") or []:
+            found.append((resource["type"], resource.get("props") or {}))
+    return found
+
+
+def _stack_baselines() -> list[list[dict[str, Any]]]:
+    """Each stack rule's compliant baseline, whole: its resources with their dependencies by name."""
+    return [list(b["resources"]) for b in _case_baselines() if isinstance(b.get("resources"), list)]
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -130,6 +144,22 @@ MUTATED = st.sampled_from(BASELINES).flatmap(
         ),
     )
 )
+
+
+STACK_BASELINES = _stack_baselines()
+
+
+@st.composite
+def mutated_stack(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A stack rule's whole baseline with one place of one resource replaced by a generated value: the links
+    between resources (a RolePolicy's role, a binding's roleRef, an association's role ARN) stay, so the stack
+    rules' deeper logic runs on the damaged one."""
+    resources = copy.deepcopy(draw(st.sampled_from(STACK_BASELINES)))
+    target = draw(st.sampled_from(resources))
+    props = target.get("props") or {}
+    path = draw(st.sampled_from(_paths(props) or [()]))
+    target["props"] = _with(props, path, draw(VALUES)) if path else props
+    return [{**resource, "props": encode(resource.get("props") or {})} for resource in resources]
 
 
 def _wire(value: Any) -> Any:
@@ -201,6 +231,49 @@ def test_every_analyze_stack_request_gets_an_answer(
         response = pack.AnalyzeStack(request, timeout=120)
     except grpc.RpcError as error:
         pytest.fail(f"the pack failed AnalyzeStack: {error.code()}: {error.details()}")
+    assert {d.policyName for d in response.diagnostics} <= POLICY_NAMES
+
+
+def _urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:test::nhi::{type_}::{name}"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(resources=mutated_stack())
+def test_every_mutated_stack_baseline_gets_an_answer(
+    pack: analyzer_pb2_grpc.AnalyzerStub, resources: list[dict[str, Any]]
+) -> None:
+    urns = {resource["name"]: _urn(resource["type"], resource["name"]) for resource in resources}
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for resource in resources:
+        sent = request.resources.add(
+            type=resource["type"],
+            name=resource["name"],
+            urn=urns[resource["name"]],
+            properties=_struct(resource["props"]),
+            dependencies=[urns[name] for name in resource.get("dependencies") or [] if name in urns],
+        )
+        for prop, names in (resource.get("propertyDependencies") or {}).items():
+            sent.propertyDependencies[prop].urns.extend(urns[name] for name in names if name in urns)
+    try:
+        response = pack.AnalyzeStack(request, timeout=120)
+    except grpc.RpcError as error:
+        pytest.fail(f"the pack failed AnalyzeStack: {error.code()}: {error.details()}")
+    assert {d.policyName for d in response.diagnostics} <= POLICY_NAMES
+
+
+def test_annotations_that_are_an_asset_get_an_answer(pack: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """Found by the mutated stack baselines: the IRSA lookup iterated a ServiceAccount's annotations, which
+    failed the whole AnalyzeStack call when they were an asset."""
+    request = analyzer_pb2.AnalyzeStackRequest()
+    annotations = {SIG_KEY: ASSET_SIG, "text": ""}
+    request.resources.add(
+        type="kubernetes:core/v1:ServiceAccount",
+        name="ledger",
+        urn=_urn("kubernetes:core/v1:ServiceAccount", "ledger"),
+        properties=_struct({"metadata": {"name": "ledger", "namespace": "payments", "annotations": annotations}}),
+    )
+    response = pack.AnalyzeStack(request, timeout=120)
     assert {d.policyName for d in response.diagnostics} <= POLICY_NAMES
 
 

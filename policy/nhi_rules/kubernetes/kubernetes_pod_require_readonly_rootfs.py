@@ -23,7 +23,7 @@ def check(subject: Subject) -> Iterator[str]:
     template = pod_template(subject.type, subject.props)
     if template is None:
         return
-    for container in containers(template, ("containers", "initContainers")):
+    for container in containers(template):  # ephemeral containers too: a debug shell writes where it may
         yield from subject.apart(_judge, container)
 
 

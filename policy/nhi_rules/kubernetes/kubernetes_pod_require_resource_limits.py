@@ -14,6 +14,10 @@ from nhi_rules.lib.rule import Subject, resource_rule
 NAME = "kubernetes-pod-require-resource-limits"
 
 MSG_MISSING = "{path}.resources.{kind}.{resource} is not set: declare it"
+MSG_EPHEMERAL_UNBOUNDED = (
+    "{path} is an ephemeral container, which Kubernetes lets declare no resources (it takes the pod's spare "
+    "ones, unbounded): remove it from the template and attach a debug container with `kubectl debug` when needed"
+)
 
 CONFIG = {
     "requests": {
@@ -40,6 +44,10 @@ def check(subject: Subject) -> Iterator[str]:
             for resource in subject.config[kind]:
                 # An unknown quantity (from config resolved later) is set; each is judged apart.
                 yield from subject.apart(_judge, container, kind, resource)
+    # EphemeralContainer.resources: "Resources are not allowed for ephemeral containers" (the Pod API reference),
+    # so no value can satisfy the limits: the container itself is what breaks the rule.
+    for container in containers(template, ("ephemeralContainers",)):
+        yield MSG_EPHEMERAL_UNBOUNDED.format(path=container.path)
 
 
 def _judge(container: Container, kind: str, resource: str) -> Iterator[str]:

@@ -6,6 +6,8 @@ from pulumi_policy import PolicyComplianceFramework
 
 CIS_EKS = "CIS Amazon EKS Benchmark"
 CIS_EKS_VERSION = "1.8.0"
+CIS_K8S = "CIS Kubernetes Benchmark"
+CIS_K8S_VERSION = "1.11.0"
 EKS_BP = "Amazon EKS Best Practices Guide (security)"
 EKS_BP_VERSION = "2025"
 PSS = "Kubernetes Pod Security Standards"
@@ -15,6 +17,13 @@ PSS_VERSION = "v1.37"
 def cis_eks(reference: str, specification: str) -> PolicyComplianceFramework:
     return PolicyComplianceFramework(
         name=CIS_EKS, version=CIS_EKS_VERSION, reference=reference, specification=specification
+    )
+
+
+def cis_k8s(reference: str, specification: str) -> PolicyComplianceFramework:
+    """For controls of the Kubernetes benchmark that the EKS benchmark does not carry (its section 5.1, RBAC)."""
+    return PolicyComplianceFramework(
+        name=CIS_K8S, version=CIS_K8S_VERSION, reference=reference, specification=specification
     )
 
 

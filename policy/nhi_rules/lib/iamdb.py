@@ -188,6 +188,12 @@ def database() -> dict[str, dict[str, Action]]:
     return {prefix: _service(prefix) for prefix in _services()}
 
 
+def lookup(full_name: str) -> Action | None:
+    """The action `service:Name` (any case), or None when the database does not know it."""
+    service, _, name = full_name.partition(":")
+    return _service(service.lower()).get(name.lower())
+
+
 def known_service(prefix: str) -> bool:
     return prefix.lower() in _services()
 
@@ -214,6 +220,11 @@ def resource_matches(action: Action, resource: str) -> bool:
         return True
     tokens = _resource_tokens(resource)
     return any(_patterns_meet(tokens, _template_tokens(template)) for template in action.arn_patterns)
+
+
+def patterns_meet(left: str, right: str) -> bool:
+    """Whether some ARN matches both Resource patterns, with IAM's wildcards (`*` across segments, `?`)."""
+    return _patterns_meet(_resource_tokens(left), _resource_tokens(right))
 
 
 def main() -> int:

@@ -51,8 +51,19 @@ def containers(template: PodTemplate, kinds: tuple[str, ...] = CONTAINER_KINDS) 
             yield Container(f"{template.path}.{kind}[{index}]", kind, container)
 
 
+DEFAULT_NAMESPACE = "default"
+"""Where the API server puts an object whose metadata.namespace is omitted (the provider's default namespace,
+which is `default` unless the provider sets another: pulumi-kubernetes' `namespace` option)."""
+
+
 def namespace_of(props: Any) -> str | None:
     return as_str(get(props, "metadata", "namespace"))
+
+
+def namespace_or_default(props: Any) -> str:
+    """The namespace a namespaced object lands in: an omitted or empty one means `default`, as Kubernetes does
+    (an unknown one raises, as every read does)."""
+    return namespace_of(props) or DEFAULT_NAMESPACE
 
 
 def labels(metadata: Any) -> dict[str, str]:

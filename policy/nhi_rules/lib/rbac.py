@@ -55,7 +55,36 @@ class PolicyRule:
             ANY in self.resources or resource in self.resources
         )
 
+    def allows(self, verb: str, group: str, resource: str) -> bool:
+        """Whether the rule authorizes `verb` on `resource` (`pods` or `pods/exec`) of API group `group`, as the
+        API server's RBAC authorizer matches (k8s.io/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go: a verb,
+        group or resource `*` matches all, and `*/<subresource>` matches that subresource of every resource)."""
+        if not (ANY in self.verbs or verb in self.verbs):
+            return False
+        if not (ANY in self.api_groups or group in self.api_groups):
+            return False
+        subresource = resource.partition("/")[2]
+        return any(
+            granted in (ANY, resource) or (bool(subresource) and granted == f"*/{subresource}")
+            for granted in self.resources
+        )
+
+    def admin_equivalent(self) -> bool:
+        """Every verb on every resource (of its API groups): the rule holds all the power there is there."""
+        return ANY in self.verbs and ANY in self.resources
+
 
 def policy_rules(props: Any) -> Iterator[PolicyRule]:
     for index, rule in maps(get(props, "rules")):
         yield PolicyRule(f"rules[{index}]", rule)
+
+
+def granted(
+    rule: PolicyRule, verbs: tuple[str, ...], group: str, resources: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    """(verb, resource) for each resource of `resources` the rule authorizes with one of `verbs` (the first)."""
+    for resource in resources:
+        for verb in verbs:
+            if rule.allows(verb, group, resource):
+                yield verb, resource
+                break

@@ -13,7 +13,7 @@ from typing import Any
 
 # Env names that usually hold a secret...
 SECRET_NAME_RE = re.compile(
-    r"(PASSW(OR)?D|PASSPHRASE|(^|_)PWD($|_)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
+    r"(PASSW(OR)?D|PASSPHRASE|(^|_)PWD($|_)|(^|_)PASS($|_)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
     r"CREDENTIAL|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY|(^|_)DSN$|CONNECTION_?STRING)",
     re.I,
 )
@@ -32,6 +32,9 @@ _PLACEHOLDER_RE = re.compile(r"^(\$\(.*\)|\$\{.*\}|<.*>|changeme|redacted|none|n
 _QUERY_SECRET_RE = re.compile(
     r"[?&](token|password|passwd|secret|api_?key|sig|signature|x-amz-signature)=[^&]{6,}", re.I
 )
+# An Authorization header's value: a scheme (RFC 9110 section 11.4) and a credential. A secret whatever the
+# variable is called: the reference-name exemption (`AUTH_HEADER` naming a header) is about names, not values.
+_AUTHORIZATION_RE = re.compile(r"^(bearer|basic|token|digest|apikey|api-key)\s+(?![$<])\S{8,}", re.I)
 _OPAQUE_RE = re.compile(r"^[A-Za-z0-9+/=_\-]{24,}$")
 BASE64_ENTROPY_LIMIT = 4.5
 
@@ -128,6 +131,8 @@ def secret_reason(name: str, value: str) -> str | None:
         return f"detect-secrets {', '.join(hits)}"
     if _URL_RE.match(value.strip()) and url_has_credentials(value):
         return "credentials in the URL"
+    if _AUTHORIZATION_RE.match(value.strip()):
+        return "an Authorization header credential"
     if is_benign(value):
         return None
     if SECRET_NAME_RE.search(name) and not REFERENCE_NAME_RE.search(name):

@@ -16,7 +16,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from nhi_rules.lib.iam import InvalidDocument, Statement, parse_document, statements
 from nhi_rules.lib.k8s import SERVICE_ACCOUNT
-from nhi_rules.lib.props import as_str, get, str_map
+from nhi_rules.lib.props import as_str, get, is_map, str_map
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -111,8 +111,9 @@ def bindings(index: dict[str, list[PolicyResource]], roles: RoleIndex) -> list[B
 
 
 def _names_irsa_role(annotations: Any) -> bool:
-    """Whether the IRSA annotation is among the keys (its value may still be unknown)."""
-    return IRSA_ANNOTATION in list(iter(annotations or {}))
+    """Whether the IRSA annotation is among the keys (its value may still be unknown); annotations that are not
+    a map (an asset, a number) name none."""
+    return is_map(annotations) and IRSA_ANNOTATION in list(iter(annotations))
 
 
 def trust_statements(role: PolicyResource) -> list[Statement] | None:

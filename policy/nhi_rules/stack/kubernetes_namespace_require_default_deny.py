@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity
 
 from nhi_rules.lib.frameworks import cis_eks
-from nhi_rules.lib.k8s import NAMESPACE, NETWORK_POLICY, WORKLOAD_TYPES, namespace_of, selects_all
+from nhi_rules.lib.k8s import NAMESPACE, NETWORK_POLICY, WORKLOAD_TYPES, namespace_or_default, selects_all
 from nhi_rules.lib.props import as_str, get, items, strings
 from nhi_rules.lib.rule import stack_rule
 from nhi_rules.lib.stack import by_type, known, known_at
@@ -40,12 +40,12 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     workloads: dict[str, PolicyResource] = {}
     for workload_type in WORKLOAD_TYPES:
         for workload in index.get(workload_type, []):
-            namespace = known(namespace_of, workload.props)
+            namespace = known(namespace_or_default, workload.props)
             if namespace:
                 workloads.setdefault(namespace, workload)
     denied: dict[str, set[str]] = {}
     for policy in index.get(NETWORK_POLICY, []):
-        namespace = known(namespace_of, policy.props)
+        namespace = known(namespace_or_default, policy.props)
         if namespace:
             denied.setdefault(namespace, set()).update(_denies(policy))
     namespaces = {known_at(as_str, n.props, "metadata", "name"): n for n in index.get(NAMESPACE, [])}

@@ -13,7 +13,7 @@ from nhi_rules.lib.k8s import (
     NETWORK_POLICY,
     WORKLOAD_TYPES,
     labels,
-    namespace_of,
+    namespace_or_default,
     pod_template,
     selector_matches,
     selects_all,
@@ -43,14 +43,14 @@ def check(resources: Sequence[PolicyResource], config: Mapping[str, Any]) -> Ite
     # namespace -> [(selector, types)] of workload-specific policies (the namespace default-deny does not count).
     policies: dict[str, list[tuple[Any, set[str]]]] = defaultdict(list)
     for policy in index.get(NETWORK_POLICY, []):
-        namespace = known(namespace_of, policy.props)
+        namespace = known(namespace_or_default, policy.props)
         spec = known(get, policy.props, "spec")
         selector = known(get, spec, "podSelector")
         if namespace and selector is not None and known(selects_all, selector) is False:
             policies[namespace].append((selector, known(_policy_types, spec) or set()))
     for workload_type in WORKLOAD_TYPES:
         for workload in index.get(workload_type, []):
-            namespace = known(namespace_of, workload.props)
+            namespace = known(namespace_or_default, workload.props)
             template = known(pod_template, workload.resource_type, workload.props)
             pod_labels = known(labels, template.metadata if template else None)
             if not namespace or pod_labels is None:

@@ -544,6 +544,35 @@ BREAKAGES: tuple[Breakage, ...] = (
         to(True),
         "session tags off: trust conditions stop working",
     ),
+    Breakage(
+        "iam-role-disallow-account-root-trust",
+        ROLE,
+        "prod-core-network-flow-logs-role",
+        ("assume_role_policy",),
+        json_doc(
+            _append_statement(
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
+            )
+        ),
+        "every principal of the account may assume the flow-logs role",
+    ),
+    Breakage(
+        "eks-identity-disallow-escalation-paths",
+        ROLE_POLICY,
+        "workloads-checkout-identity-access",
+        ("policy",),
+        json_doc(
+            _append_statement(
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:UpdateAssumeRolePolicy",
+                    "Resource": "arn:aws:iam::111122223333:role/nhi-platform/workloads/*",
+                }
+            )
+        ),
+        "the checkout workload can rewrite the other workloads' trust and become them",
+        also=("iam-policy-disallow-privilege-escalation",),
+    ),
     # -- pods (Checkov has checks for each of these but hostPath)
     Breakage(
         "kubernetes-pod-enforce-security-standards",
