@@ -12,11 +12,12 @@ Objects (`<name>` is this component):
   ConfigMap and `parameterNotFoundAction: Deny` (a namespace without its list admits no pod).
 
 System namespaces (kube-system and the others EKS runs its add-ons in) get no binding, and every policy also
-excludes them in its own match constraints: they are left to EKS.
+excludes them in its own match constraints: they are left to EKS. Kubernetes' `default` namespace, which no
+workload uses, is bound like a workload namespace with no list: it admits no pod.
 
 Order: parameters, then policies, then bindings (a binding before its ConfigMap would deny every pod of the
-namespace). Workloads pass this component in `depends_on`, so that a release's new digest is in the list before
-its Deployment changes (see docs/admission.md).
+namespace). Each workload's rollout waits for this component (`admitted_after`), so that a release's new digest is
+in the list before its Deployment changes (see docs/admission.md).
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ FAILURE_POLICY = "Fail"
 """An error or a timeout evaluating a policy refuses the request (fail closed)."""
 VALIDATION_ACTIONS = ("Deny", "Audit")
 PARAMETER_NOT_FOUND = "Deny"
-SYSTEM_NAMESPACES = tuple(sorted(RESERVED_NAMESPACES))
+UNUSED_NAMESPACES = ("default",)
+"""Kubernetes' namespaces that no workload of the platform uses: every policy is bound there too, with a list that
+does not exist, so nothing runs there (`kubectl run` with a stolen credential lands in `default` unless told
+otherwise)."""
+SYSTEM_NAMESPACES = tuple(sorted(RESERVED_NAMESPACES - set(UNUSED_NAMESPACES)))
 """Left to EKS: its add-ons run there."""
 
 
@@ -151,13 +156,14 @@ class Admission(pulumi.ComponentResource):
             for spec in args.policies
         }
         self.bindings = {}
+        bound = [allow.namespace for allow in args.namespaces] + list(UNUSED_NAMESPACES)
         for spec in args.policies:
-            for allow in args.namespaces:
-                namespace = allow.namespace
+            for namespace in bound:
                 waits_for: list[pulumi.Resource] = [self.policies[spec.name]]
                 param_ref = None
                 if spec.uses_params:
-                    waits_for.append(self.parameters[namespace])
+                    if namespace in self.parameters:  # an unused namespace has none: `parameterNotFoundAction`
+                        waits_for.append(self.parameters[namespace])
                     param_ref = k8s.admissionregistration.v1.ParamRefArgs(
                         name=ALLOWLIST_CONFIGMAP, namespace=namespace, parameter_not_found_action=PARAMETER_NOT_FOUND
                     )

@@ -290,6 +290,30 @@ def test_an_update_keeps_the_service_account_the_object_already_had() -> None:
     assert "runs as service account intruder" in _denied(api, update(deployment("prod", "gateway-blue"), moved))
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_nothing_runs_in_the_default_namespace(stack: str) -> None:
+    """`kubectl run` with a stolen credential lands in `default`: bound with no list, it admits no pod, and no
+    service-account token either."""
+    api = cluster(stack)
+    intruder = {
+        **_with_image(deployment(stack, objects_of(stack, "Deployment")[0]["metadata"]["name"]), "busybox:latest"),
+        "metadata": {"name": "intruder", "namespace": "default"},
+    }
+    assert "no params found" in _denied(api, create(intruder))
+    assert "no params found" in _denied(api, create(pod_from(intruder, "intruder-pod")))
+    token = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": LONG_LIVED_CREDENTIAL_TYPE,
+        "metadata": {
+            "name": "forever",
+            "namespace": "default",
+            "annotations": {"kubernetes.io/service-account.name": "default"},
+        },
+    }
+    assert "default/forever is of type kubernetes.io/service-account-token" in _denied(api, create(token))
+
+
 def test_system_namespaces_are_left_to_eks() -> None:
     api = cluster("prod")
     addon = {

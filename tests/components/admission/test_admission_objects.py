@@ -10,7 +10,13 @@ import kubernetes_validate
 import pytest
 
 from components.admission import admitted_images
-from components.admission.component import FAILURE_POLICY, PARAMETER_NOT_FOUND, SYSTEM_NAMESPACES, VALIDATION_ACTIONS
+from components.admission.component import (
+    FAILURE_POLICY,
+    PARAMETER_NOT_FOUND,
+    SYSTEM_NAMESPACES,
+    UNUSED_NAMESPACES,
+    VALIDATION_ACTIONS,
+)
 from components.admission.expressions import ALLOWLIST_CONFIGMAP, ALLOWLIST_POLICY, CREDENTIAL_POLICY, NO_ENTRY_POLICY
 from tests.components.admission.conftest import ADMISSION_KINDS, stack_objects
 from tests.conftest import STACKS, stack_settings
@@ -52,7 +58,8 @@ def test_every_workload_namespace_has_fail_closed_bindings_and_its_list(stack: s
         )
         for b in bindings
     }
-    assert bound == {(policy, namespace) for policy in expected for namespace in declared.namespaces}
+    namespaces = [*declared.namespaces, *UNUSED_NAMESPACES]
+    assert bound == {(policy, namespace) for policy in expected for namespace in namespaces}
     for binding in bindings:
         assert tuple(binding["spec"]["validationActions"]) == VALIDATION_ACTIONS
         if binding["spec"]["policyName"] == ALLOWLIST_POLICY:
