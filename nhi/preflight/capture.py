@@ -111,6 +111,18 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         # The SDK's handlers give each executor thread an event loop of its own and never close it.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """A resource's URN as the engine makes it: the type is qualified by the parent's whole qualified type
+        (`a$b$c`), except that the root stack's type is left out (pulumi/pulumi sdk/go/common/resource/urn.go,
+        NewURN, given `parent.QualifiedType()` by pkg/resource/deploy/source_eval.go; the Python SDK's own
+        `create_urn` agrees). The SDK's mocks keep only the parent's last type, so nested components' URNs would
+        differ from `pulumi preview`'s, and with them every finding's URN and SARIF fingerprint."""
+        if parent:
+            qualified = parent.split("::", 3)[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
     def _note_thread_loop(self) -> None:
         if threading.current_thread() is threading.main_thread():
             return
