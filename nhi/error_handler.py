@@ -21,7 +21,7 @@ from .rollout.errors import RolloutRefused
 EXIT_OK = 0
 """Done: no mandatory violation, access does not widen, the move is made (or there was nothing to change)."""
 EXIT_VIOLATIONS = 1
-"""`nhi preflight`: at least one mandatory policy is violated."""
+"""`nhi preflight`: at least one mandatory policy is violated; `nhi audit`: a finding at or above `--fail-on`."""
 EXIT_ERROR = 2
 """Bad usage (argparse exits 2 as well), config, program, pack, file or git ref; a refused rollout move."""
 EXIT_ACCESS_WIDENS = 3
