@@ -3,50 +3,17 @@ lock (nhi.rollout.file_edit), so every edit lands, in some order, and the file s
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import shutil
-from collections.abc import Sequence
-from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-import pytest
 import yaml
 
 import settings
-from nhi.cli import main
 from nhi.revoke.record import KEY
-from tests.conftest import REPO
+from tests.nhi.concurrent_commands import race
 
 TRIALS = 15
 W = "nhi-platform:workloads"
 IMAGE = f"111122223333.dkr.ecr.eu-west-1.amazonaws.com/cart@sha256:{'e' * 64}"
-FORK = multiprocessing.get_context("fork")  # the children run `main` with this process's imports
-
-
-def _child(argv: Sequence[str], barrier: Barrier) -> None:
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)
-    os.dup2(quiet, 2)
-    barrier.wait()
-    os._exit(main(list(argv)))
-
-
-def race(*commands: Sequence[str]) -> list[int | None]:
-    barrier = FORK.Barrier(len(commands))
-    children = [FORK.Process(target=_child, args=(list(command), barrier)) for command in commands]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(timeout=120)
-    return [child.exitcode for child in children]
-
-
-@pytest.fixture
-def prod(tmp_path: Path) -> Path:
-    path = tmp_path / "Pulumi.prod.yaml"
-    shutil.copy(REPO / "stacks" / "Pulumi.prod.yaml", path)
-    return path
 
 
 def test_revocations_and_a_release_at_once_all_land(prod: Path) -> None:

@@ -6,47 +6,20 @@ trials); the trials below start both processes at one barrier, many times."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import shutil
-from collections.abc import Sequence
-from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from nhi.cli import main
-from tests.conftest import REPO
+from tests.nhi.concurrent_commands import race
 
 TRIALS = 30
 REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 W = "nhi-platform:workloads"
-FORK = multiprocessing.get_context("fork")  # the children run `main` with this process's imports: no start-up cost
 
 
 def image(workload: str, digit: str) -> str:
     return f"{REGISTRY}/{workload}@sha256:{digit * 64}"
-
-
-def _child(argv: Sequence[str], barrier: Barrier) -> None:
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)
-    os.dup2(quiet, 2)
-    barrier.wait()
-    os._exit(main(list(argv)))
-
-
-def race(*moves: Sequence[str]) -> list[int | None]:
-    """Run each move in its own process, released together; their exit codes."""
-    barrier = FORK.Barrier(len(moves))
-    children = [FORK.Process(target=_child, args=(["rollout", *move], barrier)) for move in moves]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(timeout=120)
-    return [child.exitcode for child in children]
 
 
 def rollout_of(path: Path, workload: str) -> dict[str, Any]:
@@ -55,21 +28,14 @@ def rollout_of(path: Path, workload: str) -> dict[str, Any]:
     return rollout
 
 
-@pytest.fixture
-def prod(tmp_path: Path) -> Path:
-    path = tmp_path / "Pulumi.prod.yaml"
-    shutil.copy(REPO / "stacks" / "Pulumi.prod.yaml", path)
-    return path
-
-
 def test_two_releases_of_different_workloads_both_land(prod: Path) -> None:
     original = prod.read_bytes()
     for trial in range(TRIALS):
         prod.write_bytes(original)
         cart, payments = image("cart", "c"), image("payments", "d")
         codes = race(
-            ("release", "--stack-file", str(prod), "--workload", "cart", "--image", cart),
-            ("release", "--stack-file", str(prod), "--workload", "payments", "--image", payments),
+            ("rollout", "release", "--stack-file", str(prod), "--workload", "cart", "--image", cart),
+            ("rollout", "release", "--stack-file", str(prod), "--workload", "payments", "--image", payments),
         )
         assert codes == [0, 0], f"trial {trial}"
         # Both slots were idle (green) before; each release is on the file, whichever wrote first.
@@ -88,8 +54,8 @@ def test_a_release_and_a_promote_of_one_workload_apply_one_after_the_other(prod:
     for trial in range(TRIALS):
         prod.write_bytes(original)
         codes = race(
-            ("release", "--stack-file", str(prod), "--workload", "cart", "--image", new),
-            ("promote", "--stack-file", str(prod), "--workload", "cart"),
+            ("rollout", "release", "--stack-file", str(prod), "--workload", "cart", "--image", new),
+            ("rollout", "promote", "--stack-file", str(prod), "--workload", "cart"),
         )
         assert codes == [0, 0], f"trial {trial}"
         after = rollout_of(prod, "cart")
