@@ -5,7 +5,6 @@ was."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,13 +21,6 @@ from tests.conftest import REPO
 
 ROLE, ROLE_POLICY, DEPLOYMENT = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "kubernetes:apps/v1:Deployment"
 W = "nhi-platform:workloads"
-
-
-@pytest.fixture
-def prod(tmp_path: Path) -> Path:
-    path = tmp_path / "Pulumi.prod.yaml"
-    shutil.copy(REPO / "stacks" / "Pulumi.prod.yaml", path)
-    return path
 
 
 def config(path: Path) -> dict:

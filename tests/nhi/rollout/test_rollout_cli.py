@@ -30,13 +30,6 @@ ChangedLines = Callable[[str, str], list[tuple[str, str]]]
 W = "nhi-platform:workloads"
 
 
-@pytest.fixture
-def prod(tmp_path: Path) -> Path:
-    path = tmp_path / "Pulumi.prod.yaml"
-    shutil.copy(REPO / "stacks" / "Pulumi.prod.yaml", path)
-    return path
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(["rollout", *argv])
     captured = capsys.readouterr()
