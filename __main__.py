@@ -67,7 +67,7 @@ workloads = Workloads(
         oidc_issuer_url=cluster.oidc_issuer_url,
         namespace_outputs=namespaces.names,
         # Each rollout waits for the admission objects: a release's digest is admitted before its Deployment changes.
-        admitted_after=[admission],
+        admitted_after=admission.admitting,
     ),
     opts=pulumi.ResourceOptions(providers=[k8s_provider]),
 )

@@ -629,7 +629,7 @@ class StackSettings(_Model):
         oidc_provider_arn: pulumi.Input[str],
         oidc_issuer_url: pulumi.Input[str],
         namespace_outputs: Mapping[str, pulumi.Input[str]],
-        admitted_after: Sequence[pulumi.Resource] = (),
+        admitted_after: Mapping[str, Sequence[pulumi.Resource]] | None = None,
     ) -> WorkloadsArgs:
         """The Workloads component's arguments: each workload with its flows by workload name resolved to peers in
         that workload's namespace, and the cluster's identity plumbing."""
@@ -641,7 +641,7 @@ class StackSettings(_Model):
                 name=w.name,
                 namespace=w.namespace,
                 namespace_output=outputs.get(w.namespace),
-                admitted_after=tuple(admitted_after),
+                admitted_after=tuple((admitted_after or {}).get(w.namespace, ())),
                 port=w.port,
                 images={slot: w.rollout.image(slot) for slot in Slot},
                 active=w.rollout.active,

@@ -93,24 +93,45 @@ def test_release_promote_rollback_keep_every_declared_digest_admitted(prod_file:
             assert allowlist(after, namespace) == allowlist(before, namespace), move  # nothing in any list
 
 
-def test_every_object_that_runs_pods_waits_for_the_admission_objects() -> None:
-    """`depends_on=[admission]` on each Rollout component (the parent of every Deployment and gate Job): the SDK
-    resolves it to every admission resource and registers the rollout (and so each child, which awaits its
-    parent's URN) only once they are done; the engine records the edges for deletes. The workload's identity
-    does not wait: the AWS side of a new stack is created without the Kubernetes API (docs/private-deploy.md)."""
+def test_every_object_that_runs_pods_waits_for_its_namespace_s_admission_objects() -> None:
+    """`depends_on` on each Rollout component (the parent of every Deployment and gate Job): the SDK registers the
+    rollout (and so each child, which awaits its parent's URN) only once the policies and its namespace's list and
+    bindings are done; the engine records the edges for deletes. Other namespaces' objects are not waited for, and
+    the workload's identity does not wait at all: the AWS side of a new stack is created without the Kubernetes
+    API (docs/private-deploy.md)."""
     capture = capture_stack_file(REPO / "stacks" / "Pulumi.prod.yaml")
-    admission = {r.urn for r in capture.resources if r.type in ADMISSION_TYPES and "nhi:admission:Admission" in r.urn}
-    assert admission
     by_urn = {r.urn: r for r in capture.resources}
+    admission = [r for r in capture.resources if r.type in ADMISSION_TYPES and "nhi:admission:Admission" in r.urn]
+    policies = {r.urn for r in admission if r.type.endswith(":ValidatingAdmissionPolicy")}
+    assert policies
+
+    def of_namespace(namespace: str) -> set[str]:
+        lists = {r.urn for r in admission if r.inputs.get("metadata", {}).get("namespace") == namespace}
+        bindings = {
+            r.urn
+            for r in admission
+            if r.type.endswith(":ValidatingAdmissionPolicyBinding")
+            and r.inputs["spec"]["matchResources"]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            == namespace
+        }
+        assert lists and bindings, namespace
+        return lists | bindings
+
     pod_runners = [r for r in capture.resources if r.type in POD_RUNNING_TYPES]
     assert {r.type for r in pod_runners} == POD_RUNNING_TYPES
+    namespaces = {r.inputs["metadata"]["namespace"] for r in pod_runners}
+    assert len(namespaces) > 1
     for pod_runner in pod_runners:
         rollout = by_urn[pod_runner.parent or ""]
         assert rollout.type == ROLLOUT_COMPONENT, pod_runner.urn
-        assert admission <= set(rollout.dependencies), rollout.urn
+        namespace = pod_runner.inputs["metadata"]["namespace"]
+        waits_for = set(rollout.dependencies)
+        assert policies | of_namespace(namespace) <= waits_for, rollout.urn
+        for other in namespaces - {namespace}:
+            assert not of_namespace(other) & waits_for, (rollout.urn, other)
     identities = [
         r
         for r in capture.resources
         if r.type == "aws:iam/role:Role" and by_urn[r.parent or ""].type == "nhi:identity:WorkloadIdentity"
     ]
-    assert identities and not any(admission & set(r.dependencies) for r in identities)
+    assert identities and not any({r.urn for r in admission} & set(r.dependencies) for r in identities)
