@@ -197,7 +197,8 @@ def _s3_bucket(value: str) -> str:
 
 
 def _state_prefix(value: str) -> str:
-    """The path of a self-managed backend's URL (`s3://BUCKET/PREFIX`), without leading or trailing '/'."""
+    """The path of a self-managed backend's URL (`s3://BUCKET/PREFIX`), without leading or trailing '/', at most 32
+    characters (with a 63-character bucket name, the pipeline's boundary then keeps within IAM's size limit)."""
     problem = prefix_problem(value)
     if problem:
         raise ValueError(problem)

@@ -19,7 +19,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from components.state_backend import STATE_PREFIX_MAX
+from components.deployer_identity import DeployerIdentityArgs, Environment
+from components.state_backend import STATE_PREFIX_MAX, StateBackend
 from nhi.preflight.capture import Capture
 from tests.components.moto_iam import iam_enforced, is_access_denied, resource_resolvers
 from tests.components.test_deployer_identity import (
@@ -319,3 +320,40 @@ def test_in_moto_the_preview_role_reads_the_state_and_cannot_write_it(state_worl
     assert denied(lambda: s3.put_object(Bucket=BUCKET, Key=HISTORY + "prod-1.history.json", Body=b"{}"))
     assert denied(lambda: s3.get_object(Bucket=BUCKET, Key=OTHER_PROJECT))
     assert denied(lambda: s3.get_object(Bucket=OTHER_BUCKET, Key=CHECKPOINT))
+
+
+# --- the component's own refusals (for programs that build the Args without settings) ---------------------------------
+
+
+def test_the_component_refuses_a_key_of_another_account_or_region() -> None:
+    backend = StateBackend(
+        bucket=BUCKET, secrets_key_arn=KEY_ARN.replace(REGION, "us-east-1"), project="nhi-platform", stack="prod"
+    )
+    with pytest.raises(ValueError, match=r"state_backend\.secrets_key_arn must be a KMS key of this stack's account"):
+        DeployerIdentityArgs(
+            org="acme",
+            repository="nhi-platform",
+            environment=Environment.PROD,
+            account_id=ACCOUNT,
+            region=REGION,
+            partition="aws",
+            cluster_name="prod-core",
+            cluster_admin_role_arns=[],
+            state_backend=backend,
+        )
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"bucket": "acme-*"}, "expected an S3 bucket name"),
+        ({"prefix": "platform/*"}, "expected the backend URL's path"),
+        ({"secrets_key_arn": "arn:aws:kms:eu-west-1:111122223333:alias/pulumi"}, "must be a KMS key ARN"),
+        ({"stack": "prod*"}, "stack must be a Pulumi stack name"),
+        ({"project": "nhi/platform"}, "project must be a Pulumi project name"),
+    ],
+)
+def test_the_state_backend_refuses_what_could_become_a_pattern(change: dict[str, str], message: str) -> None:
+    fields = {"bucket": BUCKET, "secrets_key_arn": KEY_ARN, "project": "nhi-platform", "stack": "prod", **change}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        StateBackend(**fields)

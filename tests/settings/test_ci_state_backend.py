@@ -13,6 +13,7 @@ import pytest
 import settings
 from components.state_backend import STATE_PREFIX_MAX
 from nhi.cli import main
+from settings import fields
 from tests.conftest import stack_file_config, write_stack_file
 
 CI = "nhi-platform:ci"
@@ -96,6 +97,10 @@ def test_a_bad_field_is_refused_with_its_key_path(field: str, value: Any, expect
         state[field] = value
     problems = problems_of(state)
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_the_reference_states_the_prefix_limit() -> None:
+    assert f"at most {STATE_PREFIX_MAX}\n    characters" in (fields._state_prefix.__doc__ or "")
 
 
 def test_a_longest_prefix_is_accepted() -> None:
