@@ -23,7 +23,7 @@ from components.deployer_identity import DeployerIdentityArgs, Environment
 from components.state_backend import STATE_PREFIX_MAX, StateBackend
 from nhi.preflight.capture import Capture
 from tests.components.moto_iam import iam_enforced, is_access_denied, resource_resolvers
-from tests.components.test_deployer_identity import (
+from tests.components.pipeline_policies import (
     ATTACHMENT,
     BOUNDARY,
     MANAGED_POLICY_MAX,
