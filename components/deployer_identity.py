@@ -5,7 +5,8 @@ One stack, one environment:
   IAM allows one provider per URL and account);
 - a deploy role that only a job running in the GitHub environment named after this stack's environment can
   assume (`StringEquals` on `aud` and on the exact `sub`, never a pattern);
-- a read-only preview role for pull requests (`sub` = `repo:ORG/REPO:pull_request`), metadata reads only;
+- a read-only preview role for pull requests (`sub` = `repo:ORG/REPO:pull_request`), metadata reads only (and, with a
+  self-managed S3 backend, the stack's own state and its secrets key: state_grants);
 - a permissions boundary over both: a ceiling of exactly the pipeline's actions on the grants' resources, and
   denies no later attachment can lift (its own identity, other roles' boundaries, role chaining, unbounded roles).
 
@@ -47,6 +48,7 @@ from .identity import POD_IDENTITY_PRINCIPAL, revoke_older_sessions
 from .identity import ROLE_PATH as WORKLOAD_ROLE_PATH
 from .network import FLOW_LOGS_SERVICE
 from .policy_documents import MAX_SESSION_SECONDS, POLICY_VERSION, STS_AUDIENCE
+from .state_backend import KMS_KEY_ARN_RE, StateBackend
 
 
 class Environment(str, Enum):
@@ -161,6 +163,7 @@ class Scope:
     cluster_admin_role_arns: tuple[str, ...]
     role_boundary_arn: str | None
     detective_controls: bool
+    state_backend: StateBackend | None = None
 
     def fill(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -242,7 +245,8 @@ REPOSITORIES = "arn:{p}:ecr:{r}:{a}:repository/*"
 DETECTORS = "arn:{p}:guardduty:{r}:{a}:detector/*"
 
 # Reads: what `pulumi preview --refresh` and the provider's reads after each change need. Metadata only: no
-# object, secret, item or plaintext is readable (no s3:GetObject, secretsmanager:GetSecretValue, kms:Decrypt).
+# object, secret, item or plaintext is readable (no s3:GetObject, secretsmanager:GetSecretValue, kms:Decrypt), but
+# for the stack's own state in a self-managed backend (state_grants).
 READ_GRANTS = (
     # Resource '*': these Describe/List actions have no resource types in IAM; pinned to the stack's region.
     Grant(
@@ -303,8 +307,8 @@ READ_GRANTS = (
             "iam:GetRolePolicy",
             "iam:ListRolePolicies",
             "iam:ListAttachedRolePolicies",
-            "iam:ListRoleTags",
             "iam:ListInstanceProfilesForRole",
+            # iam:ListRoleTags: AuditRoleTags grants it on every role of the account.
         ),
         (*STACK_ROLES, PIPELINE_ROLES),
     ),
@@ -745,6 +749,76 @@ def _identity_grants(scope: Scope) -> tuple[Grant, ...]:
     )
 
 
+def _dns_suffix(partition: str) -> str:
+    """The service endpoints' domain of a partition (China's regions have their own)."""
+    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
+def state_grants(scope: Scope) -> tuple[Grant, ...]:
+    """The stack's own state in a self-managed S3 backend, and its secrets key (none without `state_backend`).
+
+    From pulumi/pulumi pkg/backend/diy: every command reads `.pulumi/meta.yaml` (meta.go), lists the checkpoint's
+    name to find its compressed form (state.go `stackPath`), reads the checkpoint and `<stack>.pulumi-tags`. Only
+    `pulumi up` writes: it lists and puts its lock, reads another's to report it, deletes its own (lock.go), puts
+    the checkpoint and its `.bak` copy, a history entry and a backup (state.go). `pulumi preview` takes no lock
+    and writes nothing (backend.go `Preview` and `apply` with DryRun: no lock, no snapshot manager, no history):
+    the preview role only reads. The `awskms://` secrets provider decrypts the stack's data key (pulumi
+    pkg/secrets/cloud: kms:Decrypt, called by the CLI itself, so no kms:ViaService; gocloud's awskms keeper sends
+    no encryption context); kms:Encrypt only mints a data key at `pulumi stack init` or change-secrets-provider,
+    an administrator's step. If the bucket encrypts with this key (SSE-KMS), S3 asks it for data keys on the
+    deploy role's behalf: kms:GenerateDataKey only through S3."""
+    state = scope.state_backend
+    if state is None:
+        return ()
+    p = scope.partition
+    # `<stack>.json*`: the checkpoint, its `.gz`/`.zst` forms, their `.bak` copies and retained checkpoints
+    # (`.<unix-nanos>`, PULUMI_RETAIN_CHECKPOINTS): names with a timestamp cannot be listed one by one.
+    checkpoints = state.object_arn(p, state.checkpoint_key + "*")
+    locks = state.object_arn(p, state.locks_dir + "*")
+    return (
+        Grant(
+            "ReadTheStackState",
+            Access.READ,
+            ("s3:GetObject",),
+            (state.object_arn(p, state.meta_key), checkpoints, state.object_arn(p, state.tags_key)),
+        ),
+        Grant(
+            "FindTheStackCheckpoint",
+            Access.READ,
+            ("s3:ListBucket",),
+            (state.bucket_arn(p),),
+            {"StringEquals": {"s3:prefix": state.checkpoint_key}},
+        ),
+        Grant("DecryptTheStackSecrets", Access.READ, ("kms:Decrypt",), (state.secrets_key_arn,)),
+        Grant(
+            "WriteTheStackState",
+            Access.WRITE,
+            ("s3:PutObject",),
+            (checkpoints, state.object_arn(p, state.history_dir + "*"), state.object_arn(p, state.backups_dir + "*")),
+            group="state",
+        ),
+        Grant(
+            "LockTheStack", Access.WRITE, ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"), (locks,), group="state"
+        ),
+        Grant(
+            "ListTheStackLocks",
+            Access.WRITE,
+            ("s3:ListBucket",),
+            (state.bucket_arn(p),),
+            {"StringEquals": {"s3:prefix": state.locks_dir}},
+            "state",
+        ),
+        Grant(
+            "LetS3EncryptTheState",
+            Access.WRITE,
+            ("kms:GenerateDataKey",),
+            (state.secrets_key_arn,),
+            {"StringEquals": {"kms:ViaService": f"s3.{scope.region}.{_dns_suffix(scope.partition)}"}},
+            "state",
+        ),
+    )
+
+
 def pipeline_grants(scope: Scope) -> tuple[Grant, ...]:
     """Every statement of the pipeline for one stack: reads (both roles) and writes (deploy role)."""
     return (
@@ -753,6 +827,7 @@ def pipeline_grants(scope: Scope) -> tuple[Grant, ...]:
         *WRITE_GRANTS,
         *_identity_grants(scope),
         *(DETECTIVE_GRANTS if scope.detective_controls else ()),
+        *state_grants(scope),
     )
 
 
@@ -807,45 +882,42 @@ def _ceiling(actions: Iterable[str]) -> list[str]:
 def boundary_document(scope: Scope) -> str:
     """The permissions boundary of both pipeline roles: the grants' actions on the grants' resources (without
     their conditions), and the denies that no policy attached later can lift."""
-    star_actions: list[str] = []
-    by_service: dict[str, tuple[list[str], list[str]]] = {}
-    for grant in pipeline_grants(scope):
-        if grant in AUDIT_GRANTS:  # their own ceiling below: account-wide reads must not widen the writes' ceiling
+    state = state_grants(scope)
+    # The audit's and the state's grants have their own ceilings below: the account-wide reads must not widen the
+    # writes' ceiling, nor the state's key the account's keys.
+    stack_grants = [g for g in pipeline_grants(scope) if g not in AUDIT_GRANTS and g not in state]
+    regional_reads = _ceiling(a for g in stack_grants if g.resources == ("*",) for a in g.actions)
+    audit_resources = list(dict.fromkeys(r for grant in AUDIT_GRANTS for r in scope.fill(list(grant.resources))))
+    # The audit lists the account's roles and users ('*'): its reads hold on every resource, so '*' alone says it.
+    audit_resources = ["*"] if "*" in audit_resources else audit_resources
+    audit_reads = _ceiling(action for grant in AUDIT_GRANTS for action in grant.actions)
+    # A read already admitted on '*' (in the stack's region for the regional services, IAM's everywhere) is not
+    # repeated below, nor are the resources of grants that hold only such reads.
+    admitted_everywhere = {*regional_reads, *(audit_reads if audit_resources == ["*"] else [])}
+    actions: list[str] = []
+    resources: list[str] = []
+    for grant in stack_grants:
+        patterns = [p for p in _ceiling(grant.actions) if p not in admitted_everywhere]
+        if grant.resources == ("*",) or not patterns:
             continue
-        if grant.resources == ("*",):
-            star_actions += [a for a in grant.actions if a not in star_actions]
-            continue
-        for action in grant.actions:
-            service = action.split(":")[0]
-            actions, resources = by_service.setdefault(service, ([], []))
-            actions += [action] if action not in actions else []
-            resources += [
-                r
-                for r in scope.fill(list(grant.resources))
-                if r.startswith(f"arn:{scope.partition}:{service}:") and r not in resources
-            ]
+        actions += [p for p in patterns if p not in actions]
+        resources += [r for r in scope.fill(list(grant.resources)) if r not in resources]
     ceiling = [
         {
             "Sid": "CeilingWithoutResourceTypes",
             "Effect": "Allow",
-            "Action": _ceiling(star_actions),
+            "Action": regional_reads,
             "Resource": "*",
             "Condition": scope.fill(IN_REGION),
-        }
+        },
+        # Every service's actions on the union of the grants' resources, without their conditions, in one statement
+        # (IAM caps the boundary at 6,144 characters): IAM authorises each of these actions against resources of its
+        # own service only, so the union admits what one statement per service would (a test holds every action
+        # to the service authorization reference).
+        {"Sid": "CeilingOnTheStackResources", "Effect": "Allow", "Action": actions, "Resource": resources},
     ]
-    # Per service: its actions on the union of the grants' resources, without their conditions.
-    ceiling += [
-        {"Sid": f"Ceiling{service.capitalize()}", "Effect": "Allow", "Action": _ceiling(actions), "Resource": resources}
-        for service, (actions, resources) in sorted(by_service.items())
-    ]
-    ceiling.append(
-        {
-            "Sid": "CeilingOfTheAudit",
-            "Effect": "Allow",
-            "Action": _ceiling(action for grant in AUDIT_GRANTS for action in grant.actions),
-            "Resource": list(dict.fromkeys(r for grant in AUDIT_GRANTS for r in scope.fill(list(grant.resources)))),
-        }
-    )
+    ceiling.append({"Sid": "CeilingOfTheAudit", "Effect": "Allow", "Action": audit_reads, "Resource": audit_resources})
+    ceiling += _state_ceiling(scope, state)
     iam = f"arn:{scope.partition}:iam::{scope.account_id}"
     denies: list[dict[str, Any]] = [
         # Its roles, policies and the GitHub provider change only through an administrator's `pulumi up`.
@@ -898,6 +970,36 @@ def boundary_document(scope: Scope) -> str:
     return document([*ceiling, *denies])
 
 
+def _state_ceiling(scope: Scope, grants: Sequence[Grant]) -> list[dict[str, Any]]:
+    """The state's grants as a ceiling: every state action on what the deploy role writes (the stack's checkpoints,
+    its own directories, the bucket for listing, the key), reads only on what it only reads (the store's `meta.yaml`,
+    shared by every project, and the stack's tags). Actions one by one, without conditions, like the other ceilings;
+    the stack's history, backups and locks as one pattern (StateBackend.own_dirs) to keep within IAM's size limit."""
+    state = scope.state_backend
+    if state is None:
+        return []
+    p = scope.partition
+    own_dirs = {state.object_arn(p, d + "*") for d in (state.history_dir, state.backups_dir, state.locks_dir)}
+    written = {r for grant in grants if grant.access is Access.WRITE for r in grant.resources}
+    every = list(dict.fromkeys(r for grant in grants for r in grant.resources))
+    read_only = [r for r in every if r not in written]
+    return [
+        {
+            "Sid": "CeilingOfTheState",
+            "Effect": "Allow",
+            "Action": list(dict.fromkeys(a for grant in grants for a in grant.actions)),
+            "Resource": [r for r in every if r in written and r not in own_dirs]
+            + [state.object_arn(p, state.own_dirs)],
+        },
+        {
+            "Sid": "CeilingOfTheStateReads",
+            "Effect": "Allow",
+            "Action": list(dict.fromkeys(a for g in grants if set(g.resources) & set(read_only) for a in g.actions)),
+            "Resource": read_only,
+        },
+    ]
+
+
 def web_identity_trust(provider_arn: str, subject: str | Sequence[str]) -> str:
     """Trust for exact GitHub OIDC subjects (one, or a list), with the STS audience: both `StringEquals`, never a
     pattern."""
@@ -945,6 +1047,9 @@ class DeployerIdentityArgs:
     """Tags for every resource; `nhi-platform/environment` is set to the environment whatever is given."""
     revoke_sessions_before: str | None = None
     """ISO 8601 UTC time (`nhi revoke --pipeline`): both roles deny sessions issued before it. Default: none."""
+    state_backend: StateBackend | None = None
+    """The stack's self-managed S3 backend and secrets key: the deploy role reads and writes the stack's state and
+    lock, the preview role reads it; both decrypt with the key. None (default): a Pulumi Cloud backend."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -963,6 +1068,14 @@ class DeployerIdentityArgs:
                 problems.append(f"cluster_admin_role_arns must hold role ARNs, got {arn!r}")
         if self.role_boundary_arn is not None and not POLICY_ARN_RE.fullmatch(self.role_boundary_arn):
             problems.append(f"role_boundary_arn must be a customer-managed policy ARN, got {self.role_boundary_arn!r}")
+        if self.state_backend is not None:
+            key = KMS_KEY_ARN_RE.fullmatch(self.state_backend.secrets_key_arn)
+            here = (self.partition, self.region, self.account_id)
+            if key is None or (key["partition"], key["region"], key["account"]) != here:
+                problems.append(
+                    f"state_backend.secrets_key_arn must be a KMS key of this stack's account {self.account_id} and "
+                    f"region {self.region}, got {self.state_backend.secrets_key_arn!r}"
+                )
         if problems:
             raise ValueError("DeployerIdentityArgs: " + "; ".join(problems))
 
@@ -977,6 +1090,7 @@ class DeployerIdentityArgs:
             tuple(self.cluster_admin_role_arns),
             self.role_boundary_arn,
             self.detective_controls,
+            self.state_backend,
         )
 
     @property
@@ -1059,12 +1173,13 @@ class DeployerIdentity(pulumi.ComponentResource):
                     opts=child,
                 )
 
+        read_purpose = "metadata reads" + (" and the stack's state" if args.state_backend else "")
         for group, text in policy_documents(scope).items():
             policy = aws.iam.Policy(
                 f"{name}-{group}",
                 name=f"{env}-ci-{group}",
                 path=CI_ROLE_PATH,
-                description=f"{env} pipeline: {'metadata reads' if group == 'read' else group + ' changes'}",
+                description=f"{env} pipeline: {read_purpose if group == 'read' else group + ' changes'}",
                 policy=text,
                 tags=tags if group == "read" else exempt,
                 opts=child,

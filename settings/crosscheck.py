@@ -15,6 +15,7 @@ from components.deployer_identity import ENVIRONMENT_TAG
 from components.namespaces import RESERVED_NAMESPACES
 from components.node_group import instance_architecture
 from components.pods import DIGEST_REF_RE
+from components.state_backend import KMS_KEY_ARN_RE
 
 from .errors import Problem
 from .model import (
@@ -375,6 +376,22 @@ def ci_resources_carry_their_environment(config: dict[str, Any]) -> Iterator[Pro
         )
 
 
+def ci_state_key_in_this_account(config: dict[str, Any]) -> Iterator[Problem]:
+    """The pipeline's roles are granted the state's key only in the stack's own account and region."""
+    ci, accounts, region = config.get(CI), config.get(ALLOWED_ACCOUNT_IDS), config.get(REGION)
+    backend = ci.get("stateBackend") if isinstance(ci, dict) else None
+    key = backend.get("secretsKeyArn") if isinstance(backend, dict) else None
+    if not isinstance(key, str) or not isinstance(accounts, list) or len(accounts) != 1 or not isinstance(region, str):
+        return
+    found = KMS_KEY_ARN_RE.fullmatch(key)
+    if found and (found["account"], found["region"]) != (str(accounts[0]), region):
+        yield Problem(
+            f"{CI}.stateBackend.secretsKeyArn",
+            f"expected a KMS key of this stack's account {accounts[0]} and region {region} (the pipeline's roles "
+            f"are granted keys there only), got {key!r}",
+        )
+
+
 def runner_declares_its_repository(config: dict[str, Any]) -> Iterator[Problem]:
     """The runner serves the repository of `nhi-platform:ci`: without it no job could start it."""
     if isinstance(config.get(RUNNER), dict) and not isinstance(config.get(CI), dict):
@@ -413,6 +430,7 @@ CHECKS: tuple[Check, ...] = (
     admin_roles_unique,
     ci_deploys_its_own_environment,
     ci_resources_carry_their_environment,
+    ci_state_key_in_this_account,
     runner_declares_its_repository,
     runner_image_in_this_account,
 )

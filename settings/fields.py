@@ -18,6 +18,7 @@ from components.identifiers import (
     is_github_repository,
 )
 from components.pods import DIGEST_REF_RE
+from components.state_backend import KMS_KEY_ARN_RE, bucket_name_problem, prefix_problem
 from nhi_rules.lib.addresses import LIMIT, Ranges, internet_reach
 
 # Bottlerocket releases are published as <semver>-<8 hex commit>; EKS takes them as `releaseVersion`.
@@ -187,6 +188,33 @@ def _connection_arn(value: str) -> str:
     return value
 
 
+def _s3_bucket(value: str) -> str:
+    """An S3 bucket name, by S3's naming rules (components.state_backend)."""
+    problem = bucket_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _state_prefix(value: str) -> str:
+    """The path of a self-managed backend's URL (`s3://BUCKET/PREFIX`), without leading or trailing '/', at most 32
+    characters (with a 63-character bucket name, the pipeline's boundary then keeps within IAM's size limit)."""
+    problem = prefix_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _kms_key_arn(value: str) -> str:
+    """A KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/<id>`); an alias ARN does not authorise key use in IAM."""
+    if not KMS_KEY_ARN_RE.fullmatch(value):
+        raise ValueError(
+            "expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/<key id> (not an alias: IAM authorises key use "
+            f"on the key's ARN), got {value!r}"
+        )
+    return value
+
+
 def _account_id(value: str) -> str:
     if not ACCOUNT_ID_RE.fullmatch(value):
         raise ValueError(f"expected a 12-digit AWS account id as a quoted string, got {value!r}")
@@ -209,4 +237,7 @@ RegistryHost = Annotated[str, AfterValidator(_registry_host)]
 Region = Annotated[str, AfterValidator(_region)]
 ConnectionArn = Annotated[str, AfterValidator(_connection_arn)]
 AccountId = Annotated[str, AfterValidator(_account_id)]
+S3BucketName = Annotated[str, AfterValidator(_s3_bucket)]
+StatePrefix = Annotated[str, AfterValidator(_state_prefix)]
+KmsKeyArn = Annotated[str, AfterValidator(_kms_key_arn)]
 Port = Annotated[int, Field(ge=1, le=65535)]

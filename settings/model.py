@@ -42,6 +42,7 @@ from components.pods import DIGEST_REF_RE as DIGEST_REF_RE  # re-exported: `nhi 
 from components.pods import ComputeResources, HealthChecks
 from components.rollout import Slot, gate_service_account_name
 from components.runner import ComputeType, DeploymentRunnerArgs, runner_project_name
+from components.state_backend import StateBackend
 from components.values import Value
 from components.workload import WorkloadArgs
 from components.workloads import WorkloadsArgs
@@ -58,12 +59,15 @@ from .fields import (
     GitHubOwner,
     GitHubRepository,
     ImageDigest,
+    KmsKeyArn,
     PolicyArn,
     Port,
     PublicCidrs,
     Region,
     RegistryHost,
     RoleArn,
+    S3BucketName,
+    StatePrefix,
     VpcCidr,
     internet_problem,
 )
@@ -382,6 +386,24 @@ class WorkloadSettings(_Model):
     replaced so that they start with fresh sessions. Default: none."""
 
 
+class StateBackendSettings(_Model):
+    """A self-managed Pulumi backend in S3 with an AWS KMS secrets provider (`nhi-platform:ci.stateBackend`), reached
+    with the pipeline's own roles (docs/ci.md): the deploy role may read and write this stack's state objects and
+    take its lock (`.pulumi/stacks/<project>/<stack>.json*`, its history, backups and locks), the preview role may
+    only read them (a preview takes no lock and writes nothing); both read `.pulumi/meta.yaml`, may list only the
+    prefixes the CLI lists, and decrypt with the key. Set `PULUMI_BACKEND_URL` to `s3://<bucket>/<prefix>?region=...`
+    to match."""
+
+    bucket: S3BucketName
+    """The backend's S3 bucket (private, versioned, encrypted), by name."""
+    prefix: StatePrefix | None = None
+    """The path of the backend URL (`s3://<bucket>/<prefix>`) without leading or trailing `/`, when the state lives
+    under one. Default: none (the bucket's root)."""
+    secrets_key_arn: KmsKeyArn
+    """The KMS key of the stacks' `awskms://` secrets provider, by key ARN (not an alias), in this stack's account and
+    region. If the bucket's default encryption is SSE-KMS, use this key: S3 may then use it for the deploy role."""
+
+
 class CiSettings(_Model):
     """The pipeline's identity: which GitHub repository's Actions may preview and deploy this stack, keyless."""
 
@@ -399,6 +421,9 @@ class CiSettings(_Model):
     oidc_provider: OidcProviderMode
     """`create` in at most one stack per account, `existing` elsewhere: IAM has one provider per URL and account,
     so the stack file says which stack owns it (many accounts have it already, from a landing zone)."""
+    state_backend: StateBackendSettings | None = None
+    """A self-managed S3 backend: the pipeline's roles are granted this stack's state and its secrets key. Default:
+    none (Pulumi Cloud, reached by OIDC token exchange)."""
 
     @model_validator(mode="after")
     def _environments_once(self) -> CiSettings:
@@ -725,6 +750,20 @@ class StackSettings(_Model):
             detective_controls=self.detective_controls,
             tags=tags,
             revoke_sessions_before=self.ci.revoke_sessions_before,
+            state_backend=self._state_backend(),
+        )
+
+    def _state_backend(self) -> StateBackend | None:
+        """The stack's state in its self-managed backend: the project and stack names are the running program's."""
+        backend = self.ci.state_backend if self.ci is not None else None
+        if backend is None:
+            return None
+        return StateBackend(
+            bucket=backend.bucket,
+            prefix=backend.prefix or "",
+            secrets_key_arn=backend.secrets_key_arn,
+            project=pulumi.get_project(),
+            stack=pulumi.get_stack(),
         )
 
     def runner_args(
