@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -27,16 +28,6 @@ ADDON_VERSION_RE = re.compile(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$")
 REGISTRY_HOST_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?$")
 # The widest allow-list entry for a public API endpoint: offices and CI runners, never a continent.
 MIN_PUBLIC_PREFIX = {4: 16, 6: 48}
-
-
-def _dns_label(value: str) -> str:
-    """A DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters."""
-    if not DNS_LABEL_RE.fullmatch(value):
-        raise ValueError(
-            "expected a DNS label (lowercase letters, digits and '-', starting with a letter, "
-            f"at most 63 characters), got {value!r}"
-        )
-    return value
 
 
 def _cidr(value: str) -> str:
@@ -92,100 +83,10 @@ def _vpc_cidr(value: str) -> str:
     return value
 
 
-def _role_arn(value: str) -> str:
-    """An IAM role ARN such as `arn:aws:iam::111122223333:role/platform-admins`."""
-    if not ROLE_ARN_RE.fullmatch(value):
-        raise ValueError(
-            f"expected an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins, got {value!r}"
-        )
-    return value
-
-
-def _policy_arn(value: str) -> str:
-    """A customer-managed IAM policy ARN such as `arn:aws:iam::111122223333:policy/workload-boundary`."""
-    if not POLICY_ARN_RE.fullmatch(value):
-        raise ValueError(
-            f"expected a customer-managed IAM policy ARN such as "
-            f"arn:aws:iam::111122223333:policy/workload-boundary, got {value!r}"
-        )
-    return value
-
-
-def _github_owner(value: str) -> str:
-    """A GitHub organisation or user name: letters, digits and inner single '-', at most 39."""
-    if not is_github_owner(value):
-        raise ValueError(
-            f"expected a GitHub organisation or user name (letters, digits and inner single '-', "
-            f"at most 39), got {value!r}"
-        )
-    return value
-
-
-def _github_repository(value: str) -> str:
-    """A GitHub repository name: letters, digits, '.', '_' and '-', at most 100."""
-    if not is_github_repository(value):
-        raise ValueError(
-            f"expected a GitHub repository name (letters, digits, '.', '_' and '-', at most 100), got {value!r}"
-        )
-    return value
-
-
-def _bottlerocket_release(value: str) -> str:
-    """A pinned Bottlerocket release, version-commit, such as `1.41.0-2b4c1d53`."""
-    if not BOTTLEROCKET_RELEASE_RE.fullmatch(value):
-        raise ValueError(
-            f"expected a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit), got {value!r}"
-        )
-    return value
-
-
-def _addon_version(value: str) -> str:
-    """A pinned EKS add-on version such as `v1.20.4-eksbuild.1`."""
-    if not ADDON_VERSION_RE.fullmatch(value):
-        raise ValueError(f"expected a pinned EKS add-on version such as 'v1.20.4-eksbuild.1', got {value!r}")
-    return value
-
-
-def _image_digest(value: str) -> str:
-    """An image pinned by digest: `REGISTRY/REPOSITORY@sha256:<64 hex>` (tags are refused)."""
-    if not DIGEST_REF_RE.fullmatch(value):
-        raise ValueError(
-            "expected an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>, "
-            f"got {value!r} (tags are mutable and are refused)"
-        )
-    return value
-
-
-def _registry_host(value: str) -> str:
-    """A registry host such as `111122223333.dkr.ecr.eu-west-1.amazonaws.com`."""
-    if not REGISTRY_HOST_RE.fullmatch(value):
-        raise ValueError(
-            f"expected a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com, got {value!r}"
-        )
-    return value
-
-
-def _region(value: str) -> str:
-    """An AWS region name such as `eu-west-1` or `us-gov-west-1`."""
-    if not REGION_RE.fullmatch(value):
-        raise ValueError(f"expected an AWS region name such as eu-west-1 or us-gov-west-1, got {value!r}")
-    return value
-
-
 CONNECTION_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$"
 )
 ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
-
-
-def _connection_arn(value: str) -> str:
-    """A CodeConnections connection ARN (the older `codestar-connections` service name is the same connection)."""
-    if not CONNECTION_ARN_RE.fullmatch(value):
-        raise ValueError(
-            "expected a CodeConnections connection ARN, arn:aws:codeconnections:REGION:ACCOUNT:connection/<uuid>, "
-            f"got {value!r}"
-        )
-    return value
 
 
 def _s3_bucket(value: str) -> str:
@@ -205,21 +106,85 @@ def _state_prefix(value: str) -> str:
     return value
 
 
-def _kms_key_arn(value: str) -> str:
-    """A KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/<id>`); an alias ARN does not authorise key use in IAM."""
-    if not KMS_KEY_ARN_RE.fullmatch(value):
-        raise ValueError(
-            "expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/<key id> (not an alias: IAM authorises key use "
-            f"on the key's ARN), got {value!r}"
-        )
-    return value
+def _matching(test: Callable[[str], object], doc: str, expected: str, note: str = "") -> Callable[[str], str]:
+    """A validator that keeps the values `test` accepts and refuses others, saying what was expected and what it
+    got; `doc` becomes its constraint in the generated settings reference."""
+
+    def validate(value: str) -> str:
+        if not test(value):
+            raise ValueError(f"expected {expected}, got {value!r}{note}")
+        return value
+
+    validate.__doc__ = doc
+    return validate
 
 
-def _account_id(value: str) -> str:
-    if not ACCOUNT_ID_RE.fullmatch(value):
-        raise ValueError(f"expected a 12-digit AWS account id as a quoted string, got {value!r}")
-    return value
-
+_dns_label = _matching(
+    DNS_LABEL_RE.fullmatch,
+    "A DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters.",
+    "a DNS label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)",
+)
+_role_arn = _matching(
+    ROLE_ARN_RE.fullmatch,
+    "An IAM role ARN such as `arn:aws:iam::111122223333:role/platform-admins`.",
+    "an IAM role ARN such as arn:aws:iam::111122223333:role/platform-admins",
+)
+_policy_arn = _matching(
+    POLICY_ARN_RE.fullmatch,
+    "A customer-managed IAM policy ARN such as `arn:aws:iam::111122223333:policy/workload-boundary`.",
+    "a customer-managed IAM policy ARN such as arn:aws:iam::111122223333:policy/workload-boundary",
+)
+_github_owner = _matching(
+    is_github_owner,
+    "A GitHub organisation or user name: letters, digits and inner single '-', at most 39.",
+    "a GitHub organisation or user name (letters, digits and inner single '-', at most 39)",
+)
+_github_repository = _matching(
+    is_github_repository,
+    "A GitHub repository name: letters, digits, '.', '_' and '-', at most 100.",
+    "a GitHub repository name (letters, digits, '.', '_' and '-', at most 100)",
+)
+_bottlerocket_release = _matching(
+    BOTTLEROCKET_RELEASE_RE.fullmatch,
+    "A pinned Bottlerocket release, version-commit, such as `1.41.0-2b4c1d53`.",
+    "a pinned Bottlerocket release such as '1.41.0-2b4c1d53' (version-commit)",
+)
+_addon_version = _matching(
+    ADDON_VERSION_RE.fullmatch,
+    "A pinned EKS add-on version such as `v1.20.4-eksbuild.1`.",
+    "a pinned EKS add-on version such as 'v1.20.4-eksbuild.1'",
+)
+_image_digest = _matching(
+    DIGEST_REF_RE.fullmatch,
+    "An image pinned by digest: `REGISTRY/REPOSITORY@sha256:<64 hex>` (tags are refused).",
+    "an image pinned by digest, REGISTRY/REPOSITORY@sha256:<64 hex>",
+    " (tags are mutable and are refused)",
+)
+_registry_host = _matching(
+    REGISTRY_HOST_RE.fullmatch,
+    "A registry host such as `111122223333.dkr.ecr.eu-west-1.amazonaws.com`.",
+    "a registry host such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com",
+)
+_region = _matching(
+    REGION_RE.fullmatch,
+    "An AWS region name such as `eu-west-1` or `us-gov-west-1`.",
+    "an AWS region name such as eu-west-1 or us-gov-west-1",
+)
+_connection_arn = _matching(
+    CONNECTION_ARN_RE.fullmatch,
+    "A CodeConnections connection ARN (the older `codestar-connections` service name is the same connection).",
+    "a CodeConnections connection ARN, arn:aws:codeconnections:REGION:ACCOUNT:connection/<uuid>",
+)
+_kms_key_arn = _matching(
+    KMS_KEY_ARN_RE.fullmatch,
+    "A KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/<id>`); an alias ARN does not authorise key use in IAM.",
+    "a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/<key id> (not an alias: IAM authorises key use on the key's ARN)",
+)
+_account_id = _matching(
+    ACCOUNT_ID_RE.fullmatch,
+    "A 12-digit AWS account id, as a quoted string.",
+    "a 12-digit AWS account id as a quoted string",
+)
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
