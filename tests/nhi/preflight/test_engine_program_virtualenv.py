@@ -35,19 +35,17 @@ def _program_with_its_own_virtualenv(tmp_path: Path) -> tuple[Path, Path]:
     return program, venv
 
 
+def _preflight_json(capsys: pytest.CaptureFixture[str], program: Path, *extra: str) -> tuple[int, str, str]:
+    """The JSON preflight of `program`'s dev stack with the simple test pack."""
+    pack = CORPUS.parents[1] / "packs" / "simple"
+    return preflight(
+        capsys, "--program", str(program), "--stack", "dev", "--policy-pack", str(pack), "--format", "json", *extra
+    )
+
+
 def test_the_program_runs_in_its_own_virtualenv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     program, _ = _program_with_its_own_virtualenv(tmp_path)
-    code, out, err = preflight(
-        capsys,
-        "--program",
-        str(program),
-        "--stack",
-        "dev",
-        "--policy-pack",
-        str(CORPUS.parents[1] / "packs" / "simple"),
-        "--format",
-        "json",
-    )
+    code, out, err = _preflight_json(capsys, program)
     assert code == 0, err
     report = json.loads(out)
     (queue,) = [r for r in report["resources"] if r["type"] == "aws:sqs/queue:Queue"]
@@ -114,18 +112,7 @@ def test_what_the_preflight_could_not_judge_survives_the_virtualenv(
         + " remote=True)\n\n\nCluster('cluster')\n"
         + "zones = aws.get_availability_zones()\n"
     )
-    code, out, err = preflight(
-        capsys,
-        "--program",
-        str(program),
-        "--stack",
-        "dev",
-        "--policy-pack",
-        str(CORPUS.parents[1] / "packs" / "simple"),
-        "--format",
-        "json",
-        "--strict",
-    )
+    code, out, err = _preflight_json(capsys, program, "--strict")
     report = json.loads(out)
     assert [(c["type"], c["version"]) for c in report["notConstructed"]] == [("eks:index:Cluster", "4.4.0")]
     assert [(lookup["token"], lookup["answer"]) for lookup in report["lookups"]] == [
