@@ -220,28 +220,25 @@ class DeploymentRunner(pulumi.ComponentResource):
             tags={**tags, "Name": f"{name}-runner"},
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-to-cluster-api",
-            security_group_id=group.id,
-            referenced_security_group_id=args.api_security_group_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="The cluster's private API endpoint",
-            tags=tags,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-to-aws-endpoints",
-            security_group_id=group.id,
-            referenced_security_group_id=args.endpoint_security_group_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="AWS service endpoints (STS, EKS, EC2, ECR, Logs...)",
-            tags=tags,
-            opts=child,
-        )
+        for suffix, target, description in (
+            ("to-cluster-api", args.api_security_group_id, "The cluster's private API endpoint"),
+            (
+                "to-aws-endpoints",
+                args.endpoint_security_group_id,
+                "AWS service endpoints (STS, EKS, EC2, ECR, Logs...)",
+            ),
+        ):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-{suffix}",
+                security_group_id=group.id,
+                referenced_security_group_id=target,
+                ip_protocol="tcp",
+                from_port=HTTPS,
+                to_port=HTTPS,
+                description=description,
+                tags=tags,
+                opts=child,
+            )
         # GitHub and package registries publish no stable, complete address list: HTTPS to any address, through
         # the runner subnets' NAT. Inside the VPC nothing else admits this group (nodes admit only themselves).
         aws.vpc.SecurityGroupEgressRule(

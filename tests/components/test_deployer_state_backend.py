@@ -22,6 +22,7 @@ from moto import mock_aws
 from components.deployer_identity import DeployerIdentityArgs, Environment
 from components.state_backend import STATE_PREFIX_MAX, StateBackend
 from nhi.preflight.capture import Capture
+from settings.model import CI
 from tests.components.moto_iam import iam_enforced, is_access_denied, resource_resolvers
 from tests.components.pipeline_policies import (
     ATTACHMENT,
@@ -49,7 +50,6 @@ from tests.conftest import STACKS, capture_stack_file, stack_file_config, write_
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 BUCKET, PREFIX = "acme-pulumi-state", "platform"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-CI = "nhi-platform:ci"
 # The Pulumi CLI's layout of a DIY backend in project mode (pulumi/pulumi pkg/backend/diy), for stack `prod` of the
 # project `nhi-platform` (Pulumi.yaml).
 STORE = f"{PREFIX}/.pulumi"
